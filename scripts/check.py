@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Every check the project has, in order, with timings: what `make test` runs.
+
+Exits non-zero if any check fails; the remaining checks still run so one
+report shows everything that is wrong.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tfsetup import ROOT, terraform_env
+
+VENV_BIN = ROOT / ".venv" / "bin"
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+PYTHON_DIRS = ["functions", "scripts", "tests", "bench"]
+
+
+def terraform_dirs() -> list[Path]:
+    """Root, every module and every example that holds Terraform code."""
+    candidates = [ROOT, *sorted((ROOT / "modules").iterdir()), *sorted((ROOT / "examples").iterdir())]
+    return [d for d in candidates if d.is_dir() and any(d.glob("*.tf"))]
+
+
+def run(command: list[str], cwd: Path = ROOT, quiet: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        env=terraform_env(),
+        text=True,
+        stdout=subprocess.PIPE if quiet else None,
+        stderr=subprocess.STDOUT if quiet else None,
+        check=False,
+    )
+
+
+def check_ruff() -> bool:
+    lint = run([str(VENV_BIN / "ruff"), "check", *PYTHON_DIRS])
+    fmt = run([str(VENV_BIN / "ruff"), "format", "--check", *PYTHON_DIRS])
+    return lint.returncode == 0 and fmt.returncode == 0
+
+
+def check_terraform_fmt() -> bool:
+    return run(["terraform", "fmt", "-check", "-recursive", "-diff"]).returncode == 0
+
+
+def check_packages() -> bool:
+    return run([sys.executable, "scripts/build.py", "--check"]).returncode == 0
+
+
+def check_terraform_validate() -> bool:
+    ok = True
+    for directory in terraform_dirs():
+        shown = directory.relative_to(ROOT).as_posix() or "."
+        # validate first: after the first run .terraform is in place and init
+        # (a few seconds per directory) is only needed when modules changed.
+        result = run(["terraform", "validate", "-no-color"], cwd=directory, quiet=True)
+        if result.returncode != 0:
+            init = run(["terraform", "init", "-backend=false", "-input=false", "-no-color"], cwd=directory, quiet=True)
+            if init.returncode != 0:
+                print(f"  {shown}: terraform init failed\n{init.stdout}")
+                ok = False
+                continue
+            result = run(["terraform", "validate", "-no-color"], cwd=directory, quiet=True)
+        status = "ok" if result.returncode == 0 else "FAILED"
+        print(f"  {shown}: {status}")
+        if result.returncode != 0:
+            print(result.stdout)
+            ok = False
+    return ok
+
+
+def check_checkov() -> bool:
+    command = [
+        str(CHECKOV),
+        "--directory",
+        ".",
+        "--framework",
+        "terraform",
+        "--skip-download",
+        "--quiet",
+        "--compact",
+        "--skip-path",
+        r"\.terraform",
+        "--skip-path",
+        r"\.venv",
+    ]
+    return run(command).returncode == 0
+
+
+def check_pytest() -> bool:
+    return run([str(VENV_BIN / "python"), "-m", "pytest", "tests"]).returncode == 0
+
+
+CHECKS = [
+    ("ruff (lint + format)", check_ruff),
+    ("terraform fmt", check_terraform_fmt),
+    ("Lambda packages match sources", check_packages),
+    ("terraform validate", check_terraform_validate),
+    ("checkov", check_checkov),
+    ("pytest (unit, terraform test, end-to-end)", check_pytest),
+]
+
+
+def main(argv: list[str]) -> int:
+    selected = [c for c in CHECKS if not argv or any(a.lower() in c[0].lower() for a in argv)]
+    results = []
+    for title, check in selected:
+        print(f"==> {title}", flush=True)
+        started = time.monotonic()
+        ok = check()
+        elapsed = time.monotonic() - started
+        results.append((title, ok, elapsed))
+        print(f"<== {title}: {'passed' if ok else 'FAILED'} in {elapsed:.1f}s", flush=True)
+    print("\nSummary:")
+    for title, ok, elapsed in results:
+        print(f"  {'PASS' if ok else 'FAIL'}  {title:45s} {elapsed:7.1f}s")
+    return 0 if all(ok for _, ok, _ in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

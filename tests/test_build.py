@@ -1,0 +1,137 @@
+"""scripts/build.py: byte-reproducible packages, --check, --upload."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import boto3
+import build
+import pytest
+from moto import mock_aws
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = [sys.executable, str(ROOT / "scripts" / "build.py")]
+
+
+def copy_functions(target: Path, mtime: int, mode: int) -> Path:
+    """A copy of functions/ whose files all carry the given mtime and mode, plus junk to exclude."""
+    functions = target / "functions"
+    shutil.copytree(ROOT / "functions", functions, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in build.FUNCTION_NAMES:
+        (functions / name / "__pycache__").mkdir()
+        (functions / name / "__pycache__" / "app.cpython-311.pyc").write_bytes(os.urandom(64))
+        (functions / name / "test_app.py").write_text("assert False\n")
+        (functions / name / "stray.pyc").write_bytes(b"junk")
+    for path in functions.rglob("*"):
+        if path.is_file():
+            path.chmod(mode)
+            os.utime(path, (mtime, mtime))
+    return functions
+
+
+def run_build(functions: Path, out: Path, umask: int, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*BUILD, "--functions-dir", str(functions), "--out", str(out), *extra],
+        preexec_fn=lambda: os.umask(umask),  # noqa: PLW1509 - single-threaded test process
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_builds_are_byte_identical_across_mtimes_modes_and_umasks(tmp_path):
+    first = copy_functions(tmp_path / "a", mtime=1_000_000_000, mode=0o644)
+    second = copy_functions(tmp_path / "b", mtime=1_700_000_000, mode=0o755)
+    assert run_build(first, tmp_path / "out-a", 0o022).returncode == 0
+    assert run_build(second, tmp_path / "out-b", 0o077).returncode == 0
+    for name in build.FUNCTION_NAMES:
+        assert (tmp_path / "out-a" / f"{name}.zip").read_bytes() == (tmp_path / "out-b" / f"{name}.zip").read_bytes()
+    manifest_a = build.json.loads((tmp_path / "out-a" / "manifest.json").read_text())
+    manifest_b = build.json.loads((tmp_path / "out-b" / "manifest.json").read_text())
+    for name in build.FUNCTION_NAMES:
+        assert manifest_a[name]["sha256_base64"] == manifest_b[name]["sha256_base64"]
+        assert manifest_a[name]["source_sha256"] == manifest_b[name]["source_sha256"]
+
+
+def test_zips_hold_exactly_the_sources_with_fixed_metadata():
+    expected = {
+        "authorizer": ["app.py", "basic_auth.py", "secret_cache.py"],
+        "consumer": ["app.py", "dead_letters.py", "emf.py", "records.py", "store.py"],
+    }
+    for name, files in expected.items():
+        package = build.build_package(name)
+        with zipfile.ZipFile(build.io.BytesIO(package.zip_bytes)) as archive:
+            infos = archive.infolist()
+            assert [info.filename for info in infos] == files
+            for info in infos:
+                assert info.date_time == build.FIXED_DATE_TIME
+                assert info.external_attr >> 16 == 0o100644
+                assert info.compress_type == zipfile.ZIP_STORED
+                assert archive.read(info) == (ROOT / "functions" / name / info.filename).read_bytes()
+
+
+def test_manifest_hash_is_what_terraform_filebase64sha256_gives():
+    package = build.build_package("consumer")
+    assert package.sha256_base64 == base64.b64encode(hashlib.sha256(package.zip_bytes).digest()).decode()
+
+
+def test_check_fails_after_a_one_byte_change_and_passes_after_rebuild(tmp_path):
+    functions = copy_functions(tmp_path, mtime=1_600_000_000, mode=0o644)
+    out = tmp_path / "packages"
+    assert run_build(functions, out, 0o022).returncode == 0
+    assert run_build(functions, out, 0o022, "--check").returncode == 0
+    source = functions / "consumer" / "emf.py"
+    source.write_bytes(source.read_bytes() + b" ")
+    failed = run_build(functions, out, 0o022, "--check")
+    assert failed.returncode == 1
+    assert "consumer.zip" in failed.stderr and "authorizer.zip" not in failed.stderr
+    assert run_build(functions, out, 0o022).returncode == 0
+    assert run_build(functions, out, 0o022, "--check").returncode == 0
+
+
+def test_committed_packages_match_the_sources():
+    result = subprocess.run([*BUILD, "--check"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_source_digest_separates_names_from_contents():
+    assert build.source_digest([("ab", b"c")]) != build.source_digest([("a", b"bc")])
+
+
+@pytest.mark.parametrize("url", ["bucket/prefix", "s3://", "https://bucket/x"])
+def test_upload_rejects_bad_urls(url):
+    with pytest.raises(ValueError):
+        build.parse_s3_url(url)
+
+
+def test_upload_keys_carry_the_hash_and_a_second_upload_is_a_no_op():
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="artifacts")
+        packages = [build.build_package(name) for name in build.FUNCTION_NAMES]
+        first = build.upload(packages, "s3://artifacts/lambda/webhook", s3)
+        second = build.upload(packages, "s3://artifacts/lambda/webhook", s3)
+        assert [r["uploaded"] for r in first] == [True, True]
+        assert [r["uploaded"] for r in second] == [False, False]
+        for result, package in zip(first, packages, strict=True):
+            assert result["key"] == f"lambda/webhook/{package.name}-{package.sha256_hex}.zip"
+            stored = s3.get_object(Bucket="artifacts", Key=result["key"])
+            assert stored["Body"].read() == package.zip_bytes
+            assert stored["Metadata"]["source-code-hash"] == package.sha256_base64
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="artifacts")["Contents"]]
+        assert len(keys) == 2
+
+
+def test_upload_cli_prints_keys(tmp_path, monkeypatch, capsys):
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="artifacts")
+        assert build.main(["--out", str(tmp_path), "--upload", "s3://artifacts/p"]) == 0
+    printed = capsys.readouterr().out
+    assert "s3://artifacts/p/authorizer-" in printed and "(uploaded)" in printed

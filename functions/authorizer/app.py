@@ -1,0 +1,101 @@
+"""API Gateway HTTP API REQUEST authorizer (payload 2.0, simple responses).
+
+Checks HTTP Basic credentials against a Secrets Manager secret that is cached
+in memory per container. Any malformed request is a deny, never an exception.
+
+Environment:
+  SECRET_ARN                 required: the credentials secret
+  SECRET_CACHE_TTL_SECONDS   optional, default 300: how long a fetched secret is reused
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from basic_auth import Malformed, authorization_header, matching_username, parse_basic
+from secret_cache import CachedSecret, SecretUnavailable
+
+DEFAULT_CACHE_TTL_SECONDS = 300.0
+
+_secret: CachedSecret | None = None
+
+
+def log(level: str, message: str, **fields: Any) -> None:
+    """One JSON line on stdout, which Lambda ships to CloudWatch Logs."""
+    print(json.dumps({"level": level, "message": message, **fields}, default=str), file=sys.stdout, flush=True)
+
+
+def cache_ttl_seconds(environ: Mapping[str, str]) -> float:
+    raw = environ.get("SECRET_CACHE_TTL_SECONDS", "")
+    if not raw.strip():
+        return DEFAULT_CACHE_TTL_SECONDS
+    ttl = float(raw)
+    if not 0 <= ttl <= 86400:
+        raise ValueError("SECRET_CACHE_TTL_SECONDS must be between 0 and 86400")
+    return ttl
+
+
+def secret_fetcher(secret_arn: str):
+    """A function reading the secret string; the client is created on first use."""
+    client = None
+
+    def fetch() -> str:
+        nonlocal client
+        if client is None:
+            import boto3  # the runtime ships it; imported lazily to keep cold starts short
+
+            client = boto3.client("secretsmanager")
+        return client.get_secret_value(SecretId=secret_arn)["SecretString"]
+
+    return fetch
+
+
+def cached_secret() -> CachedSecret:
+    global _secret
+    if _secret is None:
+        _secret = CachedSecret(fetch=secret_fetcher(os.environ["SECRET_ARN"]), ttl_seconds=cache_ttl_seconds(os.environ))
+    return _secret
+
+
+def decide(event: Mapping, secret: CachedSecret) -> tuple[dict, str, bool]:
+    """(authorizer response, reason category, served from a stale secret)."""
+    header = authorization_header(event)
+    if header is None:
+        return {"isAuthorized": False}, "missing", False
+    try:
+        candidate = parse_basic(header)
+    except Malformed:
+        return {"isAuthorized": False}, "malformed", False
+    try:
+        credentials, stale = secret.get()
+    except SecretUnavailable:
+        return {"isAuthorized": False}, "secret_unavailable", False
+    principal = matching_username(candidate, credentials)
+    if principal is None:
+        return {"isAuthorized": False}, "mismatch", stale
+    return {"isAuthorized": True, "context": {"principal": principal}}, "match", stale
+
+
+def handler(event: Any, context: Any) -> dict:
+    request_id = None
+    try:
+        if not isinstance(event, Mapping):
+            raise TypeError("event is not an object")
+        request_context = event.get("requestContext")
+        request_id = request_context.get("requestId") if isinstance(request_context, Mapping) else None
+        response, reason, stale = decide(event, cached_secret())
+    except Exception as error:  # fail closed: an authorizer that raises answers 500, not 403
+        log("ERROR", "authorizer error", decision="deny", reason="error", error=type(error).__name__, requestId=request_id)
+        return {"isAuthorized": False}
+    if stale:
+        log("WARNING", "secret refresh failed; using the cached value", requestId=request_id)
+    if reason == "secret_unavailable":
+        log("ERROR", "secret unavailable and nothing cached; denying", decision="deny", reason=reason, requestId=request_id)
+    else:
+        decision = "allow" if response["isAuthorized"] else "deny"
+        log("INFO", "authorization decision", decision=decision, reason=reason, requestId=request_id)
+    return response

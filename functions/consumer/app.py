@@ -1,0 +1,165 @@
+"""SQS -> DynamoDB consumer with partial batch responses.
+
+Every record ends in exactly one place: stored (or a duplicate of a stored
+key), the dead-letter queue (poison: it can never succeed), or the returned
+batchItemFailures (retriable: SQS delivers it again).
+
+Environment:
+  TABLE_NAME             required
+  PARTITION_KEY          default "eventId"
+  DEAD_LETTER_QUEUE_URL  optional: poison goes there at once, with its reason
+  WRITE_MODE             "last-write-wins" (default) or "first-write-wins"
+  TTL_ATTRIBUTE, TTL_DAYS  optional, together: stamp an expiry epoch on each item
+  METRICS_NAMESPACE      default "WebhookIngest"
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dead_letters import send_to_dead_letter_queue
+from emf import metrics_line
+from records import Item, Poison, to_item
+from store import RetryPolicy, write_first_wins, write_last_wins
+
+WRITE_MODES = ("last-write-wins", "first-write-wins")
+
+
+class BatchFailed(RuntimeError):
+    """Every record failed retriably: raised so Lambda's error metrics show it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    table_name: str
+    partition_key: str = "eventId"
+    dead_letter_queue_url: str | None = None
+    write_mode: str = "last-write-wins"
+    ttl_attribute: str | None = None
+    ttl_days: float | None = None
+    metrics_namespace: str = "WebhookIngest"
+
+
+def load_config(environ: Mapping[str, str]) -> Config:
+    """Read and check the environment; a wrong value is a clear error at once."""
+    table_name = environ.get("TABLE_NAME", "").strip()
+    if not table_name:
+        raise ValueError("TABLE_NAME is required")
+    write_mode = environ.get("WRITE_MODE", "").strip() or "last-write-wins"
+    if write_mode not in WRITE_MODES:
+        raise ValueError(f"WRITE_MODE must be one of {WRITE_MODES}, got {write_mode!r}")
+    ttl_attribute = environ.get("TTL_ATTRIBUTE", "").strip() or None
+    ttl_days_raw = environ.get("TTL_DAYS", "").strip()
+    ttl_days = float(ttl_days_raw) if ttl_days_raw else None
+    if (ttl_attribute is None) != (ttl_days is None):
+        raise ValueError("TTL_ATTRIBUTE and TTL_DAYS must be set together")
+    if ttl_days is not None and ttl_days <= 0:
+        raise ValueError("TTL_DAYS must be positive")
+    return Config(
+        table_name=table_name,
+        partition_key=environ.get("PARTITION_KEY", "").strip() or "eventId",
+        dead_letter_queue_url=environ.get("DEAD_LETTER_QUEUE_URL", "").strip() or None,
+        write_mode=write_mode,
+        ttl_attribute=ttl_attribute,
+        ttl_days=ttl_days,
+        metrics_namespace=environ.get("METRICS_NAMESPACE", "").strip() or "WebhookIngest",
+    )
+
+
+def ttl_attributes(config: Config, now: float) -> dict[str, int]:
+    if config.ttl_attribute is None or config.ttl_days is None:
+        return {}
+    return {config.ttl_attribute: int(now + config.ttl_days * 86400)}
+
+
+@dataclass
+class BatchResult:
+    failures: list[str]
+    counts: Counter
+    poison_reasons: Counter
+
+
+def process_batch(
+    records: list[Mapping[str, Any]], config: Config, table: Any, sqs: Any, retry: RetryPolicy, now: float
+) -> BatchResult:
+    extra = ttl_attributes(config, now)
+    items: list[Item] = []
+    poisoned: list[tuple[Mapping[str, Any], Poison]] = []
+    by_id = {record["messageId"]: record for record in records}
+    for record in records:
+        parsed = to_item(record["messageId"], record.get("body") or "", config.partition_key, extra)
+        if isinstance(parsed, Poison):
+            poisoned.append((record, parsed))
+        else:
+            items.append(parsed)
+
+    if config.write_mode == "first-write-wins":
+        outcomes = write_first_wins(table, items, config.partition_key)
+    else:
+        outcomes = write_last_wins(table, items, config.partition_key, retry)
+
+    retriable = [message_id for message_id, outcome in outcomes.items() if outcome == "failed"]
+    poisoned.extend((by_id[m], outcome) for m, outcome in outcomes.items() if isinstance(outcome, Poison))
+    if config.dead_letter_queue_url and poisoned:
+        unsent = send_to_dead_letter_queue(sqs, config.dead_letter_queue_url, poisoned)
+    else:
+        unsent = {poison.message_id for _, poison in poisoned}  # SQS redrive moves them later
+    counts = Counter(
+        Received=len(records),
+        Stored=sum(outcome == "stored" for outcome in outcomes.values()),
+        Duplicates=sum(outcome == "duplicate" for outcome in outcomes.values()),
+        Poison=len(poisoned),
+        Retried=len(retriable) + len(unsent),
+    )
+    failed_ids = set(retriable) | unsent
+    failures = [record["messageId"] for record in records if record["messageId"] in failed_ids]
+    return BatchResult(failures, counts, Counter(poison.reason for _, poison in poisoned))
+
+
+_clients: dict[str, Any] = {}
+
+
+def aws_clients(config: Config) -> tuple[Any, Any]:
+    """The table and SQS client, created on first use (no work at import time)."""
+    if "table" not in _clients:
+        import boto3
+
+        _clients["table"] = boto3.resource("dynamodb").Table(config.table_name)
+        _clients["sqs"] = boto3.client("sqs")
+    return _clients["table"], _clients["sqs"]
+
+
+def remaining_seconds(context: Any):
+    remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining_ms is None:
+        return lambda: float("inf")
+    return lambda: remaining_ms() / 1000.0
+
+
+def handler(event: Mapping[str, Any], context: Any) -> dict:
+    started = time.monotonic()
+    records = list(event.get("Records") or [])
+    if not records:
+        return {"batchItemFailures": []}
+    config = load_config(os.environ)
+    table, sqs = aws_clients(config)
+    result = process_batch(records, config, table, sqs, RetryPolicy(deadline=remaining_seconds(context)), time.time())
+    line = metrics_line(
+        config.metrics_namespace,
+        getattr(context, "function_name", "local"),
+        result.counts,
+        (time.monotonic() - started) * 1000,
+        int(time.time() * 1000),
+        message="batch processed",
+        poisonReasons=dict(result.poison_reasons),
+    )
+    print(line, file=sys.stdout, flush=True)
+    if len(result.failures) == len(records) and result.counts["Poison"] == 0:
+        raise BatchFailed(f"all {len(records)} records failed retriably")
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in result.failures]}

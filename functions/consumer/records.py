@@ -1,0 +1,134 @@
+"""Turning SQS records into DynamoDB items, or saying why one never can be."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
+
+# DynamoDB limits (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html)
+MAX_ITEM_BYTES = 400 * 1024
+MAX_PARTITION_KEY_BYTES = 2048
+MAX_NESTING_DEPTH = 32
+
+_serializer = TypeSerializer()
+
+
+@dataclass(frozen=True)
+class Item:
+    message_id: str
+    key: str
+    attributes: dict[str, Any]  # Python values (Decimal for numbers), ready for the resource layer
+
+
+@dataclass(frozen=True)
+class Poison:
+    """A record that can never be stored, whatever is retried."""
+
+    message_id: str
+    reason: str
+    detail: str
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_body(body: str) -> Any:
+    # parse_float=Decimal keeps 0.1 as exactly 0.1 (boto3 refuses floats anyway);
+    # NaN and Infinity are JavaScript, not JSON, and DynamoDB cannot hold them.
+    return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def nesting_depth(value: Any) -> int:
+    """Levels of maps/lists below an item's top-level attributes (iterative:
+    a hostile body must not be able to exhaust the Python stack)."""
+    deepest = 0
+    stack = [(child, 1) for child in _children(value)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in _children(current))
+    return deepest
+
+
+def _children(value: Any) -> list:
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, list):
+        return list(value)
+    return []
+
+
+def _number_size(text: str) -> int:
+    digits = text.lstrip("-").replace(".", "").lstrip("0") or "0"
+    significant = digits.split("E")[0].split("e")[0]
+    return math.ceil(len(significant) / 2) + 1
+
+
+def attribute_value_size(value: Mapping[str, Any]) -> int:
+    """Bytes DynamoDB counts for one serialized AttributeValue (its documented rules)."""
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return len(inner.encode("utf-8"))
+    if kind == "N":
+        return _number_size(inner)
+    if kind == "B":
+        return len(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(1 + attribute_value_size(element) for element in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(name.encode("utf-8")) + attribute_value_size(element) for name, element in inner.items())
+    if kind in ("SS", "NS", "BS"):
+        return sum(attribute_value_size({kind[0]: element}) for element in inner)
+    raise ValueError(f"unknown attribute type {kind}")
+
+
+def item_size(serialized: Mapping[str, Mapping[str, Any]]) -> int:
+    return sum(len(name.encode("utf-8")) + attribute_value_size(value) for name, value in serialized.items())
+
+
+def to_item(message_id: str, body: str, partition_key: str, extra_attributes: Mapping[str, Any] | None = None) -> Item | Poison:
+    """Validate one SQS body against everything DynamoDB will enforce."""
+
+    def poison(reason: str, detail: str) -> Poison:
+        return Poison(message_id, reason, detail)
+
+    try:
+        document = parse_body(body)
+    except RecursionError:
+        return poison("too_deep", "JSON nesting exceeds what can be parsed")
+    except ValueError as error:
+        return poison("invalid_json", str(error)[:200])
+    if not isinstance(document, dict):
+        return poison("not_an_object", f"body is a JSON {type(document).__name__}, expected an object")
+    key = document.get(partition_key)
+    if key is None:
+        return poison("missing_key", f"no {partition_key!r} attribute")
+    if not isinstance(key, str):
+        return poison("invalid_key", f"{partition_key!r} must be a string, got {type(key).__name__}")
+    if not key:
+        return poison("invalid_key", f"{partition_key!r} is empty")
+    if len(key.encode("utf-8")) > MAX_PARTITION_KEY_BYTES:
+        return poison("invalid_key", f"{partition_key!r} is over {MAX_PARTITION_KEY_BYTES} bytes")
+    attributes = {**document, **(extra_attributes or {})}
+    depth = nesting_depth(attributes)
+    if depth > MAX_NESTING_DEPTH:
+        return poison("too_deep", f"nesting depth {depth} exceeds {MAX_NESTING_DEPTH}")
+    try:
+        serialized = {name: _serializer.serialize(value) for name, value in attributes.items()}
+    except (TypeError, ArithmeticError) as error:
+        # Decimal traps: more than 38 significant digits, or out of DynamoDB's range.
+        return poison("unsupported_value", f"{type(error).__name__}: a number DynamoDB cannot store exactly")
+    size = item_size(serialized)
+    if size > MAX_ITEM_BYTES:
+        return poison("too_large", f"item is {size} bytes; DynamoDB's limit is {MAX_ITEM_BYTES}")
+    return Item(message_id=message_id, key=key, attributes=attributes)

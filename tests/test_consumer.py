@@ -1,0 +1,463 @@
+"""The consumer: exact values, poison to the DLQ, partial failures, idempotency."""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+from conftest import load_handler_module
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from moto import mock_aws
+
+from dead_letters import REASON_ATTRIBUTE, RECEIVE_COUNT_ATTRIBUTE, SOURCE_ID_ATTRIBUTE
+from records import MAX_ITEM_BYTES, Item, Poison, to_item
+from store import RetryPolicy, latest_per_key
+
+TABLE = "events"
+NO_WAIT = RetryPolicy(max_attempts=4, sleep=lambda _: None)
+
+
+def record(message_id: str, body: str, receive_count: int = 1, attributes: dict | None = None) -> dict:
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"rh-{message_id}",
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": str(receive_count), "SentTimestamp": "1700000000000"},
+        "messageAttributes": attributes or {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+        "awsRegion": "us-east-1",
+    }
+
+
+def body(event_id: Any, **fields: Any) -> str:
+    return json.dumps({"eventId": event_id, **fields})
+
+
+class Context:
+    function_name = "consumer-test"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+@pytest.fixture()
+def aws(monkeypatch):
+    with mock_aws():
+        dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
+        table = dynamodb.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        dlq_url = sqs.create_queue(QueueName="events-dlq")["QueueUrl"]
+        monkeypatch.setenv("TABLE_NAME", TABLE)
+        monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", dlq_url)
+        yield table, sqs, dlq_url
+
+
+@pytest.fixture()
+def consumer(aws):
+    module = load_handler_module("consumer")
+    table, sqs, _ = aws
+    module._clients.update(table=table, sqs=sqs)
+    return module
+
+
+def dead_letters(sqs, dlq_url: str) -> list[dict]:
+    messages = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get("Messages", [])
+        if not batch:
+            return messages
+        for message in batch:
+            sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
+        messages.extend(batch)
+
+
+def stored(table) -> dict[str, dict]:
+    return {item["eventId"]: item for item in table.scan()["Items"]}
+
+
+def failures(response: dict) -> list[str]:
+    return [entry["itemIdentifier"] for entry in response["batchItemFailures"]]
+
+
+# --- values survive exactly ------------------------------------------------------------
+
+
+def test_floats_big_numbers_nesting_and_unicode_survive_exactly(consumer, aws):
+    table, _, _ = aws
+    payload = (
+        '{"eventId": "évènement-1", "price": 0.1, "total": 12345678901234567890.123456789, '
+        '"big": 123456789012345678901234567890, "neg": -1.5e-7, "nested": {"list": [1, 2.5, {"deep": true}], "none": null}, '
+        '"emoji": "👍 ✓", "empty": ""}'
+    )
+    response = consumer.handler({"Records": [record("m1", payload)]}, Context())
+    assert response == {"batchItemFailures": []}
+    item = stored(table)["évènement-1"]
+    assert item["price"] == Decimal("0.1")
+    assert item["total"] == Decimal("12345678901234567890.123456789")
+    assert item["big"] == Decimal("123456789012345678901234567890")
+    assert item["neg"] == Decimal("-1.5e-7")
+    assert item["nested"] == {"list": [Decimal(1), Decimal("2.5"), {"deep": True}], "none": None}
+    assert item["emoji"] == "👍 ✓"
+    assert item["empty"] == ""
+
+
+def test_empty_batch_returns_empty_failure_list(consumer):
+    assert consumer.handler({"Records": []}, Context()) == {"batchItemFailures": []}
+    assert consumer.handler({}, Context()) == {"batchItemFailures": []}
+
+
+# --- poison messages -------------------------------------------------------------------
+
+POISON_CASES = [
+    ("not json", "this is not json", "invalid_json"),
+    ("NaN", '{"eventId": "a", "x": NaN}', "invalid_json"),
+    ("Infinity", '{"eventId": "a", "x": -Infinity}', "invalid_json"),
+    ("JSON array", '[{"eventId": "a"}]', "not_an_object"),
+    ("JSON string", '"eventId"', "not_an_object"),
+    ("JSON number", "42", "not_an_object"),
+    ("missing key", '{"id": "a"}', "missing_key"),
+    ("null key", '{"eventId": null}', "missing_key"),
+    ("empty key", '{"eventId": ""}', "invalid_key"),
+    ("numeric key", '{"eventId": 17}', "invalid_key"),
+    ("object key", '{"eventId": {"a": 1}}', "invalid_key"),
+    ("key over 2048 bytes", json.dumps({"eventId": "é" * 1025}), "invalid_key"),
+    ("oversize item", json.dumps({"eventId": "big", "blob": "x" * MAX_ITEM_BYTES}), "too_large"),
+    ("33 levels deep", '{"eventId": "deep", "a": ' + "[" * 33 + "]" * 33 + "}", "too_deep"),
+    ("39 significant digits", '{"eventId": "n", "x": 123456789012345678901234567890123456789}', "unsupported_value"),
+    ("number out of range", '{"eventId": "n", "x": 1e200}', "unsupported_value"),
+]
+
+
+@pytest.mark.parametrize(("raw_body", "reason"), [c[1:] for c in POISON_CASES], ids=[c[0] for c in POISON_CASES])
+def test_poison_goes_to_dlq_with_its_reason_and_is_not_a_failure(consumer, aws, raw_body, reason):
+    table, sqs, dlq_url = aws
+    attributes = {"principal": {"stringValue": "alice", "dataType": "String"}}
+    batch = [record("good", body("ok-1")), record("bad", raw_body, receive_count=3, attributes=attributes)]
+    response = consumer.handler({"Records": batch}, Context())
+    assert response == {"batchItemFailures": []}
+    assert set(stored(table)) == {"ok-1"}
+    [message] = dead_letters(sqs, dlq_url)
+    assert message["Body"] == raw_body
+    attrs = message["MessageAttributes"]
+    assert attrs[REASON_ATTRIBUTE]["StringValue"] == reason
+    assert attrs[SOURCE_ID_ATTRIBUTE]["StringValue"] == "bad"
+    assert attrs[RECEIVE_COUNT_ATTRIBUTE]["StringValue"] == "3"
+    assert attrs["principal"]["StringValue"] == "alice"
+
+
+def test_32_levels_of_nesting_are_accepted():
+    nested = '{"eventId": "deep", "a": ' + "[" * 32 + "]" * 32 + "}"
+    assert isinstance(to_item("m", nested, "eventId"), Item)
+
+
+def test_item_just_under_the_size_limit_is_accepted():
+    overhead = len(body("k", blob="")) + 64
+    assert isinstance(to_item("m", body("k", blob="x" * (MAX_ITEM_BYTES - overhead)), "eventId"), Item)
+
+
+def test_poison_without_dlq_is_reported_as_failure(consumer, aws, monkeypatch):
+    monkeypatch.delenv("DEAD_LETTER_QUEUE_URL")
+    table, sqs, dlq_url = aws
+    response = consumer.handler({"Records": [record("good", body("a")), record("bad", "nope")]}, Context())
+    assert failures(response) == ["bad"]
+    assert dead_letters(sqs, dlq_url) == []
+    assert set(stored(table)) == {"a"}
+
+
+def test_dlq_send_failure_is_reported_not_lost(consumer, aws, monkeypatch):
+    table, sqs, _ = aws
+
+    def broken(**_: Any) -> dict:
+        raise EndpointConnectionError(endpoint_url="https://sqs.invalid")
+
+    monkeypatch.setattr(sqs, "send_message_batch", broken)
+    response = consumer.handler({"Records": [record("good", body("a")), record("bad", "nope")]}, Context())
+    assert failures(response) == ["bad"]
+    assert set(stored(table)) == {"a"}
+
+
+def test_partial_dlq_batch_failure_reports_exactly_the_unsent(consumer, aws, monkeypatch):
+    _, sqs, _ = aws
+    real = sqs.send_message_batch
+
+    def half_failing(QueueUrl: str, Entries: list) -> dict:
+        response = real(QueueUrl=QueueUrl, Entries=Entries[:1])
+        response["Failed"] = [{"Id": e["Id"], "SenderFault": False, "Code": "InternalError"} for e in Entries[1:]]
+        return response
+
+    monkeypatch.setattr(sqs, "send_message_batch", half_failing)
+    batch = [record("bad-1", "x"), record("bad-2", "y"), record("good", body("g"))]
+    assert failures(consumer.handler({"Records": batch}, Context())) == ["bad-2"]
+
+
+# --- duplicates and write modes --------------------------------------------------------
+
+
+def test_duplicates_in_one_batch_last_write_wins(consumer, aws):
+    table, _, _ = aws
+    batch = [record("m1", body("k", v=1)), record("m2", body("other")), record("m3", body("k", v=3))]
+    assert consumer.handler({"Records": batch}, Context()) == {"batchItemFailures": []}
+    items = stored(table)
+    assert items["k"]["v"] == 3
+    assert set(items) == {"k", "other"}
+
+
+def test_first_write_wins_keeps_the_first_payload(consumer, aws, monkeypatch):
+    table, _, _ = aws
+    monkeypatch.setenv("WRITE_MODE", "first-write-wins")
+    first = consumer.handler({"Records": [record("m1", body("k", v=1)), record("m2", body("k", v=2))]}, Context())
+    second = consumer.handler({"Records": [record("m3", body("k", v=3))]}, Context())
+    assert first == second == {"batchItemFailures": []}
+    assert stored(table)["k"]["v"] == 1
+
+
+def test_last_write_wins_across_batches(consumer, aws):
+    table, _, _ = aws
+    consumer.handler({"Records": [record("m1", body("k", v=1))]}, Context())
+    consumer.handler({"Records": [record("m2", body("k", v=2))]}, Context())
+    assert stored(table)["k"]["v"] == 2
+
+
+def test_latest_per_key_maps_every_message_id():
+    items = [Item("m1", "a", {}), Item("m2", "b", {}), Item("m3", "a", {"v": 3})]
+    merged = latest_per_key(items)
+    assert merged["a"] == (Item("m3", "a", {"v": 3}), ["m1", "m3"])
+    assert merged["b"][1] == ["m2"]
+
+
+def test_ttl_is_stamped_when_configured(consumer, aws, monkeypatch):
+    table, _, _ = aws
+    monkeypatch.setenv("TTL_ATTRIBUTE", "expiresAt")
+    monkeypatch.setenv("TTL_DAYS", "7")
+    consumer.handler({"Records": [record("m1", body("k"))]}, Context())
+    assert abs(int(stored(table)["k"]["expiresAt"]) - (time.time() + 7 * 86400)) < 60
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({}, "TABLE_NAME"),
+        ({"TABLE_NAME": "t", "WRITE_MODE": "yolo"}, "WRITE_MODE"),
+        ({"TABLE_NAME": "t", "TTL_ATTRIBUTE": "x"}, "together"),
+        ({"TABLE_NAME": "t", "TTL_ATTRIBUTE": "x", "TTL_DAYS": "-1"}, "positive"),
+    ],
+)
+def test_bad_configuration_is_a_clear_error(consumer, environ, message):
+    with pytest.raises(ValueError, match=message):
+        consumer.load_config(environ)
+
+
+# --- retriable failures ----------------------------------------------------------------
+
+
+def throttle_keys(table, keys: set[str]) -> list[int]:
+    """Make BatchWriteItem leave `keys` unprocessed, as DynamoDB does under throttling."""
+    client = table.meta.client
+    real = client.batch_write_item
+    calls: list[int] = []
+
+    def throttled(RequestItems: dict) -> dict:
+        requests = RequestItems[TABLE]
+        calls.append(len(requests))
+        kept = [r for r in requests if r["PutRequest"]["Item"]["eventId"] not in keys]
+        dropped = [r for r in requests if r["PutRequest"]["Item"]["eventId"] in keys]
+        response = real(RequestItems={TABLE: kept}) if kept else {"UnprocessedItems": {}}
+        response["UnprocessedItems"] = {TABLE: dropped} if dropped else {}
+        return response
+
+    client.batch_write_item = throttled
+    return calls
+
+
+def test_throttled_items_return_exactly_their_message_ids(consumer, aws):
+    table, sqs, _ = aws
+    calls = throttle_keys(table, {"k2", "k5", "k9"})
+    batch = [record(f"m{i}", body(f"k{i}")) for i in range(10)]
+    result = consumer.process_batch(batch, consumer.load_config({"TABLE_NAME": TABLE}), table, sqs, NO_WAIT, 0)
+    assert sorted(result.failures) == ["m2", "m5", "m9"]
+    assert set(stored(table)) == {f"k{i}" for i in range(10)} - {"k2", "k5", "k9"}
+    assert calls == [10, 3, 3, 3]  # the first request, then the unprocessed ones retried up to max_attempts
+
+
+def test_unprocessed_items_are_retried_until_written(consumer, aws):
+    table, sqs, _ = aws
+    client = table.meta.client
+    real = client.batch_write_item
+    attempts: list[int] = []
+
+    def flaky(RequestItems: dict) -> dict:
+        requests = RequestItems[TABLE]
+        attempts.append(len(requests))
+        if len(attempts) < 3:  # the first two calls process only the first item
+            response = real(RequestItems={TABLE: requests[:1]})
+            response["UnprocessedItems"] = {TABLE: requests[1:]}
+            return response
+        return real(RequestItems=RequestItems)
+
+    client.batch_write_item = flaky
+    batch = [record(f"m{i}", body(f"k{i}")) for i in range(4)]
+    result = consumer.process_batch(batch, consumer.load_config({"TABLE_NAME": TABLE}), table, sqs, NO_WAIT, 0)
+    assert result.failures == []
+    assert attempts == [4, 3, 2]
+    assert len(stored(table)) == 4
+
+
+def test_batches_over_25_are_split(consumer, aws):
+    table, sqs, _ = aws
+    calls = throttle_keys(table, set())
+    batch = [record(f"m{i}", body(f"k{i}")) for i in range(60)]
+    result = consumer.process_batch(batch, consumer.load_config({"TABLE_NAME": TABLE}), table, sqs, NO_WAIT, 0)
+    assert result.failures == []
+    assert calls == [25, 25, 10]
+    assert len(stored(table)) == 60
+
+
+def test_request_level_throttling_fails_only_that_chunk(consumer, aws):
+    table, sqs, _ = aws
+    client = table.meta.client
+    real = client.batch_write_item
+
+    def throttle_first_chunk(RequestItems: dict) -> dict:
+        if RequestItems[TABLE][0]["PutRequest"]["Item"]["eventId"] == "k0":
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "BatchWriteItem")
+        return real(RequestItems=RequestItems)
+
+    client.batch_write_item = throttle_first_chunk
+    batch = [record(f"m{i}", body(f"k{i}")) for i in range(30)]
+    result = consumer.process_batch(batch, consumer.load_config({"TABLE_NAME": TABLE}), table, sqs, NO_WAIT, 0)
+    assert sorted(result.failures, key=lambda m: int(m[1:])) == [f"m{i}" for i in range(25)]
+    assert set(stored(table)) == {f"k{i}" for i in range(25, 30)}
+
+
+def test_item_dynamodb_rejects_is_isolated_and_poisoned(consumer, aws):
+    table, sqs, dlq_url = aws
+    client = table.meta.client
+    real_batch = client.batch_write_item
+    real_put = table.put_item
+
+    def reject_k3(**kwargs: Any) -> Any:
+        items = [r["PutRequest"]["Item"] for r in kwargs["RequestItems"][TABLE]] if "RequestItems" in kwargs else [kwargs["Item"]]
+        if any(item["eventId"] == "k3" for item in items):
+            raise ClientError({"Error": {"Code": "ValidationException", "Message": "bad item"}}, "PutItem")
+        return real_batch(**kwargs) if "RequestItems" in kwargs else real_put(**kwargs)
+
+    client.batch_write_item = reject_k3
+    table.put_item = reject_k3
+    batch = [record(f"m{i}", body(f"k{i}")) for i in range(5)]
+    config = consumer.load_config({"TABLE_NAME": TABLE, "DEAD_LETTER_QUEUE_URL": dlq_url})
+    result = consumer.process_batch(batch, config, table, sqs, NO_WAIT, 0)
+    assert result.failures == []
+    assert set(stored(table)) == {"k0", "k1", "k2", "k4"}
+    [message] = dead_letters(sqs, dlq_url)
+    assert message["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"] == "rejected_by_dynamodb"
+
+
+def test_first_write_wins_throttling_fails_only_those_records(consumer, aws, monkeypatch):
+    table, sqs, _ = aws
+    real_put = table.put_item
+
+    def throttled_put(**kwargs: Any) -> Any:
+        if kwargs["Item"]["eventId"] in {"k1", "k4"}:
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}}, "PutItem")
+        return real_put(**kwargs)
+
+    table.put_item = throttled_put
+    batch = [record(f"m{i}", body(f"k{i}")) for i in range(6)] + [record("m1-dup", body("k1"))]
+    config = consumer.load_config({"TABLE_NAME": TABLE, "WRITE_MODE": "first-write-wins"})
+    result = consumer.process_batch(batch, config, table, sqs, NO_WAIT, 0)
+    assert sorted(result.failures) == ["m1", "m1-dup", "m4"]
+    assert set(stored(table)) == {"k0", "k2", "k3", "k5"}
+
+
+def test_all_retriable_failures_raise(consumer, aws, monkeypatch):
+    table, _, _ = aws
+    throttle_keys(table, {"k0", "k1"})
+    monkeypatch.setattr(consumer, "RetryPolicy", lambda deadline: NO_WAIT)
+    with pytest.raises(consumer.BatchFailed):
+        consumer.handler({"Records": [record("m0", body("k0")), record("m1", body("k1"))]}, Context())
+
+
+def test_one_emf_line_per_batch_without_payloads(consumer, aws, capsys):
+    consumer.handler(
+        {"Records": [record("m1", body("k1", secret="hunter2")), record("m2", "junk"), record("m3", body("k1"))]}, Context()
+    )
+    [line] = capsys.readouterr().out.splitlines()
+    document = json.loads(line)
+    assert document["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "WebhookIngest"
+    assert (document["Received"], document["Stored"], document["Poison"], document["Retried"]) == (3, 2, 1, 0)
+    assert document["poisonReasons"] == {"invalid_json": 1}
+    assert "hunter2" not in line and "junk" not in line
+
+
+# --- every record is accounted for exactly once --------------------------------------
+
+BODIES = st.one_of(
+    st.builds(
+        lambda k, v: body(k, v=v),
+        st.sampled_from(["a", "b", "c", "d", "e", "f"]),
+        st.integers() | st.floats(allow_nan=False, allow_infinity=False),
+    ),
+    st.sampled_from(["not json", "[]", '{"eventId": ""}', '{"eventId": 5}', '{"x": 1}', '{"eventId": "a", "n": NaN}']),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    bodies=st.lists(BODIES, min_size=1, max_size=30),
+    throttled=st.sets(st.sampled_from(["a", "b", "c", "d", "e", "f"])),
+    mode=st.sampled_from(["last-write-wins", "first-write-wins"]),
+)
+def test_every_record_is_stored_dead_lettered_or_failed_exactly_once(bodies, throttled, mode):
+    with mock_aws():
+        dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
+        table = dynamodb.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        dlq_url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+        throttle_keys(table, throttled)
+        real_put = table.put_item
+
+        def throttled_put(**kwargs: Any) -> Any:
+            if kwargs["Item"]["eventId"] in throttled:
+                raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "x"}}, "PutItem")
+            return real_put(**kwargs)
+
+        table.put_item = throttled_put
+        consumer = load_handler_module("consumer")
+        config = consumer.load_config({"TABLE_NAME": TABLE, "DEAD_LETTER_QUEUE_URL": dlq_url, "WRITE_MODE": mode})
+        records = [record(f"m{i}", raw) for i, raw in enumerate(bodies)]
+        result = consumer.process_batch(records, config, table, sqs, NO_WAIT, 0)
+
+        failed = set(result.failures)
+        dead = [m["MessageAttributes"][SOURCE_ID_ATTRIBUTE]["StringValue"] for m in dead_letters(sqs, dlq_url)]
+        keys = set(stored(table))
+        assert len(dead) == len(set(dead))
+        for message in records:
+            parsed = to_item(message["messageId"], message["body"], "eventId")
+            places = [
+                message["messageId"] in failed,
+                message["messageId"] in dead,
+                isinstance(parsed, Item) and parsed.key in keys and message["messageId"] not in failed,
+            ]
+            assert sum(places) == 1, (message, places)
+            if isinstance(parsed, Poison):
+                assert message["messageId"] in dead
+            elif parsed.key in throttled:
+                assert message["messageId"] in failed

@@ -1,0 +1,117 @@
+# client -> HTTP API (Basic auth authorizer) -> SQS -> consumer Lambda -> DynamoDB,
+# with a dead-letter queue for what keeps failing. Each part is a submodule that
+# also works on its own; this root wires them together with secure defaults.
+
+################################################################################
+# Credentials secret and authorizer
+################################################################################
+
+module "auth" {
+  source = "./modules/auth"
+
+  create                = var.create
+  name                  = var.name
+  tags                  = var.tags
+  kms_key_arn           = var.kms_key_arn
+  log_retention_in_days = var.log_retention_in_days
+
+  secret_arn                     = var.auth.secret_arn
+  username                       = var.auth.username
+  password_length                = var.auth.password_length
+  secret_version                 = var.auth.secret_version
+  secret_recovery_window_in_days = var.auth.secret_recovery_window_in_days
+  secret_cache_ttl_seconds       = var.auth.secret_cache_ttl_seconds
+  architecture                   = var.auth.architecture
+  memory_size                    = var.auth.memory_size
+  timeout_seconds                = var.auth.timeout_seconds
+  package                        = var.packages.authorizer
+
+  api_execution_arn = module.api.apigatewayv2_api_execution_arn
+}
+
+################################################################################
+# Buffering queue and dead-letter queue
+################################################################################
+
+module "queue" {
+  source = "./modules/queue"
+
+  create      = var.create
+  name        = var.name
+  tags        = var.tags
+  kms_key_arn = var.kms_key_arn
+
+  consumer_timeout_seconds              = var.consumer.timeout_seconds
+  batching_window_seconds               = var.consumer.maximum_batching_window_in_seconds
+  visibility_timeout_seconds            = var.queue.visibility_timeout_seconds
+  message_retention_seconds             = var.queue.message_retention_seconds
+  dead_letter_message_retention_seconds = var.queue.dead_letter_message_retention_seconds
+  max_receive_count                     = var.queue.max_receive_count
+  redrive_allow_policy_enabled          = var.queue.redrive_allow_policy_enabled
+
+  alarms_enabled                   = var.alarms.enabled
+  alarm_actions                    = var.alarms.alarm_actions
+  oldest_message_age_alarm_seconds = var.alarms.oldest_message_age_alarm_seconds
+}
+
+################################################################################
+# Consumer and table
+################################################################################
+
+module "consumer" {
+  source = "./modules/consumer"
+
+  create                = var.create
+  name                  = var.name
+  tags                  = var.tags
+  kms_key_arn           = var.kms_key_arn
+  log_retention_in_days = var.log_retention_in_days
+
+  queue_arn             = module.queue.queue_arn
+  dead_letter_queue_arn = module.queue.dead_letter_queue_arn
+  dead_letter_queue_url = module.queue.dead_letter_queue_url
+
+  architecture                       = var.consumer.architecture
+  memory_size                        = var.consumer.memory_size
+  timeout_seconds                    = var.consumer.timeout_seconds
+  write_mode                         = var.consumer.write_mode
+  batch_size                         = var.consumer.batch_size
+  maximum_batching_window_in_seconds = var.consumer.maximum_batching_window_in_seconds
+  maximum_concurrency                = var.consumer.maximum_concurrency
+  enabled                            = var.consumer.enabled
+  package                            = var.packages.consumer
+
+  table_name                     = var.table.name
+  partition_key                  = var.table.partition_key
+  deletion_protection_enabled    = var.table.deletion_protection_enabled
+  point_in_time_recovery_enabled = var.table.point_in_time_recovery_enabled
+  ttl_attribute                  = var.table.ttl_attribute
+  ttl_days                       = var.table.ttl_days
+
+  error_alarm_enabled = var.alarms.enabled
+  alarm_actions       = var.alarms.alarm_actions
+}
+
+################################################################################
+# HTTP API
+################################################################################
+
+module "api" {
+  source = "./modules/api"
+
+  create                = var.create
+  name                  = var.name
+  tags                  = var.tags
+  kms_key_arn           = var.kms_key_arn
+  log_retention_in_days = var.log_retention_in_days
+
+  route_key                        = var.api.route_key
+  authorizer_function_invoke_arn   = module.auth.lambda_function_invoke_arn
+  authorizer_result_ttl_in_seconds = var.api.authorizer_result_ttl_in_seconds
+  throttling_burst_limit           = var.api.throttling_burst_limit
+  throttling_rate_limit            = var.api.throttling_rate_limit
+  cors                             = var.api.cors
+
+  queue_url = module.queue.queue_url
+  queue_arn = module.queue.queue_arn
+}

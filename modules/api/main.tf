@@ -1,0 +1,180 @@
+locals {
+  # SendMessage attributes carried with every message: who sent it (from the
+  # authorizer's context) and API Gateway's request id, to trace a message back.
+  # $${...} is HCL's escape for a literal ${...} that API Gateway evaluates.
+  message_attributes = jsonencode({
+    principal = { DataType = "String", StringValue = "$${context.authorizer.principal}" }
+    requestId = { DataType = "String", StringValue = "$${context.requestId}" }
+  })
+}
+
+################################################################################
+# HTTP API and stage
+################################################################################
+
+resource "aws_apigatewayv2_api" "this" {
+  count = var.create ? 1 : 0
+
+  name          = var.name
+  description   = "Webhook ingest endpoint for ${var.name}: authorizes, then buffers each request body in SQS."
+  protocol_type = "HTTP"
+
+  dynamic "cors_configuration" {
+    for_each = var.cors == null ? [] : [var.cors]
+
+    content {
+      allow_origins     = cors_configuration.value.allow_origins
+      allow_methods     = cors_configuration.value.allow_methods
+      allow_headers     = cors_configuration.value.allow_headers
+      max_age           = cors_configuration.value.max_age
+      allow_credentials = cors_configuration.value.allow_credentials
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  count = var.create ? 1 : 0
+
+  name              = "/aws/apigateway/${var.name}/access"
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = var.tags
+}
+
+resource "aws_apigatewayv2_stage" "this" {
+  count = var.create ? 1 : 0
+
+  api_id      = aws_apigatewayv2_api.this[0].id
+  name        = "$default"
+  auto_deploy = true
+
+  default_route_settings {
+    throttling_burst_limit = var.throttling_burst_limit
+    throttling_rate_limit  = var.throttling_rate_limit
+  }
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access[0].arn
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      requestTime        = "$context.requestTime"
+      routeKey           = "$context.routeKey"
+      status             = "$context.status"
+      responseLength     = "$context.responseLength"
+      integrationStatus  = "$context.integrationStatus"
+      integrationError   = "$context.integrationErrorMessage"
+      authorizerError    = "$context.authorizer.error"
+      principal          = "$context.authorizer.principal"
+      sourceIp           = "$context.identity.sourceIp"
+      integrationLatency = "$context.integrationLatency"
+      responseLatency    = "$context.responseLatency"
+    })
+  }
+
+  tags = var.tags
+}
+
+################################################################################
+# Authorizer
+################################################################################
+
+resource "aws_apigatewayv2_authorizer" "this" {
+  count = var.create ? 1 : 0
+
+  api_id                            = aws_apigatewayv2_api.this[0].id
+  name                              = "${var.name}-basic-auth"
+  authorizer_type                   = "REQUEST"
+  authorizer_uri                    = var.authorizer_function_invoke_arn
+  authorizer_payload_format_version = "2.0"
+  enable_simple_responses           = true
+  # The cache key is the identity source: a request without the header gets a
+  # 401 from API Gateway without invoking (and paying for) the authorizer.
+  identity_sources                 = ["$request.header.Authorization"]
+  authorizer_result_ttl_in_seconds = var.authorizer_result_ttl_in_seconds
+}
+
+################################################################################
+# SQS integration and its role
+################################################################################
+
+data "aws_iam_policy_document" "assume_role" {
+  count = var.create ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["apigateway.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "send" {
+  count = var.create ? 1 : 0
+
+  statement {
+    sid       = "SendToQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [var.queue_arn]
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "EncryptForQueue"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role" "integration" {
+  count = var.create ? 1 : 0
+
+  name               = "${var.name}-api-to-sqs"
+  assume_role_policy = data.aws_iam_policy_document.assume_role[0].json
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "integration" {
+  count = var.create ? 1 : 0
+
+  name   = "send-to-queue"
+  role   = aws_iam_role.integration[0].id
+  policy = data.aws_iam_policy_document.send[0].json
+}
+
+resource "aws_apigatewayv2_integration" "this" {
+  count = var.create ? 1 : 0
+
+  api_id              = aws_apigatewayv2_api.this[0].id
+  description         = "Send the request body to ${var.queue_url}"
+  integration_type    = "AWS_PROXY"
+  integration_subtype = "SQS-SendMessage"
+  credentials_arn     = aws_iam_role.integration[0].arn
+  # The caller gets SQS's answer directly: 200 with MessageId once the message is durable.
+  payload_format_version = "1.0"
+  timeout_milliseconds   = 10000
+
+  request_parameters = {
+    QueueUrl          = var.queue_url
+    MessageBody       = "$request.body"
+    MessageAttributes = local.message_attributes
+  }
+}
+
+resource "aws_apigatewayv2_route" "this" {
+  count = var.create ? 1 : 0
+
+  api_id             = aws_apigatewayv2_api.this[0].id
+  route_key          = var.route_key
+  authorization_type = "CUSTOM"
+  authorizer_id      = aws_apigatewayv2_authorizer.this[0].id
+  target             = "integrations/${aws_apigatewayv2_integration.this[0].id}"
+}

@@ -1,0 +1,146 @@
+################################################################################
+# General
+################################################################################
+
+variable "create" {
+  description = "Whether to create the HTTP API and its parts."
+  type        = bool
+  default     = true
+}
+
+variable "name" {
+  description = "Prefix for resource names: the API is <name>, the integration role <name>-api-to-sqs."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$", var.name))
+    error_message = "name must be 1-40 characters of letters, digits, '-' or '_', starting with a letter or digit."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key ARN encrypting the queue (the integration role then gets kms:GenerateDataKey and kms:Decrypt on it) and the access log group."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the access log group."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+################################################################################
+# Route, authorizer, throttling
+################################################################################
+
+variable "route_key" {
+  description = "The route webhooks are posted to, as METHOD /path."
+  type        = string
+  default     = "POST /submit"
+
+  validation {
+    condition     = can(regex("^(POST|PUT|PATCH) /[A-Za-z0-9._~{}/-]*$", var.route_key))
+    error_message = "route_key must be POST, PUT or PATCH followed by a path starting with '/', e.g. \"POST /submit\"."
+  }
+}
+
+variable "authorizer_function_invoke_arn" {
+  description = "Invoke ARN of the REQUEST authorizer function."
+  type        = string
+
+  validation {
+    condition     = !var.create || can(regex("^arn:aws[a-z-]*:apigateway:", var.authorizer_function_invoke_arn))
+    error_message = "authorizer_function_invoke_arn must be a Lambda invoke ARN (arn:aws:apigateway:REGION:lambda:path/...)."
+  }
+}
+
+variable "authorizer_result_ttl_in_seconds" {
+  description = "How long API Gateway caches an authorizer decision per Authorization header (0-3600; 0 calls the authorizer on every request)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.authorizer_result_ttl_in_seconds >= 0 && var.authorizer_result_ttl_in_seconds <= 3600
+    error_message = "authorizer_result_ttl_in_seconds must be between 0 and 3600."
+  }
+}
+
+variable "throttling_burst_limit" {
+  description = "Default route burst limit (requests) of the stage."
+  type        = number
+  default     = 200
+
+  validation {
+    condition     = var.throttling_burst_limit >= 1 && floor(var.throttling_burst_limit) == var.throttling_burst_limit
+    error_message = "throttling_burst_limit must be a whole number >= 1."
+  }
+}
+
+variable "throttling_rate_limit" {
+  description = "Default route steady-state rate limit (requests per second) of the stage."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.throttling_rate_limit > 0
+    error_message = "throttling_rate_limit must be positive."
+  }
+}
+
+variable "cors" {
+  description = "CORS configuration. null (the default) sends no CORS headers: webhook senders are servers, not browsers."
+  type = object({
+    allow_origins     = list(string)
+    allow_methods     = optional(list(string), ["POST"])
+    allow_headers     = optional(list(string), ["authorization", "content-type"])
+    max_age           = optional(number, 300)
+    allow_credentials = optional(bool, false)
+  })
+  default = null
+
+  validation {
+    condition     = var.cors == null || try(length(var.cors.allow_origins) > 0 && var.cors.max_age >= 0 && var.cors.max_age <= 86400, false)
+    error_message = "cors.allow_origins must not be empty and cors.max_age must be between 0 and 86400."
+  }
+}
+
+################################################################################
+# Queue integration
+################################################################################
+
+variable "queue_url" {
+  description = "URL of the queue the route sends to."
+  type        = string
+
+  validation {
+    condition     = !var.create || can(regex("^https?://", var.queue_url))
+    error_message = "queue_url must be an SQS queue URL."
+  }
+}
+
+variable "queue_arn" {
+  description = "ARN of that queue (the integration role may send to it and nothing else)."
+  type        = string
+
+  validation {
+    condition     = !var.create || can(regex("^arn:aws[a-z-]*:sqs:", var.queue_arn))
+    error_message = "queue_arn must be an SQS queue ARN."
+  }
+}

@@ -1,0 +1,186 @@
+################################################################################
+# General
+################################################################################
+
+variable "create" {
+  description = "Whether to create the secret, the authorizer function and its permissions."
+  type        = bool
+  default     = true
+}
+
+variable "name" {
+  description = "Prefix for resource names: the function is <name>-authorizer, the secret <name>-credentials."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$", var.name))
+    error_message = "name must be 1-40 characters of letters, digits, '-' or '_', starting with a letter or digit."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key ARN for the secret, the log group and the function's environment. null uses AWS managed keys."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (aliases are not accepted by CloudWatch Logs)."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the authorizer's log group."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+################################################################################
+# Credentials secret
+################################################################################
+
+variable "secret_arn" {
+  description = "Bring your own secret: ARN of an existing Secrets Manager secret holding {\"username\",\"password\"} or {\"credentials\":[...]}. null creates one."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.secret_arn))
+    error_message = "secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "username" {
+  description = "Username written into a created secret (the password is generated and never enters Terraform state or plan)."
+  type        = string
+  default     = "webhook"
+
+  validation {
+    condition     = length(var.username) > 0 && !strcontains(var.username, ":")
+    error_message = "username must be non-empty and cannot contain ':' (HTTP Basic splits at the first colon)."
+  }
+}
+
+variable "password_length" {
+  description = "Length of the generated password (letters and digits only, so it pastes into any HTTP client)."
+  type        = number
+  default     = 40
+
+  validation {
+    condition     = var.password_length >= 20 && var.password_length <= 4096
+    error_message = "password_length must be between 20 and 4096."
+  }
+}
+
+variable "secret_version" {
+  description = "Version of the generated credentials. Increase it to generate and store a new password (write-only values are only sent when this changes)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.secret_version >= 1 && floor(var.secret_version) == var.secret_version
+    error_message = "secret_version must be a whole number >= 1."
+  }
+}
+
+variable "secret_recovery_window_in_days" {
+  description = "Days a deleted secret can be restored (0 deletes at once, for throwaway stacks only)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.secret_recovery_window_in_days == 0 || (var.secret_recovery_window_in_days >= 7 && var.secret_recovery_window_in_days <= 30)
+    error_message = "secret_recovery_window_in_days must be 0 or between 7 and 30."
+  }
+}
+
+################################################################################
+# Authorizer function
+################################################################################
+
+variable "secret_cache_ttl_seconds" {
+  description = "How long one function instance reuses the fetched secret before reading it again."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.secret_cache_ttl_seconds >= 0 && var.secret_cache_ttl_seconds <= 86400
+    error_message = "secret_cache_ttl_seconds must be between 0 and 86400."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set of the function: arm64 (cheaper per GB-second) or x86_64."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory of the authorizer function in MB (CPU scales with it)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be between 128 and 10240."
+  }
+}
+
+variable "timeout_seconds" {
+  description = "Timeout of the authorizer function. API Gateway waits at most 10 s for an authorizer."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 10
+    error_message = "timeout_seconds must be between 1 and 10."
+  }
+}
+
+variable "package" {
+  description = "The authorizer's deployment package. null uses the reproducible zip committed in packages/. Give local_path, or s3_bucket and s3_key (with source_code_hash, from scripts/build.py --upload)."
+  type = object({
+    local_path        = optional(string)
+    s3_bucket         = optional(string)
+    s3_key            = optional(string)
+    s3_object_version = optional(string)
+    source_code_hash  = optional(string)
+  })
+  default = null
+
+  validation {
+    condition = var.package == null || try(
+      (var.package.local_path != null) != (var.package.s3_bucket != null && var.package.s3_key != null) &&
+      (var.package.s3_bucket == null) == (var.package.s3_key == null),
+    false)
+    error_message = "package needs exactly one of local_path, or s3_bucket together with s3_key."
+  }
+}
+
+variable "api_execution_arn" {
+  description = "Execution ARN of the HTTP API allowed to invoke the authorizer (the permission covers that API's authorizers only)."
+  type        = string
+  default     = null
+}
+
+variable "create_api_permission" {
+  description = "Create the lambda:InvokeFunction permission for api_execution_arn."
+  type        = bool
+  default     = true
+}

@@ -1,0 +1,254 @@
+locals {
+  create_table  = var.create && var.table_name == null
+  table_name    = local.create_table ? aws_dynamodb_table.this[0].name : var.table_name
+  table_arn     = local.create_table ? aws_dynamodb_table.this[0].arn : try(data.aws_dynamodb_table.existing[0].arn, null)
+  function_name = "${var.name}-consumer"
+
+  default_package_path = "${path.module}/../../packages/consumer.zip"
+  package_path         = var.package == null ? local.default_package_path : var.package.local_path
+  package_from_s3      = try(var.package.s3_bucket != null, false)
+
+  # Only the write actions the function's mode uses.
+  table_actions = var.write_mode == "first-write-wins" ? ["dynamodb:PutItem"] : ["dynamodb:BatchWriteItem", "dynamodb:PutItem"]
+}
+
+################################################################################
+# Table
+################################################################################
+
+resource "aws_dynamodb_table" "this" {
+  count = local.create_table ? 1 : 0
+
+  #checkov:skip=CKV_AWS_28:PITR is on by default (point_in_time_recovery_enabled defaults to true); checkov cannot resolve the optional() default passed down from the root.
+  name                        = "${var.name}-events"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = var.partition_key
+  deletion_protection_enabled = var.deletion_protection_enabled
+
+  attribute {
+    name = var.partition_key
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = var.point_in_time_recovery_enabled
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+
+  dynamic "ttl" {
+    for_each = var.ttl_attribute == null ? [] : [var.ttl_attribute]
+
+    content {
+      attribute_name = ttl.value
+      enabled        = true
+    }
+  }
+
+  tags = var.tags
+}
+
+data "aws_dynamodb_table" "existing" {
+  count = var.create && var.table_name != null ? 1 : 0
+
+  name = var.table_name
+
+  lifecycle {
+    postcondition {
+      condition     = self.hash_key == var.partition_key
+      error_message = "The existing table's partition key is not ${var.partition_key}: set partition_key to the table's hash key."
+    }
+  }
+}
+
+################################################################################
+# Function
+################################################################################
+
+resource "aws_cloudwatch_log_group" "this" {
+  count = var.create ? 1 : 0
+
+  name              = "/aws/lambda/${local.function_name}"
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "assume_role" {
+  count = var.create ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "this" {
+  count = var.create ? 1 : 0
+
+  statement {
+    sid       = "ConsumeQueue"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    resources = [var.queue_arn]
+  }
+
+  statement {
+    sid       = "DeadLetterPoison"
+    actions   = ["sqs:SendMessage"]
+    resources = [var.dead_letter_queue_arn]
+  }
+
+  statement {
+    sid       = "WriteEvents"
+    actions   = local.table_actions
+    resources = [local.table_arn]
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this[0].arn}:*"]
+  }
+
+  statement {
+    sid = "Tracing"
+    # X-Ray trace ingestion has no resource-level permissions: AWS requires "*".
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "UseCustomerKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  count = var.create ? 1 : 0
+
+  name               = local.function_name
+  assume_role_policy = data.aws_iam_policy_document.assume_role[0].json
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  count = var.create ? 1 : 0
+
+  name   = "least-privilege"
+  role   = aws_iam_role.this[0].id
+  policy = data.aws_iam_policy_document.this[0].json
+}
+
+resource "aws_lambda_function" "this" {
+  count = var.create ? 1 : 0
+
+  #checkov:skip=CKV_AWS_116:Invoked by an SQS event source mapping (synchronous); failed records go to the queue's DLQ through its redrive policy.
+  #checkov:skip=CKV_AWS_117:The function calls only SQS, DynamoDB and CloudWatch; a VPC would add NAT or endpoint costs and latency for no isolation gain.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile the caller owns; packages are byte-reproducible and verified by source_code_hash instead.
+  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the event source mapping's scaling_config.maximum_concurrency, which throttles without failing records.
+  function_name = local.function_name
+  description   = "Stores ${var.name} webhook messages from SQS in DynamoDB (partial batch responses)."
+  role          = aws_iam_role.this[0].arn
+  runtime       = "python3.13"
+  handler       = "app.handler"
+  architectures = [var.architecture]
+  memory_size   = var.memory_size
+  timeout       = var.timeout_seconds
+  kms_key_arn   = var.kms_key_arn
+
+  filename          = local.package_from_s3 ? null : local.package_path
+  s3_bucket         = local.package_from_s3 ? var.package.s3_bucket : null
+  s3_key            = local.package_from_s3 ? var.package.s3_key : null
+  s3_object_version = local.package_from_s3 ? var.package.s3_object_version : null
+  source_code_hash  = local.package_from_s3 ? var.package.source_code_hash : filebase64sha256(local.package_path)
+
+  environment {
+    variables = merge(
+      {
+        TABLE_NAME            = local.table_name
+        PARTITION_KEY         = var.partition_key
+        DEAD_LETTER_QUEUE_URL = var.dead_letter_queue_url
+        WRITE_MODE            = var.write_mode
+        METRICS_NAMESPACE     = "WebhookIngest/${var.name}"
+      },
+      var.ttl_attribute == null ? {} : { TTL_ATTRIBUTE = var.ttl_attribute, TTL_DAYS = tostring(var.ttl_days) },
+    )
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.this]
+}
+
+################################################################################
+# Event source mapping
+################################################################################
+
+resource "aws_lambda_event_source_mapping" "this" {
+  count = var.create ? 1 : 0
+
+  event_source_arn                   = var.queue_arn
+  function_name                      = aws_lambda_function.this[0].arn
+  enabled                            = var.enabled
+  batch_size                         = var.batch_size
+  maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
+  # Without it Lambda ignores the batchItemFailures the function returns and
+  # retries whole batches: one bad record would hold back the others.
+  function_response_types = ["ReportBatchItemFailures"]
+
+  dynamic "scaling_config" {
+    for_each = var.maximum_concurrency == null ? [] : [var.maximum_concurrency]
+
+    content {
+      maximum_concurrency = scaling_config.value
+    }
+  }
+
+  tags = var.tags
+
+  # The mapping validates its role's SQS permissions when it is created
+  # (terraform-provider-aws#14042): the policy must exist first.
+  depends_on = [aws_iam_role_policy.this]
+}
+
+################################################################################
+# Alarm
+################################################################################
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  count = var.create && var.error_alarm_enabled ? 1 : 0
+
+  alarm_name          = "${local.function_name}-errors"
+  alarm_description   = "${local.function_name} failed whole batches (every record retriable, or a crash). Records return to the queue and reach the DLQ after max_receive_count."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.this[0].function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+
+  tags = var.tags
+}

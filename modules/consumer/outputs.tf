@@ -1,0 +1,44 @@
+output "dynamodb_table_name" {
+  description = "Name of the events table (created or given)."
+  value       = var.create ? local.table_name : null
+}
+
+output "dynamodb_table_arn" {
+  description = "ARN of the events table."
+  value       = var.create ? local.table_arn : null
+}
+
+output "lambda_function_name" {
+  description = "Name of the consumer function."
+  value       = try(aws_lambda_function.this[0].function_name, null)
+}
+
+output "lambda_function_arn" {
+  description = "ARN of the consumer function."
+  value       = try(aws_lambda_function.this[0].arn, null)
+}
+
+output "lambda_event_source_mapping_uuid" {
+  description = "UUID of the SQS event source mapping."
+  value       = try(aws_lambda_event_source_mapping.this[0].uuid, null)
+}
+
+output "iam_role_arn" {
+  description = "ARN of the consumer's execution role."
+  value       = try(aws_iam_role.this[0].arn, null)
+}
+
+output "iam_role_policy_json" {
+  description = "The execution role's inline policy, for review and tests."
+  value       = try(data.aws_iam_policy_document.this[0].json, null)
+}
+
+output "cloudwatch_log_group_name" {
+  description = "Log group of the consumer function."
+  value       = try(aws_cloudwatch_log_group.this[0].name, null)
+}
+
+output "cloudwatch_metric_alarm_arn" {
+  description = "ARN of the function error alarm."
+  value       = try(aws_cloudwatch_metric_alarm.errors[0].arn, null)
+}

@@ -1,0 +1,265 @@
+################################################################################
+# General
+################################################################################
+
+variable "create" {
+  description = "Whether to create the consumer function, its event source mapping and (unless an existing table is given) the table."
+  type        = bool
+  default     = true
+}
+
+variable "name" {
+  description = "Prefix for resource names: the function is <name>-consumer, the table <name>-events."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$", var.name))
+    error_message = "name must be 1-40 characters of letters, digits, '-' or '_', starting with a letter or digit."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key ARN used by the queues, the table, the log group and the function's environment. null uses AWS managed encryption."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the consumer's log group."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+################################################################################
+# Source queues
+################################################################################
+
+variable "queue_arn" {
+  description = "ARN of the buffering queue the function consumes."
+  type        = string
+
+  validation {
+    condition     = !var.create || can(regex("^arn:aws[a-z-]*:sqs:", var.queue_arn))
+    error_message = "queue_arn must be an SQS queue ARN."
+  }
+}
+
+variable "dead_letter_queue_arn" {
+  description = "ARN of the dead-letter queue; the function sends poison messages there at once, with the reason."
+  type        = string
+
+  validation {
+    condition     = !var.create || can(regex("^arn:aws[a-z-]*:sqs:", var.dead_letter_queue_arn))
+    error_message = "dead_letter_queue_arn must be an SQS queue ARN."
+  }
+}
+
+variable "dead_letter_queue_url" {
+  description = "URL of the dead-letter queue (the function's DEAD_LETTER_QUEUE_URL)."
+  type        = string
+
+  validation {
+    condition     = !var.create || can(regex("^https?://", var.dead_letter_queue_url))
+    error_message = "dead_letter_queue_url must be an SQS queue URL."
+  }
+}
+
+################################################################################
+# Function and event source mapping
+################################################################################
+
+variable "architecture" {
+  description = "Instruction set of the function: arm64 (about 20% cheaper per GB-second) or x86_64."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory of the consumer function in MB (CPU and network scale with it)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be between 128 and 10240."
+  }
+}
+
+variable "timeout_seconds" {
+  description = "Timeout of the consumer function. The queue's visibility timeout must be at least 6 times this plus the batching window."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 900
+    error_message = "timeout_seconds must be between 1 and 900."
+  }
+}
+
+variable "write_mode" {
+  description = "last-write-wins (BatchWriteItem; a redelivery overwrites) or first-write-wins (conditional PutItem; the first payload per key is kept)."
+  type        = string
+  default     = "last-write-wins"
+
+  validation {
+    condition     = contains(["last-write-wins", "first-write-wins"], var.write_mode)
+    error_message = "write_mode must be last-write-wins or first-write-wins."
+  }
+}
+
+variable "batch_size" {
+  description = "Most records per invocation (1-10000; above 10 needs a batching window)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= 10000 && floor(var.batch_size) == var.batch_size
+    error_message = "batch_size must be a whole number between 1 and 10000."
+  }
+}
+
+variable "maximum_batching_window_in_seconds" {
+  description = "How long the mapping gathers records before invoking (0-300). Required above 0 for batch_size > 10."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.maximum_batching_window_in_seconds >= 0 && var.maximum_batching_window_in_seconds <= 300
+    error_message = "maximum_batching_window_in_seconds must be between 0 and 300."
+  }
+
+  validation {
+    condition     = var.batch_size <= 10 || var.maximum_batching_window_in_seconds > 0
+    error_message = "batch_size above 10 requires maximum_batching_window_in_seconds > 0 (an SQS rule)."
+  }
+}
+
+variable "maximum_concurrency" {
+  description = "Most concurrent invocations the mapping starts (2-1000); protects the table and the account's concurrency. null leaves it unbounded."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.maximum_concurrency == null || try(var.maximum_concurrency >= 2 && var.maximum_concurrency <= 1000, false)
+    error_message = "maximum_concurrency must be between 2 and 1000, or null."
+  }
+}
+
+variable "enabled" {
+  description = "Whether the event source mapping consumes the queue. Set false to pause processing (messages wait in the queue)."
+  type        = bool
+  default     = true
+}
+
+variable "package" {
+  description = "The consumer's deployment package. null uses the reproducible zip committed in packages/. Give local_path, or s3_bucket and s3_key (with source_code_hash, from scripts/build.py --upload)."
+  type = object({
+    local_path        = optional(string)
+    s3_bucket         = optional(string)
+    s3_key            = optional(string)
+    s3_object_version = optional(string)
+    source_code_hash  = optional(string)
+  })
+  default = null
+
+  validation {
+    condition = var.package == null || try(
+      (var.package.local_path != null) != (var.package.s3_bucket != null && var.package.s3_key != null) &&
+      (var.package.s3_bucket == null) == (var.package.s3_key == null),
+    false)
+    error_message = "package needs exactly one of local_path, or s3_bucket together with s3_key."
+  }
+}
+
+variable "error_alarm_enabled" {
+  description = "Create a CloudWatch alarm on the function's Errors metric (a whole batch failed)."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified when the alarm fires and when it recovers."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.alarm_actions : can(regex("^arn:", arn))])
+    error_message = "alarm_actions must be ARNs."
+  }
+}
+
+################################################################################
+# Table
+################################################################################
+
+variable "table_name" {
+  description = "Bring your own table: name of an existing DynamoDB table whose partition key is partition_key (a string). null creates one."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.table_name == null || can(regex("^[A-Za-z0-9_.-]{3,255}$", var.table_name))
+    error_message = "table_name must be 3-255 characters of letters, digits, '_', '-' or '.'."
+  }
+}
+
+variable "partition_key" {
+  description = "Name of the table's string partition key, read from each message body."
+  type        = string
+  default     = "eventId"
+
+  validation {
+    condition     = length(var.partition_key) >= 1 && length(var.partition_key) <= 255
+    error_message = "partition_key must be 1-255 characters."
+  }
+}
+
+variable "deletion_protection_enabled" {
+  description = "Protect the created table from deletion (turn off only for throwaway stacks)."
+  type        = bool
+  default     = true
+}
+
+variable "point_in_time_recovery_enabled" {
+  description = "Continuous backups of the created table (restore to any second of the last 35 days)."
+  type        = bool
+  default     = true
+}
+
+variable "ttl_attribute" {
+  description = "Attribute holding an expiry epoch: the function stamps it and DynamoDB deletes expired items. null keeps items forever."
+  type        = string
+  default     = null
+}
+
+variable "ttl_days" {
+  description = "Days an item lives when ttl_attribute is set."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = (var.ttl_days == null) == (var.ttl_attribute == null) && try(var.ttl_days > 0, true)
+    error_message = "ttl_days and ttl_attribute must be set together, and ttl_days must be positive."
+  }
+}

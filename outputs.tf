@@ -1,0 +1,101 @@
+################################################################################
+# API
+################################################################################
+
+output "apigatewayv2_route_url" {
+  description = "The URL webhook senders POST to (with HTTP Basic credentials)."
+  value       = module.api.apigatewayv2_route_url
+}
+
+output "apigatewayv2_api_id" {
+  description = "ID of the HTTP API."
+  value       = module.api.apigatewayv2_api_id
+}
+
+output "apigatewayv2_api_endpoint" {
+  description = "Base URL of the HTTP API."
+  value       = module.api.apigatewayv2_api_endpoint
+}
+
+################################################################################
+# Credentials and authorizer
+################################################################################
+
+output "secretsmanager_secret_arn" {
+  description = "ARN of the credentials secret (read the generated password from Secrets Manager; it is not in Terraform state)."
+  value       = module.auth.secret_arn
+}
+
+output "authorizer_lambda_function_name" {
+  description = "Name of the authorizer function."
+  value       = module.auth.lambda_function_name
+}
+
+output "authorizer_lambda_function_arn" {
+  description = "ARN of the authorizer function."
+  value       = module.auth.lambda_function_arn
+}
+
+################################################################################
+# Queues
+################################################################################
+
+output "sqs_queue_url" {
+  description = "URL of the buffering queue."
+  value       = module.queue.queue_url
+}
+
+output "sqs_queue_arn" {
+  description = "ARN of the buffering queue."
+  value       = module.queue.queue_arn
+}
+
+output "sqs_dead_letter_queue_url" {
+  description = "URL of the dead-letter queue (scripts/redrive.py moves its messages back)."
+  value       = module.queue.dead_letter_queue_url
+}
+
+output "sqs_dead_letter_queue_arn" {
+  description = "ARN of the dead-letter queue."
+  value       = module.queue.dead_letter_queue_arn
+}
+
+################################################################################
+# Consumer and table
+################################################################################
+
+output "dynamodb_table_name" {
+  description = "Name of the events table."
+  value       = module.consumer.dynamodb_table_name
+}
+
+output "dynamodb_table_arn" {
+  description = "ARN of the events table."
+  value       = module.consumer.dynamodb_table_arn
+}
+
+output "consumer_lambda_function_name" {
+  description = "Name of the consumer function."
+  value       = module.consumer.lambda_function_name
+}
+
+output "consumer_lambda_function_arn" {
+  description = "ARN of the consumer function."
+  value       = module.consumer.lambda_function_arn
+}
+
+output "consumer_lambda_event_source_mapping_uuid" {
+  description = "UUID of the SQS event source mapping (pause it with consumer.enabled = false)."
+  value       = module.consumer.lambda_event_source_mapping_uuid
+}
+
+################################################################################
+# Alarms
+################################################################################
+
+output "cloudwatch_metric_alarm_arns" {
+  description = "ARNs of the alarms by purpose: dead_letter_not_empty, oldest_message_age, consumer_errors (null when alarms are off)."
+  value = merge(module.queue.cloudwatch_metric_alarm_arns, {
+    consumer_errors = module.consumer.cloudwatch_metric_alarm_arn
+  })
+}

@@ -52,6 +52,10 @@ def check_packages() -> bool:
     return run([sys.executable, "scripts/build.py", "--check"]).returncode == 0
 
 
+def check_docs() -> bool:
+    return run([sys.executable, "scripts/docs.py", "--check"]).returncode == 0
+
+
 def check_terraform_validate() -> bool:
     ok = True
     for directory in terraform_dirs():
@@ -100,6 +104,7 @@ CHECKS = [
     ("ruff (lint + format)", check_ruff),
     ("terraform fmt", check_terraform_fmt),
     ("Lambda packages match sources", check_packages),
+    ("README tables match the code", check_docs),
     ("terraform validate", check_terraform_validate),
     ("checkov", check_checkov),
     ("pytest (unit, terraform test, end-to-end)", check_pytest),

@@ -8,11 +8,11 @@ import unicodedata
 
 import boto3
 import pytest
-from conftest import load_handler_module
 from moto import mock_aws
 
 import basic_auth
 from basic_auth import Credential, Malformed, matching_username, parse_basic
+from conftest import load_handler_module
 from secret_cache import CachedSecret, InvalidSecret, parse_credentials
 
 SECRET = {

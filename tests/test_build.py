@@ -12,9 +12,10 @@ import zipfile
 from pathlib import Path
 
 import boto3
-import build
 import pytest
 from moto import mock_aws
+
+import build
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = [sys.executable, str(ROOT / "scripts" / "build.py")]
@@ -39,7 +40,7 @@ def copy_functions(target: Path, mtime: int, mode: int) -> Path:
 def run_build(functions: Path, out: Path, umask: int, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*BUILD, "--functions-dir", str(functions), "--out", str(out), *extra],
-        preexec_fn=lambda: os.umask(umask),  # noqa: PLW1509 - single-threaded test process
+        preexec_fn=lambda: os.umask(umask),
         capture_output=True,
         text=True,
         check=False,

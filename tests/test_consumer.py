@@ -10,11 +10,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
-from conftest import load_handler_module
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
+from conftest import load_handler_module
 from dead_letters import REASON_ATTRIBUTE, RECEIVE_COUNT_ATTRIBUTE, SOURCE_ID_ATTRIBUTE
 from records import MAX_ITEM_BYTES, Item, Poison, to_item
 from store import RetryPolicy, latest_per_key

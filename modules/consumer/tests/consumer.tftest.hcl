@@ -1,0 +1,290 @@
+# Plan-level tests of the consumer module on its own: least-privilege IAM as
+# exact action lists, the event source mapping, the table, and validations.
+
+variables {
+  moto_endpoint         = "http://127.0.0.1:5055"
+  name                  = "unit-consumer"
+  queue_arn             = "arn:aws:sqs:us-east-1:123456789012:unit"
+  dead_letter_queue_arn = "arn:aws:sqs:us-east-1:123456789012:unit-dlq"
+  dead_letter_queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/unit-dlq"
+}
+
+# Every AWS call goes to moto_server on 127.0.0.1 (pytest passes the port as
+# moto_endpoint); the dummy keys cannot reach real AWS.
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+
+  endpoints {
+    apigatewayv2   = var.moto_endpoint
+    cloudwatch     = var.moto_endpoint
+    cloudwatchlogs = var.moto_endpoint
+    dynamodb       = var.moto_endpoint
+    iam            = var.moto_endpoint
+    kms            = var.moto_endpoint
+    lambda         = var.moto_endpoint
+    s3             = var.moto_endpoint
+    secretsmanager = var.moto_endpoint
+    sns            = var.moto_endpoint
+    sqs            = var.moto_endpoint
+    sts            = var.moto_endpoint
+  }
+}
+
+run "defaults" {
+  command = plan
+
+  assert {
+    condition = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => toset(s.actions) } == {
+      ConsumeQueue     = toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"])
+      DeadLetterPoison = toset(["sqs:SendMessage"])
+      WriteEvents      = toset(["dynamodb:BatchWriteItem", "dynamodb:PutItem"])
+      WriteOwnLogs     = toset(["logs:CreateLogStream", "logs:PutLogEvents"])
+      Tracing          = toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"])
+    }
+    error_message = "The consumer role must have exactly these actions, and no KMS access without a CMK."
+  }
+
+  assert {
+    condition = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => toset(s.resources) if s.sid != "WriteEvents" && s.sid != "WriteOwnLogs" } == {
+      ConsumeQueue     = toset([var.queue_arn])
+      DeadLetterPoison = toset([var.dead_letter_queue_arn])
+      Tracing          = toset(["*"])
+    }
+    error_message = "Queue permissions must name the queues; only X-Ray may use \"*\"."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.this[0].function_response_types == toset(["ReportBatchItemFailures"])
+    error_message = "Partial batch responses must always be on."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.this[0].batch_size == 10 && aws_lambda_event_source_mapping.this[0].scaling_config[0].maximum_concurrency == 10 && aws_lambda_event_source_mapping.this[0].enabled
+    error_message = "Mapping defaults: batches of 10, at most 10 concurrent, enabled."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this[0].architectures == tolist(["arm64"]) && aws_lambda_function.this[0].runtime == "python3.13" && aws_lambda_function.this[0].handler == "app.handler"
+    error_message = "The consumer runs python3.13 on arm64 by default."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this[0].source_code_hash == filebase64sha256("${path.module}/../../packages/consumer.zip")
+    error_message = "The function must deploy the committed reproducible package."
+  }
+
+  assert {
+    condition = aws_lambda_function.this[0].environment[0].variables == tomap({
+      TABLE_NAME            = "unit-consumer-events"
+      PARTITION_KEY         = "eventId"
+      DEAD_LETTER_QUEUE_URL = var.dead_letter_queue_url
+      WRITE_MODE            = "last-write-wins"
+      METRICS_NAMESPACE     = "WebhookIngest/unit-consumer"
+    })
+    error_message = "The function's environment is the contract with functions/consumer/app.py."
+  }
+
+  assert {
+    condition = (
+      aws_dynamodb_table.this[0].billing_mode == "PAY_PER_REQUEST" &&
+      aws_dynamodb_table.this[0].hash_key == "eventId" &&
+      aws_dynamodb_table.this[0].deletion_protection_enabled &&
+      aws_dynamodb_table.this[0].point_in_time_recovery[0].enabled &&
+      aws_dynamodb_table.this[0].server_side_encryption[0].enabled &&
+      !contains(keys(aws_lambda_function.this[0].environment[0].variables), "TTL_ATTRIBUTE")
+    )
+    error_message = "Table defaults: on-demand, eventId, deletion protection, PITR, SSE, no TTL stamping."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.this[0].retention_in_days == 365 && length(aws_cloudwatch_metric_alarm.errors) == 1
+    error_message = "Logs are retained a year and the error alarm exists by default."
+  }
+}
+
+run "first_write_wins_with_kms_and_ttl" {
+  command = plan
+
+  variables {
+    write_mode    = "first-write-wins"
+    kms_key_arn   = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    ttl_attribute = "expiresAt"
+    ttl_days      = 30
+    enabled       = false
+  }
+
+  assert {
+    condition     = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => toset(s.actions) if startswith(s.sid, "WriteEvents") || s.sid == "UseCustomerKey" } == { WriteEvents = toset(["dynamodb:PutItem"]), UseCustomerKey = toset(["kms:Decrypt", "kms:GenerateDataKey"]) }
+    error_message = "first-write-wins needs PutItem only; a CMK adds exactly Decrypt and GenerateDataKey on that key."
+  }
+
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.this[0].statement : s.resources if s.sid == "UseCustomerKey"] == [toset([var.kms_key_arn])]
+    error_message = "KMS permissions are scoped to the given key."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.this[0].ttl[0].attribute_name == "expiresAt" && aws_lambda_function.this[0].environment[0].variables["TTL_DAYS"] == "30"
+    error_message = "TTL is enabled on the table and stamped by the function."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.this[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn && aws_cloudwatch_log_group.this[0].kms_key_id == var.kms_key_arn
+    error_message = "The CMK encrypts the table and the logs."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.this[0].enabled == false
+    error_message = "enabled = false pauses the mapping."
+  }
+}
+
+run "alarm_off_and_unbounded_concurrency" {
+  command = plan
+
+  variables {
+    error_alarm_enabled = false
+    maximum_concurrency = null
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.errors) == 0 && length(aws_lambda_event_source_mapping.this[0].scaling_config) == 0
+    error_message = "Toggles must remove the alarm and the scaling config."
+  }
+}
+
+run "create_false_creates_nothing" {
+  command = plan
+
+  variables {
+    create = false
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.this) + length(aws_dynamodb_table.this) + length(aws_iam_role.this) + length(aws_lambda_event_source_mapping.this) + length(aws_cloudwatch_log_group.this) + length(aws_cloudwatch_metric_alarm.errors) == 0
+    error_message = "create = false must create nothing."
+  }
+}
+
+run "batch_over_10_needs_a_window" {
+  command = plan
+
+  variables {
+    batch_size = 100
+  }
+
+  expect_failures = [var.maximum_batching_window_in_seconds]
+}
+
+run "batch_size_out_of_range" {
+  command = plan
+
+  variables {
+    batch_size                         = 10001
+    maximum_batching_window_in_seconds = 1
+  }
+
+  expect_failures = [var.batch_size]
+}
+
+run "concurrency_below_two" {
+  command = plan
+
+  variables {
+    maximum_concurrency = 1
+  }
+
+  expect_failures = [var.maximum_concurrency]
+}
+
+run "unknown_write_mode" {
+  command = plan
+
+  variables {
+    write_mode = "append"
+  }
+
+  expect_failures = [var.write_mode]
+}
+
+run "ttl_days_without_attribute" {
+  command = plan
+
+  variables {
+    ttl_days = 7
+  }
+
+  expect_failures = [var.ttl_days]
+}
+
+run "log_retention_not_accepted_by_cloudwatch" {
+  command = plan
+
+  variables {
+    log_retention_in_days = 42
+  }
+
+  expect_failures = [var.log_retention_in_days]
+}
+
+run "queue_arn_not_sqs" {
+  command = plan
+
+  variables {
+    queue_arn = "arn:aws:sns:us-east-1:123456789012:topic"
+  }
+
+  expect_failures = [var.queue_arn]
+}
+
+run "package_needs_one_source" {
+  command = plan
+
+  variables {
+    package = { local_path = "x.zip", s3_bucket = "b", s3_key = "k" }
+  }
+
+  expect_failures = [var.package]
+}
+
+run "existing_table" {
+  command = apply
+
+  module {
+    source = "../../tests/fixtures/existing"
+  }
+}
+
+run "existing_table_is_used_and_its_key_checked" {
+  command = plan
+
+  variables {
+    table_name    = run.existing_table.table_name
+    partition_key = "deliveryId"
+  }
+
+  assert {
+    condition     = length(aws_dynamodb_table.this) == 0 && output.dynamodb_table_arn == "arn:aws:dynamodb:us-east-1:123456789012:table/${run.existing_table.table_name}"
+    error_message = "A given table is used as is, no table created."
+  }
+
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.this[0].statement : s.resources if s.sid == "WriteEvents"] == [toset([output.dynamodb_table_arn])]
+    error_message = "The role may write to the given table only."
+  }
+}
+
+run "existing_table_with_another_key_is_refused" {
+  command = plan
+
+  variables {
+    table_name = run.existing_table.table_name
+  }
+
+  expect_failures = [data.aws_dynamodb_table.existing]
+}

@@ -32,13 +32,13 @@ setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 $(VENV)/.installed: requirements-dev.txt
 	@echo "==> creating $(VENV) from requirements-dev.txt"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@set -o pipefail; $(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2>&1 | { grep -v "^WARNING: Location" || true; }
 	@touch $@
 
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	@echo "==> creating $(CHECKOV_VENV) from requirements-checkov.txt"
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@set -o pipefail; $(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt 2>&1 | { grep -v "^WARNING: Location" || true; }
 	@touch $@
 
 test: setup

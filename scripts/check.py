@@ -39,8 +39,9 @@ def run(command: list[str], cwd: Path = ROOT, quiet: bool = False) -> subprocess
 
 
 def check_ruff() -> bool:
-    lint = run([str(VENV_BIN / "ruff"), "check", *PYTHON_DIRS])
-    fmt = run([str(VENV_BIN / "ruff"), "format", "--check", *PYTHON_DIRS])
+    directories = [name for name in PYTHON_DIRS if (ROOT / name).is_dir()]
+    lint = run([str(VENV_BIN / "ruff"), "check", *directories])
+    fmt = run([str(VENV_BIN / "ruff"), "format", "--check", *directories])
     return lint.returncode == 0 and fmt.returncode == 0
 
 

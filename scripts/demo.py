@@ -1,7 +1,168 @@
 #!/usr/bin/env python3
-"""Placeholder until the local end-to-end stack lands (issue: local end-to-end)."""
+"""`make demo` / `make local`: the whole pipeline on this machine, no AWS account.
 
+Starts moto_server on 127.0.0.1, applies examples/local (the real root module)
+to it with Terraform, starts the local runner (front door + queue poller), then
+shows the pipeline working step by step and destroys everything. With
+--keep-running it leaves the stack up until Ctrl-C instead of the walkthrough.
+Processes and state are cleaned up on success, failure and Ctrl-C alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import signal
 import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
 
-print("make demo: the local end-to-end stack is not available yet; `make test` runs every check.")
-sys.exit(0)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import local_stack  # noqa: I001 - after the path insert, on purpose
+from emulator import running_moto_server
+from local_terraform import LocalDeployment
+
+STEP = 0
+
+
+def step(title: str) -> None:
+    global STEP
+    STEP += 1
+    print(f"\n[{STEP}] {title}", flush=True)
+
+
+def show(label: str, value: Any) -> None:
+    text = value if isinstance(value, str) else json.dumps(value, indent=2, default=str)
+    print("    " + f"{label}: " + text.replace("\n", "\n    "), flush=True)
+
+
+def post(url: str, body: str, authorization: str | None) -> tuple[int, Any]:
+    headers = {"content-type": "application/json"}
+    if authorization:
+        headers["authorization"] = authorization
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")  # noqa: S310 - loopback
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own loopback front door
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def credentials(endpoint: str, secret_arn: str) -> tuple[str, str]:
+    secret = json.loads(local_stack.aws_client("secretsmanager", endpoint).get_secret_value(SecretId=secret_arn)["SecretString"])
+    return secret["username"], secret["password"]
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise SystemExit(f"demo failed: {message}")
+
+
+def walkthrough(stack: local_stack.LocalStack, outputs: dict, url: str) -> None:
+    endpoint = stack.endpoint
+    username, password = credentials(endpoint, outputs["secretsmanager_secret_arn"])
+    dynamodb = local_stack.aws_client("dynamodb", endpoint)
+    sqs = local_stack.aws_client("sqs", endpoint)
+
+    step("POST a webhook with the generated credentials (read from the emulated Secrets Manager)")
+    payload = '{"eventId": "order-1001", "amount": 12.50, "currency": "EUR", "items": [{"sku": "A-1", "qty": 2}]}'
+    show("request", f"POST {url}  {payload}")
+    status, body = post(url, payload, basic(username, password))
+    show("response", f"{status} {json.dumps(body)}")
+    expect(status == 200 and "MessageId" in body["SendMessageResponse"]["SendMessageResult"], "the POST was not accepted")
+
+    step("The consumer stored it in DynamoDB (numbers exact)")
+    expect(stack.wait_until_drained([outputs["sqs_queue_url"]], 30), "the queue did not drain")
+    item = dynamodb.get_item(TableName=outputs["dynamodb_table_name"], Key={"eventId": {"S": "order-1001"}}).get("Item")
+    show("item", item)
+    expect(item is not None and item["amount"] == {"N": "12.50"}, "the item was not stored exactly")
+
+    step("A request without credentials: API Gateway answers 401 without invoking the authorizer")
+    invocations = stack.front_door.stats.authorizer_invocations
+    status, body = post(url, '{"eventId": "x"}', None)
+    show("response", f"{status} {json.dumps(body)}")
+    expect(
+        status == 401 and stack.front_door.stats.authorizer_invocations == invocations, "expected 401 without an authorizer call"
+    )
+
+    step("Wrong credentials: the authorizer denies, 403")
+    status, body = post(url, '{"eventId": "x"}', basic(username, "not-the-password"))
+    show("response", f"{status} {json.dumps(body)}")
+    expect(status == 403, "expected 403")
+
+    step("A body that is not JSON: accepted by the API, then dead-lettered by the consumer with its reason")
+    status, body = post(url, "this is not json", basic(username, password))
+    show("response", f"{status} (SQS accepted it: the API does not parse bodies)")
+    expect(stack.wait_until_drained([outputs["sqs_queue_url"]], 30), "the queue did not drain")
+    messages = sqs.receive_message(
+        QueueUrl=outputs["sqs_dead_letter_queue_url"], MessageAttributeNames=["All"], WaitTimeSeconds=2
+    )
+    dead = messages.get("Messages", [])
+    expect(len(dead) == 1, "expected one message in the DLQ")
+    attributes = {name: value["StringValue"] for name, value in dead[0]["MessageAttributes"].items()}
+    show("dead letter", {"body": dead[0]["Body"], "attributes": attributes})
+    expect(attributes["ingest.failure_reason"] == "invalid_json", "wrong failure reason")
+
+
+def interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep-running", action="store_true", help="leave the stack up until Ctrl-C (make local)")
+    parser.add_argument("--port", type=int, default=8080, help="front door port for --keep-running (default 8080)")
+    args = parser.parse_args(argv)
+    # Ctrl-C and SIGTERM unwind through the ExitStack below, which destroys the
+    # stack and stops moto_server whatever state the demo was in.
+    signal.signal(signal.SIGTERM, interrupted)
+    started = time.monotonic()
+    with ExitStack() as cleanup:
+        try:
+            step("Starting moto_server on 127.0.0.1 (the local AWS)")
+            workdir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="webhook-ingest-demo-")))
+            endpoint = cleanup.enter_context(running_moto_server(workdir / "moto.log"))
+            show("endpoint", endpoint)
+
+            step("terraform apply examples/local: the real root module, ~30 resources (about a minute)")
+            deployment = LocalDeployment(endpoint, workdir / "state")
+            cleanup.callback(lambda: (print("\n[-] terraform destroy", flush=True), deployment.destroy()))
+            outputs = deployment.apply()
+            show("outputs", {k: v for k, v in outputs.items() if k != "secretsmanager_secret_arn"})
+
+            step("Starting the local runner: HTTP front door + SQS poller, configured from what moto holds")
+            stack = local_stack.start(endpoint, outputs["apigatewayv2_api_id"], port=args.port if args.keep_running else 0)
+            cleanup.callback(stack.stop)
+            route_path = local_stack.aws_client("apigatewayv2", endpoint).get_routes(ApiId=outputs["apigatewayv2_api_id"])[
+                "Items"
+            ]
+            url = stack.url + route_path[0]["RouteKey"].split(" ", 1)[1]
+            show("front door", url)
+
+            if args.keep_running:
+                username, password = credentials(endpoint, outputs["secretsmanager_secret_arn"])
+                print(f"\nThe stack is running. Try:\n\n  curl -u '{username}:{password}' -H 'content-type: application/json' \\")
+                print(f'       -d \'{{"eventId": "hello-1", "n": 1.5}}\' {url}\n')
+                print(f"Emulated AWS at {endpoint} (e.g. AWS_ENDPOINT_URL={endpoint} aws dynamodb scan ...). Ctrl-C stops.")
+                while True:
+                    time.sleep(3600)
+            walkthrough(stack, outputs, url)
+        except KeyboardInterrupt:
+            print("\ninterrupted: cleaning up", flush=True)
+            return 130
+    print(f"\nDone in {time.monotonic() - started:.0f}s: everything destroyed, moto_server stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,26 +1,27 @@
 """`terraform test` for the root module and every submodule, against moto_server.
 
 The .tftest.hcl files hold the assertions (IAM action lists, defaults, toggles,
-validations, a real apply); this file runs them, two at a time, against a
-moto_server on 127.0.0.1, and reports each file as one pytest test.
+validations, a real apply); this file runs them, two at a time, each against
+its own moto_server on 127.0.0.1, and reports each file as one pytest test.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from moto_server import running_moto_server
+from emulator import running_moto_server
 from tfsetup import terraform_env
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.terraform
 
 
-def test_files() -> list[tuple[Path, str]]:
+def terraform_test_files() -> list[tuple[Path, str]]:
     """(directory to run in, test file relative to it), longest-running first."""
     found = [(ROOT, path.relative_to(ROOT).as_posix()) for path in sorted((ROOT / "tests").glob("*.tftest.hcl"))]
     for module in sorted((ROOT / "modules").iterdir()):
@@ -28,7 +29,15 @@ def test_files() -> list[tuple[Path, str]]:
     return sorted(found, key=lambda pair: ("apply" not in pair[1], "validation" not in pair[1], str(pair)))
 
 
-def run_terraform_test(directory: Path, test_file: str, endpoint: str) -> subprocess.CompletedProcess:
+def run_terraform_test(directory: Path, test_file: str, log_dir: Path) -> subprocess.CompletedProcess:
+    """One test file against its own moto_server: files cannot see each other's
+    resources, and one slow emulator cannot time out two Terraform runs."""
+    log = log_dir / (re.sub(r"[^A-Za-z0-9]+", "_", f"{directory.name}_{test_file}") + ".log")
+    with running_moto_server(log) as endpoint:
+        return _terraform_test(directory, test_file, endpoint)
+
+
+def _terraform_test(directory: Path, test_file: str, endpoint: str) -> subprocess.CompletedProcess:
     env = terraform_env()
     init = subprocess.run(
         ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
@@ -53,10 +62,10 @@ def run_terraform_test(directory: Path, test_file: str, endpoint: str) -> subpro
 @pytest.fixture(scope="module")
 def terraform_results(tmp_path_factory):
     """Start every terraform test file at once (two in parallel: two cores)."""
-    log = tmp_path_factory.mktemp("moto") / "moto_server.log"
-    with running_moto_server(log) as endpoint, ThreadPoolExecutor(max_workers=2) as pool:
+    log_dir = tmp_path_factory.mktemp("moto")
+    with ThreadPoolExecutor(max_workers=2) as pool:
         # init writes .terraform per directory: do each directory's first init alone.
-        for directory in {directory for directory, _ in test_files()}:
+        for directory in {directory for directory, _ in terraform_test_files()}:
             subprocess.run(
                 ["terraform", "init", "-backend=false", "-input=false"],
                 cwd=directory,
@@ -66,16 +75,16 @@ def terraform_results(tmp_path_factory):
             )
         futures: dict[str, Future] = {
             f"{directory.relative_to(ROOT).as_posix() or '.'}/{test_file}": pool.submit(
-                run_terraform_test, directory, test_file, endpoint
+                run_terraform_test, directory, test_file, log_dir
             )
-            for directory, test_file in test_files()
+            for directory, test_file in terraform_test_files()
         }
         yield futures
 
 
 @pytest.mark.parametrize(
     "test_id",
-    [f"{d.relative_to(ROOT).as_posix() or '.'}/{f}" for d, f in test_files()],
+    [f"{d.relative_to(ROOT).as_posix() or '.'}/{f}" for d, f in terraform_test_files()],
 )
 def test_terraform_test_file_passes(terraform_results, test_id):
     result = terraform_results[test_id].result()

@@ -1,4 +1,6 @@
 locals {
+  route_path = split(" ", var.route_key)[1]
+
   # SendMessage attributes carried with every message: who sent it (from the
   # authorizer's context) and API Gateway's request id, to trace a message back.
   # $${...} is HCL's escape for a literal ${...} that API Gateway evaluates.

@@ -1,4 +1,4 @@
-"""A moto_server on 127.0.0.1, started and stopped by the tests themselves."""
+"""A moto_server on 127.0.0.1 (never any other address), started and stopped by our scripts and tests."""
 
 from __future__ import annotations
 

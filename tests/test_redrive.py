@@ -1,0 +1,160 @@
+"""scripts/redrive.py: the move-task path (stubbed: moto lacks it) and the copy fallback (moto)."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+from moto import mock_aws
+
+import redrive
+
+
+@pytest.fixture()
+def queues():
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        dlq_url = sqs.create_queue(QueueName="orders-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        source_url = sqs.create_queue(
+            QueueName="orders",
+            Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5})},
+        )["QueueUrl"]
+        yield sqs, dlq_url, source_url
+
+
+def fill_dlq(sqs, dlq_url: str, count: int) -> None:
+    for index in range(count):
+        sqs.send_message(
+            QueueUrl=dlq_url,
+            MessageBody=json.dumps({"eventId": f"e{index}"}),
+            MessageAttributes={
+                "principal": {"DataType": "String", "StringValue": "alice"},
+                "ingest.failure_reason": {"DataType": "String", "StringValue": "invalid_key"},
+            },
+        )
+
+
+def drain(sqs, url: str) -> list[dict]:
+    messages = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get("Messages"):
+        messages.extend(batch)
+        sqs.delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in batch]
+        )
+    return messages
+
+
+def in_flight(sqs, url: str) -> int:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_auto_falls_back_to_copy_and_moves_everything(queues):
+    sqs, dlq_url, source_url = queues
+    fill_dlq(sqs, dlq_url, 25)
+    result = redrive.redrive(sqs, dlq_url, None)  # source found from the DLQ's redrive policy
+    assert (result.mode, result.moved, result.failed, result.remaining) == ("copy", 25, 0, 0)
+    moved = drain(sqs, source_url)
+    assert sorted(json.loads(m["Body"])["eventId"] for m in moved) == sorted(f"e{i}" for i in range(25))
+    for message in moved:
+        assert set(message["MessageAttributes"]) == {"principal"}  # the consumer's failure attributes are dropped
+    assert in_flight(sqs, dlq_url) == 0
+
+
+def test_dry_run_only_counts(queues):
+    sqs, dlq_url, source_url = queues
+    fill_dlq(sqs, dlq_url, 3)
+    result = redrive.redrive(sqs, dlq_url, source_url, dry_run=True)
+    assert (result.mode, result.moved, result.remaining) == ("dry-run", 0, 3)
+    assert in_flight(sqs, source_url) == 0 and in_flight(sqs, dlq_url) == 3
+
+
+def test_send_failure_deletes_nothing(queues, monkeypatch):
+    sqs, dlq_url, source_url = queues
+    fill_dlq(sqs, dlq_url, 4)
+
+    def refuse(**_):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "SendMessageBatch")
+
+    monkeypatch.setattr(sqs, "send_message_batch", refuse)
+    result = redrive.copy_back(sqs, dlq_url, source_url)
+    assert result.moved == 0 and result.failed == 4
+    assert in_flight(sqs, dlq_url) == 4  # received (in flight), not deleted: back after the visibility timeout
+
+
+def test_partially_failed_send_deletes_only_what_was_sent(queues, monkeypatch):
+    sqs, dlq_url, source_url = queues
+    fill_dlq(sqs, dlq_url, 5)
+    real = sqs.send_message_batch
+
+    def first_two_only(QueueUrl, Entries):
+        response = real(QueueUrl=QueueUrl, Entries=Entries[:2])
+        response["Failed"] = [{"Id": e["Id"], "SenderFault": False, "Code": "InternalError"} for e in Entries[2:]]
+        return response
+
+    monkeypatch.setattr(sqs, "send_message_batch", first_two_only)
+    result = redrive.copy_back(sqs, dlq_url, source_url)
+    assert (result.moved, result.failed) == (2, 3)
+    assert in_flight(sqs, source_url) == 2
+    assert in_flight(sqs, dlq_url) == 3
+
+
+def test_move_task_mode_does_not_fall_back(queues):
+    sqs, dlq_url, source_url = queues
+    fill_dlq(sqs, dlq_url, 1)
+    with pytest.raises(NotImplementedError):
+        redrive.redrive(sqs, dlq_url, source_url, mode="move-task")
+    assert in_flight(sqs, dlq_url) == 1
+
+
+def test_move_task_is_started_with_the_rate_and_followed_to_completion():
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq, source = "https://sqs.us-east-1.amazonaws.com/1/orders-dlq", "https://sqs.us-east-1.amazonaws.com/1/orders"
+    dlq_arn, source_arn = "arn:aws:sqs:us-east-1:1:orders-dlq", "arn:aws:sqs:us-east-1:1:orders"
+    with Stubber(sqs) as stub:
+        stub.add_response("get_queue_attributes", {"Attributes": {"ApproximateNumberOfMessages": "7"}})
+        stub.add_response("get_queue_attributes", {"Attributes": {"QueueArn": dlq_arn}})
+        stub.add_response("get_queue_attributes", {"Attributes": {"QueueArn": source_arn}})
+        stub.add_response(
+            "start_message_move_task",
+            {"TaskHandle": "h-1"},
+            {"SourceArn": dlq_arn, "DestinationArn": source_arn, "MaxNumberOfMessagesPerSecond": 50},
+        )
+        running = {
+            "TaskHandle": "h-1",
+            "Status": "RUNNING",
+            "ApproximateNumberOfMessagesMoved": 3,
+            "ApproximateNumberOfMessagesToMove": 7,
+        }
+        stub.add_response("list_message_move_tasks", {"Results": [running]}, {"SourceArn": dlq_arn, "MaxResults": 1})
+        done = {**running, "Status": "COMPLETED", "ApproximateNumberOfMessagesMoved": 7}
+        stub.add_response("list_message_move_tasks", {"Results": [done]}, {"SourceArn": dlq_arn, "MaxResults": 1})
+        polls = []
+        result = redrive.redrive(sqs, dlq, source, rate=50, poll=lambda: polls.append(1))
+        stub.assert_no_pending_responses()
+    assert (result.mode, result.moved, result.remaining) == ("move-task", 7, 0)
+    assert polls == [1]
+
+
+def test_failed_move_task_is_an_error():
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    with Stubber(sqs) as stub:
+        stub.add_response("get_queue_attributes", {"Attributes": {"QueueArn": "arn:aws:sqs:us-east-1:1:d"}})
+        stub.add_response("get_queue_attributes", {"Attributes": {"QueueArn": "arn:aws:sqs:us-east-1:1:s"}})
+        stub.add_response("start_message_move_task", {"TaskHandle": "h"})
+        failed = {"TaskHandle": "h", "Status": "FAILED", "FailureReason": "AccessDenied"}
+        stub.add_response("list_message_move_tasks", {"Results": [failed]})
+        with pytest.raises(SystemExit, match="FAILED: AccessDenied"):
+            redrive.move_with_task(sqs, "d", "s", None, lambda: None)
+
+
+def test_cli_rejects_a_rate_sqs_would_refuse(capsys):
+    with pytest.raises(SystemExit):
+        redrive.main(["--dlq-url", "x", "--rate", "501"])
+    assert "--rate" in capsys.readouterr().err

@@ -119,8 +119,9 @@ def guarded_resources(service: str, operation: str, params: Mapping[str, Any], a
 _injected_faults: dict[str, str] = {}
 
 
-def install_iam_guard(session: boto3.Session, account: str) -> None:
-    """Refuse a function's AWS call that its deployed role does not allow."""
+def install_iam_guard(session: boto3.Session, account: str, loopback_only: bool = True) -> None:
+    """Refuse a function's AWS call that its deployed role does not allow and,
+    unless told otherwise (in-process moto tests), any request not to loopback."""
 
     def check(model: Any, params: Mapping[str, Any], **_: Any) -> None:
         policy = _current_role.get()
@@ -137,7 +138,7 @@ def install_iam_guard(session: boto3.Session, account: str) -> None:
                     model.name,
                 )
 
-    def loopback_only(request: Any, **_: Any) -> None:
+    def refuse_non_loopback(request: Any, **_: Any) -> None:
         # The functions run in this process with the SDK pointed at moto by
         # AWS_ENDPOINT_URL; if anything ever unset it, refuse rather than let a
         # request leave the machine.
@@ -145,8 +146,11 @@ def install_iam_guard(session: boto3.Session, account: str) -> None:
         if not (host.startswith("127.") or host in ("localhost", "::1")):
             raise RuntimeError(f"local stack: refusing a request to {host}: only loopback endpoints are allowed")
 
-    session.events.register("before-call", check)
-    session.events.register("before-send", loopback_only)
+    # before-parameter-build sees the API parameters (QueueUrl, TableName...);
+    # before-call would only see the serialized request.
+    session.events.register("before-parameter-build", check)
+    if loopback_only:
+        session.events.register("before-send", refuse_non_loopback)
 
 
 # --- Lambda functions run in-process from the built zip ---------------------------------

@@ -15,7 +15,7 @@ output "apigatewayv2_api_execution_arn" {
 
 output "apigatewayv2_route_url" {
   description = "Full URL webhooks are sent to (the route's method is in apigatewayv2_route_key)."
-  value       = try("${aws_apigatewayv2_api.this[0].api_endpoint}${local.route_path}", null)
+  value       = var.create ? "${aws_apigatewayv2_api.this[0].api_endpoint}${local.route_path}" : null
 }
 
 output "apigatewayv2_route_key" {

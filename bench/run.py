@@ -1,0 +1,449 @@
+#!/usr/bin/env python3
+"""`make bench`: ours against naive baselines, measured side by side in one run.
+
+Prints a Markdown table and writes the same figures to bench/results/<time>.json.
+Every timing is repeated (ROUNDS) and reported as median and spread (min-max);
+comparisons are ratios of figures measured in this run. AWS is moto (in-process
+mock_aws, or moto_server on 127.0.0.1 for the end-to-end figure): absolute
+throughputs are moto's, the call counts are what AWS would bill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import boto3  # noqa: E402
+from cost import Deployment, cost_per_million  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+ROUNDS = 5
+RESULTS = ROOT / "bench" / "results"
+CREDENTIALS = {"username": "webhook", "password": "correct horse battery staple"}
+
+
+def spread(values: list[float]) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def load(path: Path, name: str) -> ModuleType:
+    sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class CallCounter:
+    """Counts API calls by service and operation with a botocore hook (not by reading code)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter = Counter()
+        boto3.setup_default_session(region_name="us-east-1")
+        boto3.DEFAULT_SESSION.events.register("before-call", self._count)
+
+    def _count(self, model, **_) -> None:
+        self.calls[f"{model.service_model.endpoint_prefix}:{model.name}"] += 1
+
+    def total(self, prefix: str) -> int:
+        return sum(count for name, count in self.calls.items() if name.startswith(prefix))
+
+
+class ByteCounter:
+    """Stands in for stdout while a handler runs: counts the bytes it would log."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+    def write(self, text: str) -> int:
+        self.bytes += len(text.encode("utf-8"))
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+# Lambda's own START, END and REPORT lines per invocation (same for every variant).
+PLATFORM_LOG_BYTES_PER_INVOCATION = 330
+
+
+def fake_env() -> None:
+    dummy = "testing"
+    os.environ.update(AWS_ACCESS_KEY_ID=dummy, AWS_SECRET_ACCESS_KEY=dummy, AWS_DEFAULT_REGION="us-east-1")
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+# --- 1. consumer ------------------------------------------------------------------------
+
+
+def sqs_records(count: int, round_index: int) -> list[dict]:
+    return [
+        {
+            "messageId": f"m-{round_index}-{i}",
+            "receiptHandle": "r",
+            "body": json.dumps({"eventId": f"evt-{round_index}-{i}", "amount": 12.5, "items": [{"sku": "A", "qty": 2}]}),
+            "attributes": {"ApproximateReceiveCount": "1"},
+            "messageAttributes": {},
+        }
+        for i in range(count)
+    ]
+
+
+class Context:
+    function_name = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def bench_consumer(batch_sizes: list[int]) -> list[dict]:
+    rows = []
+    variants = ["ours last-write-wins", "ours first-write-wins", "naive"]
+    for batch_size in batch_sizes:
+        for variant in variants:
+            seconds, requests_per_message, log_bytes = [], [], []
+            for round_index in range(ROUNDS):
+                with mock_aws():
+                    counter = CallCounter()
+                    boto3.resource("dynamodb").create_table(
+                        TableName="events",
+                        KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
+                        BillingMode="PAY_PER_REQUEST",
+                    )
+                    os.environ.update(TABLE_NAME="events", WRITE_MODE=variant.split()[-1] if variant != "naive" else "")
+                    if variant == "naive":
+                        module = load(
+                            ROOT / "bench" / "baselines" / "naive_consumer.py", f"naive_consumer_{batch_size}_{round_index}"
+                        )
+                    else:
+                        module = load(
+                            ROOT / "functions" / "consumer" / "app.py", f"consumer_{batch_size}_{round_index}_{len(rows)}"
+                        )
+                    records = sqs_records(batch_size, round_index)
+                    logged = ByteCounter()
+                    stdout, sys.stdout = sys.stdout, logged
+                    try:
+                        before = counter.total("dynamodb:")
+                        started = time.perf_counter()
+                        module.handler({"Records": records}, Context())
+                        seconds.append(time.perf_counter() - started)
+                        requests_per_message.append((counter.total("dynamodb:") - before) / batch_size)
+                        log_bytes.append(logged.bytes / batch_size)
+                    finally:
+                        sys.stdout = stdout
+            throughput = [batch_size / s for s in seconds]
+            rows.append(
+                {
+                    "batch_size": batch_size,
+                    "variant": variant,
+                    "messages_per_second": spread(throughput),
+                    "dynamodb_requests_per_message": statistics.median(requests_per_message),
+                    "ms_per_message": statistics.median(seconds) * 1000 / batch_size,
+                    "log_bytes_per_message": statistics.median(log_bytes),
+                }
+            )
+    return rows
+
+
+# --- 2. authorizer ----------------------------------------------------------------------
+
+
+def bench_authorizer(calls: int) -> list[dict]:
+    rows = []
+    header = "Basic " + base64.b64encode(f"{CREDENTIALS['username']}:{CREDENTIALS['password']}".encode()).decode()
+    event = {"headers": {"authorization": header}, "requestContext": {"requestId": "r"}}
+    for variant in ("ours", "naive"):
+        with mock_aws():
+            counter = CallCounter()
+            arn = boto3.client("secretsmanager").create_secret(Name="creds", SecretString=json.dumps(CREDENTIALS))["ARN"]
+            os.environ["SECRET_ARN"], os.environ["SECRET_CACHE_TTL_SECONDS"] = arn, "300"
+            path = ROOT / ("functions/authorizer/app.py" if variant == "ours" else "bench/baselines/naive_authorizer.py")
+            module = load(path, f"{variant}_authorizer")
+            latencies = []
+            logged = ByteCounter()
+            stdout, sys.stdout = sys.stdout, logged
+            try:
+                for _ in range(calls):
+                    started = time.perf_counter()
+                    assert module.handler(event, None)["isAuthorized"] is True
+                    latencies.append((time.perf_counter() - started) * 1000)
+            finally:
+                sys.stdout = stdout
+            warm = sorted(latencies[1:])
+            rows.append(
+                {
+                    "variant": variant,
+                    "warm_ms_median": statistics.median(warm),
+                    "warm_ms_p99": warm[int(len(warm) * 0.99) - 1],
+                    "secret_calls_per_1000": counter.calls["secretsmanager:GetSecretValue"] * 1000 / calls,
+                    "calls": calls,
+                    "log_bytes_per_invocation": logged.bytes / calls,
+                }
+            )
+    return rows
+
+
+# --- 3. cold start proxy and package size ---------------------------------------------------
+
+
+def import_seconds(directory: Path, module: str) -> list[float]:
+    code = (
+        f"import sys, time; sys.path.insert(0, {str(directory)!r}); "
+        f"t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    )
+    env = {**os.environ, "TABLE_NAME": "t", "SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:x"}
+    return [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout)
+        for _ in range(20)
+    ]
+
+
+def bench_cold_start() -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        for name in ("authorizer", "consumer"):
+            target = Path(work) / name
+            with zipfile.ZipFile(ROOT / "packages" / f"{name}.zip") as archive:
+                archive.extractall(target)
+            naive = Path(work) / f"naive_{name}"
+            naive.mkdir()
+            (naive / "naive.py").write_text((ROOT / "bench" / "baselines" / f"naive_{name}.py").read_text())
+            ours = import_seconds(target, "app")
+            theirs = import_seconds(naive, "naive")
+            rows.append(
+                {
+                    "function": name,
+                    "ours_import_ms": spread([s * 1000 for s in ours]),
+                    "naive_import_ms": spread([s * 1000 for s in theirs]),
+                    "zip_bytes": (ROOT / "packages" / f"{name}.zip").stat().st_size,
+                }
+            )
+    return rows
+
+
+# --- 4. end to end through the local stack ---------------------------------------------------
+
+
+def bench_end_to_end(requests: int, clients: int) -> dict:
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from local_terraform import LocalDeployment
+
+    import local_stack
+    from emulator import running_moto_server
+
+    with tempfile.TemporaryDirectory() as work, running_moto_server(Path(work) / "moto.log") as endpoint:
+        deployment = LocalDeployment(endpoint, Path(work) / "state", name="bench-hooks")
+        try:
+            outputs = deployment.apply()
+            stack = local_stack.start(endpoint, outputs["apigatewayv2_api_id"])
+            secret = json.loads(
+                local_stack.aws_client("secretsmanager", endpoint).get_secret_value(
+                    SecretId=outputs["secretsmanager_secret_arn"]
+                )["SecretString"]
+            )
+            header = "Basic " + base64.b64encode(f"{secret['username']}:{secret['password']}".encode()).decode()
+
+            def send(index: int) -> int:
+                body = json.dumps({"eventId": f"bench-{index}", "n": index}).encode()
+                request = urllib.request.Request(  # noqa: S310 - loopback
+                    stack.url + "/submit", data=body, headers={"authorization": header}, method="POST"
+                )
+                with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+                    return response.status
+
+            devnull = open(os.devnull, "w")  # noqa: SIM115
+            stdout, sys.stdout = sys.stdout, devnull
+            try:
+                started = time.monotonic()
+                with ThreadPoolExecutor(max_workers=clients) as pool:
+                    statuses = list(pool.map(send, range(requests)))
+                accepted = time.monotonic() - started
+                drained = stack.wait_until_drained([outputs["sqs_queue_url"]], 300)
+                stored = time.monotonic() - started
+            finally:
+                sys.stdout = stdout
+                devnull.close()
+            stack.stop()
+            return {
+                "requests": requests,
+                "clients": clients,
+                "accepted_per_second": requests / accepted,
+                "seconds_until_last_stored": stored if drained else None,
+                "non_200": sum(status != 200 for status in statuses),
+            }
+        finally:
+            deployment.destroy()
+
+
+# --- 5. cost ------------------------------------------------------------------------------
+
+
+def log_bytes_per_request(consumer: dict, authorizer: dict, authorizer_share: float, batch_size: int) -> float:
+    """Measured bytes the functions print per request, plus Lambda's platform lines."""
+    authorizer_bytes = authorizer_share * (authorizer["log_bytes_per_invocation"] + PLATFORM_LOG_BYTES_PER_INVOCATION)
+    return authorizer_bytes + consumer["log_bytes_per_message"] + PLATFORM_LOG_BYTES_PER_INVOCATION / batch_size
+
+
+def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, requests_per_second: float) -> dict:
+    by_variant = {row["variant"]: row for row in consumer if row["batch_size"] == 10}
+    auth = {row["variant"]: row for row in authorizer}
+    # With a TTL of 300 s, API Gateway invokes the authorizer once per sender per
+    # 300 s (per cache node; we count one), however many requests arrive.
+    cached_share = min(1.0, senders * (1_000_000 / (300 * requests_per_second)) / 1_000_000) if requests_per_second else 1.0
+    ours = Deployment(
+        "ours (arm64, 256 MB, TTL 300 s)",
+        authorizer_invocations_per_request=cached_share,
+        secret_calls_per_authorization=auth["ours"]["secret_calls_per_1000"] / 1000,
+        authorizer_ms=auth["ours"]["warm_ms_median"],
+        authorizer_memory_mb=256,
+        consumer_ms_per_message=by_variant["ours last-write-wins"]["ms_per_message"],
+        consumer_memory_mb=256,
+        arm64=True,
+        # send 1 + (receive + delete-batch) per 10 messages
+        sqs_requests_per_message=1 + 2 / 10,
+        dynamodb_wru_per_message=1,  # items under 1 KB
+        log_bytes_per_request=log_bytes_per_request(by_variant["ours last-write-wins"], auth["ours"], cached_share, 10),
+    )
+    naive = Deployment(
+        "naive (x86_64, 128 MB, TTL 0)",
+        authorizer_invocations_per_request=1.0,
+        secret_calls_per_authorization=auth["naive"]["secret_calls_per_1000"] / 1000,
+        authorizer_ms=auth["naive"]["warm_ms_median"],
+        authorizer_memory_mb=128,
+        consumer_ms_per_message=by_variant["naive"]["ms_per_message"],
+        consumer_memory_mb=128,
+        arm64=False,
+        sqs_requests_per_message=1 + 2 / 10,
+        dynamodb_wru_per_message=1,
+        log_bytes_per_request=log_bytes_per_request(by_variant["naive"], auth["naive"], 1.0, 10),
+    )
+    ours_cost, naive_cost = cost_per_million(ours), cost_per_million(naive)
+    floor = cost_per_million(Deployment("floor", 0, 0, 0, 128, 0, 128, True, 1, 1, 0), include_compute=False)
+    return {
+        "senders": senders,
+        "requests_per_second": requests_per_second,
+        "ours": ours_cost,
+        "naive": naive_cost,
+        "floor": floor,
+        "ours_over_floor": ours_cost["total"] / floor["total"],
+        "naive_over_ours": naive_cost["total"] / ours_cost["total"],
+    }
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def markdown(results: dict) -> str:
+    lines = [
+        "### Consumer (in-process, moto mock_aws)",
+        "",
+        "| batch | variant | msgs/s median (min-max) | DynamoDB requests/msg | vs naive |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    naive = {row["batch_size"]: row["messages_per_second"]["median"] for row in results["consumer"] if row["variant"] == "naive"}
+    for row in results["consumer"]:
+        tp = row["messages_per_second"]
+        lines.append(
+            f"| {row['batch_size']} | {row['variant']} | {tp['median']:.0f} ({tp['min']:.0f}-{tp['max']:.0f}) | "
+            f"{row['dynamodb_requests_per_message']:.3f} | {tp['median'] / naive[row['batch_size']]:.2f}x |"
+        )
+    lines += [
+        "",
+        "### Authorizer (warm, in-process)",
+        "",
+        "| variant | median ms | p99 ms | GetSecretValue per 1,000 |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in results["authorizer"]:
+        lines.append(
+            f"| {row['variant']} | {row['warm_ms_median']:.3f} | {row['warm_ms_p99']:.3f} | {row['secret_calls_per_1000']:.1f} |"
+        )
+    lines += [
+        "",
+        "### Cold-start proxy: import time in a fresh interpreter (median of 20) and package size",
+        "",
+        "| function | ours ms | naive ms | ours/naive | zip bytes |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in results["cold_start"]:
+        ours, naive_ms = row["ours_import_ms"]["median"], row["naive_import_ms"]["median"]
+        lines.append(f"| {row['function']} | {ours:.1f} | {naive_ms:.1f} | {ours / naive_ms:.2f} | {row['zip_bytes']} |")
+    if results.get("end_to_end"):
+        e2e = results["end_to_end"]
+        lines += [
+            "",
+            "### End to end through the local stack (moto_server)",
+            "",
+            f"{e2e['requests']} requests from {e2e['clients']} clients: {e2e['accepted_per_second']:.0f} accepted/s, "
+            f"last message stored after {e2e['seconds_until_last_stored']:.1f} s, {e2e['non_200']} non-200.",
+        ]
+    cost = results["cost"]
+    title = f"### Cost per million webhooks in USD, us-east-1 ({cost['senders']} senders, {cost['requests_per_second']} req/s)"
+    lines += ["", title, "", "| part | floor | ours | naive |", "|---|---:|---:|---:|"]
+    for part in [
+        "api_gateway",
+        "sqs",
+        "dynamodb",
+        "lambda_requests",
+        "lambda_duration",
+        "secrets_manager",
+        "cloudwatch_logs",
+        "total",
+    ]:
+        lines.append(f"| {part} | {cost['floor'].get(part, 0):.4f} | {cost['ours'][part]:.4f} | {cost['naive'][part]:.4f} |")
+    lines += ["", f"ours/floor = {cost['ours_over_floor']:.2f}, naive/ours = {cost['naive_over_ours']:.2f}"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller counts (a smoke run, not for the README)")
+    parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end figure (needs terraform)")
+    parser.add_argument("--senders", type=int, default=10, help="distinct senders (authorizer cache keys) for the cost model")
+    parser.add_argument("--rps", type=float, default=50.0, help="steady request rate for the cost model")
+    args = parser.parse_args(argv)
+    global ROUNDS
+    if args.quick:
+        ROUNDS = 2
+    fake_env()
+    started = time.monotonic()
+    results: dict = {"rounds": ROUNDS, "python": sys.version.split()[0]}
+    results["consumer"] = bench_consumer([10, 100] if args.quick else [10, 100, 1000])
+    results["authorizer"] = bench_authorizer(500 if args.quick else 10_000)
+    results["cold_start"] = bench_cold_start()
+    if not args.no_e2e:
+        results["end_to_end"] = bench_end_to_end(200 if args.quick else 2000, 20)
+    results["cost"] = cost_rows(results["consumer"], results["authorizer"], args.senders, args.rps)
+    results["seconds"] = time.monotonic() - started
+    report = markdown(results)
+    print(report)
+    print(f"\n(make bench: {results['seconds']:.0f} s, {ROUNDS} rounds per timing)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / time.strftime("bench-%Y%m%dT%H%M%S.json")
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"figures written to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

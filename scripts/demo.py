@@ -84,7 +84,7 @@ def walkthrough(stack: local_stack.LocalStack, outputs: dict, url: str) -> None:
     step("The consumer stored it in DynamoDB (numbers exact)")
     expect(stack.wait_until_drained([outputs["sqs_queue_url"]], 30), "the queue did not drain")
     item = dynamodb.get_item(TableName=outputs["dynamodb_table_name"], Key={"eventId": {"S": "order-1001"}}).get("Item")
-    show("item", item)
+    show("item", json.dumps(item))
     expect(item is not None and item["amount"] == {"N": "12.50"}, "the item was not stored exactly")
 
     step("A request without credentials: API Gateway answers 401 without invoking the authorizer")
@@ -112,6 +112,11 @@ def walkthrough(stack: local_stack.LocalStack, outputs: dict, url: str) -> None:
     attributes = {name: value["StringValue"] for name, value in dead[0]["MessageAttributes"].items()}
     show("dead letter", {"body": dead[0]["Body"], "attributes": attributes})
     expect(attributes["ingest.failure_reason"] == "invalid_json", "wrong failure reason")
+
+    step("What the functions logged (locally, a file per function; on AWS, CloudWatch Logs): no credential, no payload")
+    for function in stack.functions:
+        lines = stack.function_log(function.name).splitlines()
+        show(function.name, "\n".join(line[:160] + ("..." if len(line) > 160 else "") for line in lines[-2:]))
 
 
 def interrupted(signum: int, frame: Any) -> None:

@@ -164,6 +164,7 @@ class LocalFunction:
     configuration: Mapping[str, Any]
     policy: RolePolicy
     module: ModuleType
+    log: Any  # the function's log file (its "CloudWatch log group")
     _cold: threading.Lock = field(default_factory=threading.Lock)
     _warm: bool = False
 
@@ -220,7 +221,11 @@ def load_function(lambda_client: Any, iam: Any, function_name: str, workdir: Pat
     # The function's deployed environment, as Lambda would set it. The two
     # functions' variable names do not overlap, so one process can host both.
     os.environ.update(configuration.get("Environment", {}).get("Variables", {}))
-    return LocalFunction(function_name, configuration, role_policy(iam, configuration["Role"]), module)
+    # What the function prints goes to its own log file, as Lambda sends it to
+    # CloudWatch Logs (the handlers print their JSON lines from app.py).
+    log = open(workdir / f"{function_name}.log", "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - closed by LocalStack.stop
+    module.print = lambda *args, file=None, **kwargs: print(*args, file=log, **kwargs)
+    return LocalFunction(function_name, configuration, role_policy(iam, configuration["Role"]), module, log)
 
 
 # --- API Gateway HTTP API front door -------------------------------------------------------
@@ -596,6 +601,11 @@ class LocalStack:
     front_door: FrontDoor
     pollers: list[Poller]
     workdir: tempfile.TemporaryDirectory
+    functions: list[LocalFunction]
+
+    def function_log(self, function_name: str) -> str:
+        """What a function has logged so far (its CloudWatch log group, locally)."""
+        return (Path(self.workdir.name) / f"{function_name}.log").read_text(encoding="utf-8")
 
     def fail_function_calls(self, service: str, code: str = "ServiceUnavailable") -> Callable[[], None]:
         """Fault injection: the functions' calls to `service` (endpoint prefix,
@@ -608,6 +618,8 @@ class LocalStack:
         self.front_door.stop()
         for poller in self.pollers:
             poller.stop()
+        for function in self.functions:
+            function.log.close()
         self.workdir.cleanup()
 
     def wait_until_drained(self, queue_urls: list[str], timeout: float = 60) -> bool:
@@ -679,4 +691,5 @@ def start(endpoint: str, api_id: str, port: int = 0, poll: bool = True) -> Local
             poller = Poller(mapping, function, aws_client("sqs", endpoint))
             poller.start()
             pollers.append(poller)
-    return LocalStack(endpoint, url, front_door, pollers, workdir)
+    functions = [authorizer_function, *(poller.function for poller in pollers)]
+    return LocalStack(endpoint, url, front_door, pollers, workdir, functions)

@@ -239,6 +239,18 @@ def test_outage_dead_letters_after_max_receives_then_redrive_stores_them(pipelin
     assert all(pipeline.item(f"outage-{i}") is not None for i in range(3))
 
 
+def test_function_logs_hold_decisions_and_metrics_but_no_secret_or_payload(pipeline):
+    authorizer_log = pipeline.stack.function_log(f"{NAME}-authorizer")
+    consumer_log = pipeline.stack.function_log(f"{NAME}-consumer")
+    decisions = [json.loads(line) for line in authorizer_log.splitlines()]
+    assert {entry["decision"] for entry in decisions} == {"allow", "deny"}
+    batches = [json.loads(line) for line in consumer_log.splitlines()]
+    assert sum(batch["Stored"] for batch in batches) >= 400 and all("_aws" in batch for batch in batches)
+    everything = authorizer_log + consumer_log
+    for secret_or_payload in (pipeline.password, pipeline.auth(), "Basic ", "definitely not json", "happy-1", "load-10"):
+        assert secret_or_payload not in everything
+
+
 def test_second_plan_shows_only_the_documented_moto_drift(pipeline):
     assert pipeline.deployment.planned_changes() == EXPECTED_MOTO_DRIFT
 

@@ -289,6 +289,13 @@ class FrontDoorStats:
     by_status: dict[int, int] = field(default_factory=dict)
 
 
+class FrontDoorServer(ThreadingHTTPServer):
+    # The default listen backlog of 5 resets connections under a burst of
+    # concurrent clients, which API Gateway would simply accept.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class FrontDoor:
     """Serves the deployed HTTP API's routes on 127.0.0.1."""
 
@@ -448,7 +455,7 @@ class FrontDoor:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server = FrontDoorServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, name="front-door", daemon=True).start()
         return f"http://127.0.0.1:{self.server.server_address[1]}"

@@ -48,18 +48,22 @@ class Context:
         return 60_000
 
 
+def table_and_dead_letter_queue() -> tuple[Any, Any, str]:
+    """The events table and a DLQ, in the moto mock that is active."""
+    table = boto3.resource("dynamodb", region_name="us-east-1").create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    return table, sqs, sqs.create_queue(QueueName="events-dlq")["QueueUrl"]
+
+
 @pytest.fixture()
 def aws(monkeypatch):
     with mock_aws():
-        dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
-        table = dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        dlq_url = sqs.create_queue(QueueName="events-dlq")["QueueUrl"]
+        table, sqs, dlq_url = table_and_dead_letter_queue()
         monkeypatch.setenv("TABLE_NAME", TABLE)
         monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", dlq_url)
         yield table, sqs, dlq_url
@@ -422,15 +426,7 @@ BODIES = st.one_of(
 )
 def test_every_record_is_stored_dead_lettered_or_failed_exactly_once(bodies, throttled, mode):
     with mock_aws():
-        dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
-        table = dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        dlq_url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+        table, sqs, dlq_url = table_and_dead_letter_queue()
         throttle_keys(table, throttled)
         real_put = table.put_item
 

@@ -2,11 +2,12 @@
 # ephemeral password, and two instances side by side in one account and region.
 
 variables {
-  moto_endpoint = "http://127.0.0.1:5055"
+  moto_endpoint = trimspace(file(".moto-endpoint.root_apply"))
 }
 
-# Every AWS call goes to moto_server on 127.0.0.1 (pytest passes the port as
-# moto_endpoint); the dummy keys cannot reach real AWS.
+# Every AWS call goes to a moto_server on 127.0.0.1: tests/test_terraform.py starts
+# one per test file and writes its URL to .moto-endpoint.<file> (gitignored). Without
+# that file the run stops before any request, so these tests never reach real AWS.
 provider "aws" {
   region                      = "us-east-1"
   access_key                  = "testing"

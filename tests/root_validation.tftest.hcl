@@ -1,12 +1,13 @@
 # Root module: every validation block rejects a wrong value (plan level).
 
 variables {
-  moto_endpoint = "http://127.0.0.1:5055"
+  moto_endpoint = trimspace(file(".moto-endpoint.root_validation"))
   name          = "root-validation"
 }
 
-# Every AWS call goes to moto_server on 127.0.0.1 (pytest passes the port as
-# moto_endpoint); the dummy keys cannot reach real AWS.
+# Every AWS call goes to a moto_server on 127.0.0.1: tests/test_terraform.py starts
+# one per test file and writes its URL to .moto-endpoint.<file> (gitignored). Without
+# that file the run stops before any request, so these tests never reach real AWS.
 provider "aws" {
   region                      = "us-east-1"
   access_key                  = "testing"

@@ -49,14 +49,21 @@ def _terraform_test(directory: Path, test_file: str, endpoint: str) -> subproces
     )
     if init.returncode != 0:
         return init
-    return subprocess.run(
-        ["terraform", "test", "-no-color", f"-filter={test_file}", f"-var=moto_endpoint={endpoint}"],
-        cwd=directory,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    # Test files read their endpoint from this file (variables given with -var
+    # rank below a test file's own variables block).
+    endpoint_file = directory / f".moto-endpoint.{Path(test_file).name.split('.')[0]}"
+    endpoint_file.write_text(endpoint + "\n")
+    try:
+        return subprocess.run(
+            ["terraform", "test", "-no-color", f"-filter={test_file}"],
+            cwd=directory,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        endpoint_file.unlink()
 
 
 @pytest.fixture(scope="module")

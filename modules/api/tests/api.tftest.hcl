@@ -1,15 +1,16 @@
 # Plan-level tests of the api module on its own.
 
 variables {
-  moto_endpoint                  = "http://127.0.0.1:5055"
+  moto_endpoint                  = trimspace(file(".moto-endpoint.api"))
   name                           = "unit-api"
   authorizer_function_invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:unit-api-authorizer/invocations"
   queue_url                      = "https://sqs.us-east-1.amazonaws.com/123456789012/unit-api"
   queue_arn                      = "arn:aws:sqs:us-east-1:123456789012:unit-api"
 }
 
-# Every AWS call goes to moto_server on 127.0.0.1 (pytest passes the port as
-# moto_endpoint); the dummy keys cannot reach real AWS.
+# Every AWS call goes to a moto_server on 127.0.0.1: tests/test_terraform.py starts
+# one per test file and writes its URL to .moto-endpoint.<file> (gitignored). Without
+# that file the run stops before any request, so these tests never reach real AWS.
 provider "aws" {
   region                      = "us-east-1"
   access_key                  = "testing"
@@ -160,4 +161,74 @@ run "cors_without_origins" {
   }
 
   expect_failures = [var.cors]
+}
+
+run "name_empty" {
+  command = plan
+
+  variables {
+    name = ""
+  }
+
+  expect_failures = [var.name]
+}
+
+run "kms_key_not_an_arn" {
+  command = plan
+
+  variables {
+    kms_key_arn = "x"
+  }
+
+  expect_failures = [var.kms_key_arn]
+}
+
+run "log_retention_not_accepted" {
+  command = plan
+
+  variables {
+    log_retention_in_days = 0
+  }
+
+  expect_failures = [var.log_retention_in_days]
+}
+
+run "authorizer_uri_is_a_function_arn" {
+  command = plan
+
+  variables {
+    authorizer_function_invoke_arn = "arn:aws:lambda:us-east-1:123456789012:function:f"
+  }
+
+  expect_failures = [var.authorizer_function_invoke_arn]
+}
+
+run "rate_limit_zero" {
+  command = plan
+
+  variables {
+    throttling_rate_limit = 0
+  }
+
+  expect_failures = [var.throttling_rate_limit]
+}
+
+run "queue_url_not_http" {
+  command = plan
+
+  variables {
+    queue_url = "ftp://x"
+  }
+
+  expect_failures = [var.queue_url]
+}
+
+run "queue_arn_not_sqs" {
+  command = plan
+
+  variables {
+    queue_arn = "arn:aws:sns:us-east-1:123456789012:t"
+  }
+
+  expect_failures = [var.queue_arn]
 }

@@ -3,13 +3,14 @@
 # use the real provider against moto_server instead.
 
 variables {
-  moto_endpoint     = "http://127.0.0.1:5055"
+  moto_endpoint     = trimspace(file(".moto-endpoint.auth"))
   name              = "unit-auth"
   api_execution_arn = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234"
 }
 
-# Every AWS call goes to moto_server on 127.0.0.1 (pytest passes the port as
-# moto_endpoint); the dummy keys cannot reach real AWS.
+# Every AWS call goes to a moto_server on 127.0.0.1: tests/test_terraform.py starts
+# one per test file and writes its URL to .moto-endpoint.<file> (gitignored). Without
+# that file the run stops before any request, so these tests never reach real AWS.
 provider "aws" {
   region                      = "us-east-1"
   access_key                  = "testing"
@@ -173,4 +174,84 @@ run "recovery_window_of_three_days" {
   }
 
   expect_failures = [var.secret_recovery_window_in_days]
+}
+
+run "name_with_spaces" {
+  command = plan
+
+  variables {
+    name = "bad name"
+  }
+
+  expect_failures = [var.name]
+}
+
+run "kms_key_alias" {
+  command = plan
+
+  variables {
+    kms_key_arn = "arn:aws:kms:us-east-1:123456789012:alias/x"
+  }
+
+  expect_failures = [var.kms_key_arn]
+}
+
+run "log_retention_not_accepted" {
+  command = plan
+
+  variables {
+    log_retention_in_days = 2
+  }
+
+  expect_failures = [var.log_retention_in_days]
+}
+
+run "secret_version_zero" {
+  command = plan
+
+  variables {
+    secret_version = 0
+  }
+
+  expect_failures = [var.secret_version]
+}
+
+run "secret_cache_ttl_negative" {
+  command = plan
+
+  variables {
+    secret_cache_ttl_seconds = -1
+  }
+
+  expect_failures = [var.secret_cache_ttl_seconds]
+}
+
+run "architecture_unknown" {
+  command = plan
+
+  variables {
+    architecture = "arm"
+  }
+
+  expect_failures = [var.architecture]
+}
+
+run "memory_too_small" {
+  command = plan
+
+  variables {
+    memory_size = 64
+  }
+
+  expect_failures = [var.memory_size]
+}
+
+run "package_s3_without_key" {
+  command = plan
+
+  variables {
+    package = { s3_bucket = "b" }
+  }
+
+  expect_failures = [var.package]
 }

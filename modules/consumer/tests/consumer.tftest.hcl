@@ -2,15 +2,16 @@
 # exact action lists, the event source mapping, the table, and validations.
 
 variables {
-  moto_endpoint         = "http://127.0.0.1:5055"
+  moto_endpoint         = trimspace(file(".moto-endpoint.consumer"))
   name                  = "unit-consumer"
   queue_arn             = "arn:aws:sqs:us-east-1:123456789012:unit"
   dead_letter_queue_arn = "arn:aws:sqs:us-east-1:123456789012:unit-dlq"
   dead_letter_queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/unit-dlq"
 }
 
-# Every AWS call goes to moto_server on 127.0.0.1 (pytest passes the port as
-# moto_endpoint); the dummy keys cannot reach real AWS.
+# Every AWS call goes to a moto_server on 127.0.0.1: tests/test_terraform.py starts
+# one per test file and writes its URL to .moto-endpoint.<file> (gitignored). Without
+# that file the run stops before any request, so these tests never reach real AWS.
 provider "aws" {
   region                      = "us-east-1"
   access_key                  = "testing"
@@ -287,4 +288,114 @@ run "existing_table_with_another_key_is_refused" {
   }
 
   expect_failures = [data.aws_dynamodb_table.existing]
+}
+
+run "name_with_slash" {
+  command = plan
+
+  variables {
+    name = "x/y"
+  }
+
+  expect_failures = [var.name]
+}
+
+run "kms_key_not_an_arn" {
+  command = plan
+
+  variables {
+    kms_key_arn = "x"
+  }
+
+  expect_failures = [var.kms_key_arn]
+}
+
+run "dead_letter_queue_arn_not_sqs" {
+  command = plan
+
+  variables {
+    dead_letter_queue_arn = "arn:aws:sns:us-east-1:123456789012:t"
+  }
+
+  expect_failures = [var.dead_letter_queue_arn]
+}
+
+run "dead_letter_queue_url_not_http" {
+  command = plan
+
+  variables {
+    dead_letter_queue_url = "sqs://x"
+  }
+
+  expect_failures = [var.dead_letter_queue_url]
+}
+
+run "architecture_unknown" {
+  command = plan
+
+  variables {
+    architecture = "arm"
+  }
+
+  expect_failures = [var.architecture]
+}
+
+run "memory_too_large" {
+  command = plan
+
+  variables {
+    memory_size = 20000
+  }
+
+  expect_failures = [var.memory_size]
+}
+
+run "timeout_zero" {
+  command = plan
+
+  variables {
+    timeout_seconds = 0
+  }
+
+  expect_failures = [var.timeout_seconds]
+}
+
+run "batching_window_over_300" {
+  command = plan
+
+  variables {
+    maximum_batching_window_in_seconds = 301
+  }
+
+  expect_failures = [var.maximum_batching_window_in_seconds]
+}
+
+run "table_name_with_space" {
+  command = plan
+
+  variables {
+    table_name = "a b"
+  }
+
+  expect_failures = [var.table_name]
+}
+
+run "partition_key_empty" {
+  command = plan
+
+  variables {
+    partition_key = ""
+  }
+
+  expect_failures = [var.partition_key]
+}
+
+run "alarm_action_not_an_arn" {
+  command = plan
+
+  variables {
+    alarm_actions = ["x"]
+  }
+
+  expect_failures = [var.alarm_actions]
 }

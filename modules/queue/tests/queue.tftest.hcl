@@ -1,12 +1,13 @@
 # Plan-level tests of the queue module on its own.
 
 variables {
-  moto_endpoint = "http://127.0.0.1:5055"
+  moto_endpoint = trimspace(file(".moto-endpoint.queue"))
   name          = "unit-queue"
 }
 
-# Every AWS call goes to moto_server on 127.0.0.1 (pytest passes the port as
-# moto_endpoint); the dummy keys cannot reach real AWS.
+# Every AWS call goes to a moto_server on 127.0.0.1: tests/test_terraform.py starts
+# one per test file and writes its URL to .moto-endpoint.<file> (gitignored). Without
+# that file the run stops before any request, so these tests never reach real AWS.
 provider "aws" {
   region                      = "us-east-1"
   access_key                  = "testing"
@@ -172,4 +173,54 @@ run "alarm_action_not_an_arn" {
   }
 
   expect_failures = [var.alarm_actions]
+}
+
+run "kms_key_not_an_arn" {
+  command = plan
+
+  variables {
+    kms_key_arn = "my-key"
+  }
+
+  expect_failures = [var.kms_key_arn]
+}
+
+run "consumer_timeout_zero" {
+  command = plan
+
+  variables {
+    consumer_timeout_seconds = 0
+  }
+
+  expect_failures = [var.consumer_timeout_seconds]
+}
+
+run "batching_window_over_300" {
+  command = plan
+
+  variables {
+    batching_window_seconds = 301
+  }
+
+  expect_failures = [var.batching_window_seconds]
+}
+
+run "retention_under_a_minute" {
+  command = plan
+
+  variables {
+    message_retention_seconds = 30
+  }
+
+  expect_failures = [var.message_retention_seconds]
+}
+
+run "age_alarm_under_a_minute" {
+  command = plan
+
+  variables {
+    oldest_message_age_alarm_seconds = 10
+  }
+
+  expect_failures = [var.oldest_message_age_alarm_seconds]
 }

@@ -609,6 +609,7 @@ class LocalStack:
     pollers: list[Poller]
     workdir: tempfile.TemporaryDirectory
     functions: list[LocalFunction]
+    restore_sdk: Callable[[], None]
 
     def function_log(self, function_name: str) -> str:
         """What a function has logged so far (its CloudWatch log group, locally)."""
@@ -628,6 +629,7 @@ class LocalStack:
         for function in self.functions:
             function.log.close()
         self.workdir.cleanup()
+        self.restore_sdk()
 
     def wait_until_drained(self, queue_urls: list[str], timeout: float = 60) -> bool:
         """True once no message is visible or in flight on the given queues."""
@@ -646,8 +648,30 @@ class LocalStack:
         return False
 
 
-def point_sdk_at(endpoint: str) -> boto3.Session:
-    """Make the in-process functions' boto3 calls go to moto, with dummy keys."""
+SDK_ENVIRONMENT = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_PROFILE",
+)
+
+
+def point_sdk_at(endpoint: str) -> tuple[boto3.Session, Callable[[], None]]:
+    """Make the in-process functions' boto3 calls go to moto, with dummy keys.
+    Returns the session and a function that puts the process back as it was."""
+    saved_environment = {name: os.environ.get(name) for name in SDK_ENVIRONMENT}
+    saved_session = boto3.DEFAULT_SESSION
+
+    def restore() -> None:
+        for name, value in saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        boto3.DEFAULT_SESSION = saved_session
+
     os.environ.update(
         AWS_ENDPOINT_URL=endpoint,
         AWS_ACCESS_KEY_ID=DUMMY_KEY,
@@ -657,12 +681,12 @@ def point_sdk_at(endpoint: str) -> boto3.Session:
     )
     os.environ.pop("AWS_PROFILE", None)
     boto3.setup_default_session()
-    return boto3.DEFAULT_SESSION
+    return boto3.DEFAULT_SESSION, restore
 
 
 def start(endpoint: str, api_id: str, port: int = 0, poll: bool = True) -> LocalStack:
     """Read the deployed API and functions from moto and start serving them."""
-    session = point_sdk_at(endpoint)
+    session, restore_sdk = point_sdk_at(endpoint)
     account = aws_client("sts", endpoint).get_caller_identity()["Account"]
     install_iam_guard(session, account)
     apigw, lambda_client, iam, sqs = (aws_client(name, endpoint) for name in ("apigatewayv2", "lambda", "iam", "sqs"))
@@ -699,4 +723,4 @@ def start(endpoint: str, api_id: str, port: int = 0, poll: bool = True) -> Local
             poller.start()
             pollers.append(poller)
     functions = [authorizer_function, *(poller.function for poller in pollers)]
-    return LocalStack(endpoint, url, front_door, pollers, workdir, functions)
+    return LocalStack(endpoint, url, front_door, pollers, workdir, functions, restore_sdk)

@@ -16,6 +16,7 @@ module "auth" {
   log_retention_in_days = var.log_retention_in_days
 
   secret_arn                     = var.auth.secret_arn
+  create_secret                  = var.auth.create_secret
   username                       = var.auth.username
   password_length                = var.auth.password_length
   secret_version                 = var.auth.secret_version
@@ -82,6 +83,7 @@ module "consumer" {
   package                            = var.packages.consumer
 
   table_name                     = var.table.name
+  create_table                   = var.table.create
   partition_key                  = var.table.partition_key
   deletion_protection_enabled    = var.table.deletion_protection_enabled
   point_in_time_recovery_enabled = var.table.point_in_time_recovery_enabled

@@ -94,9 +94,10 @@ variable "api" {
 ################################################################################
 
 variable "auth" {
-  description = "Credentials and authorizer settings. Leave secret_arn null to create a secret whose generated password never enters Terraform state; increase secret_version to rotate it."
+  description = "Credentials and authorizer settings. Leave secret_arn null to create a secret whose generated password never enters Terraform state; increase secret_version to rotate it. With a secret_arn that is only known after apply, also set create_secret = false."
   type = object({
     secret_arn                     = optional(string)
+    create_secret                  = optional(bool)
     username                       = optional(string, "webhook")
     password_length                = optional(number, 40)
     secret_version                 = optional(number, 1)
@@ -112,6 +113,11 @@ variable "auth" {
   validation {
     condition     = var.auth.secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.auth.secret_arn))
     error_message = "auth.secret_arn must be a Secrets Manager secret ARN, or null to create a secret."
+  }
+
+  validation {
+    condition     = var.auth.create_secret != true || var.auth.secret_arn == null
+    error_message = "auth.create_secret = true contradicts a given auth.secret_arn: give one or the other."
   }
 
   validation {
@@ -253,9 +259,10 @@ variable "consumer" {
 ################################################################################
 
 variable "table" {
-  description = "Events table. Give name to bring your own table (its string partition key must be partition_key); otherwise <name>-events is created with PITR, deletion protection and SSE."
+  description = "Events table. Give name to bring your own table (its string partition key must be partition_key; with a name only known after apply, also set create = false); otherwise <name>-events is created with PITR, deletion protection and SSE."
   type = object({
     name                           = optional(string)
+    create                         = optional(bool)
     partition_key                  = optional(string, "eventId")
     deletion_protection_enabled    = optional(bool, true)
     point_in_time_recovery_enabled = optional(bool, true)
@@ -268,6 +275,11 @@ variable "table" {
   validation {
     condition     = var.table.name == null || can(regex("^[A-Za-z0-9_.-]{3,255}$", var.table.name))
     error_message = "table.name must be 3-255 characters of letters, digits, '_', '-' or '.'."
+  }
+
+  validation {
+    condition     = var.table.create != true || var.table.name == null
+    error_message = "table.create = true contradicts a given table.name: give one or the other."
   }
 
   validation {

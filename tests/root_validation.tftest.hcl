@@ -411,3 +411,23 @@ run "package_s3_without_key" {
 
   expect_failures = [var.packages]
 }
+
+run "create_secret_with_a_given_secret" {
+  command = plan
+
+  variables {
+    auth = { create_secret = true, secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:x" }
+  }
+
+  expect_failures = [var.auth]
+}
+
+run "create_table_with_a_given_table" {
+  command = plan
+
+  variables {
+    table = { create = true, name = "existing-table" }
+  }
+
+  expect_failures = [var.table]
+}

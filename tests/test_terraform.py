@@ -24,7 +24,7 @@ pytestmark = pytest.mark.terraform
 def terraform_test_files() -> list[tuple[Path, str]]:
     """(directory to run in, test file relative to it), longest-running first."""
     found = [(ROOT, path.relative_to(ROOT).as_posix()) for path in sorted((ROOT / "tests").glob("*.tftest.hcl"))]
-    for module in sorted((ROOT / "modules").iterdir()):
+    for module in [*sorted((ROOT / "modules").iterdir()), *sorted((ROOT / "examples").iterdir())]:
         found += [(module, path.relative_to(module).as_posix()) for path in sorted((module / "tests").glob("*.tftest.hcl"))]
     return sorted(found, key=lambda pair: ("apply" not in pair[1], "validation" not in pair[1], str(pair)))
 

@@ -70,12 +70,16 @@ module "webhook_ingest" {
 
   name = var.name
 
+  # Both are created above in this same configuration, so their ARN and name are
+  # unknown until apply: say explicitly that the module must not create its own.
   auth = {
-    secret_arn = aws_secretsmanager_secret.senders.arn
+    secret_arn    = aws_secretsmanager_secret.senders.arn
+    create_secret = false
   }
 
   table = {
     name          = aws_dynamodb_table.events.name
+    create        = false
     partition_key = "deliveryId"
   }
 

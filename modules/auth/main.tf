@@ -1,5 +1,7 @@
 locals {
-  create_secret = var.create && var.secret_arn == null
+  # A conditional, not coalesce(): with create_secret given, the answer is known
+  # at plan time even when secret_arn is not.
+  create_secret = var.create && (var.create_secret != null ? var.create_secret : var.secret_arn == null)
   secret_arn    = local.create_secret ? aws_secretsmanager_secret.this[0].arn : var.secret_arn
   function_name = "${var.name}-authorizer"
 

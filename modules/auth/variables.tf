@@ -61,6 +61,17 @@ variable "secret_arn" {
   }
 }
 
+variable "create_secret" {
+  description = "Whether to create the secret. null: create one unless secret_arn is given. Set false explicitly when secret_arn is only known after apply (created in the same configuration): Terraform must know at plan time."
+  type        = bool
+  default     = null
+
+  validation {
+    condition     = var.create_secret != true || var.secret_arn == null
+    error_message = "create_secret = true contradicts a given secret_arn: give one or the other."
+  }
+}
+
 variable "username" {
   description = "Username written into a created secret (the password is generated and never enters Terraform state or plan)."
   type        = string

@@ -1,5 +1,7 @@
 locals {
-  create_table  = var.create && var.table_name == null
+  # A conditional, not coalesce(): with create_table given, the answer is known
+  # at plan time even when table_name is not.
+  create_table  = var.create && (var.create_table != null ? var.create_table : var.table_name == null)
   table_name    = local.create_table ? aws_dynamodb_table.this[0].name : var.table_name
   table_arn     = local.create_table ? aws_dynamodb_table.this[0].arn : try(data.aws_dynamodb_table.existing[0].arn, null)
   function_name = "${var.name}-consumer"
@@ -52,7 +54,7 @@ resource "aws_dynamodb_table" "this" {
 }
 
 data "aws_dynamodb_table" "existing" {
-  count = var.create && var.table_name != null ? 1 : 0
+  count = var.create && !local.create_table ? 1 : 0
 
   name = var.table_name
 

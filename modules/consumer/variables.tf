@@ -224,6 +224,17 @@ variable "table_name" {
   }
 }
 
+variable "create_table" {
+  description = "Whether to create the table. null: create one unless table_name is given. Set false explicitly when table_name is only known after apply (created in the same configuration): Terraform must know at plan time."
+  type        = bool
+  default     = null
+
+  validation {
+    condition     = var.create_table != true || var.table_name == null
+    error_message = "create_table = true contradicts a given table_name: give one or the other."
+  }
+}
+
 variable "partition_key" {
   description = "Name of the table's string partition key, read from each message body."
   type        = string

@@ -255,3 +255,14 @@ run "package_s3_without_key" {
 
   expect_failures = [var.package]
 }
+
+run "create_secret_contradicts_a_given_secret" {
+  command = plan
+
+  variables {
+    create_secret = true
+    secret_arn    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:existing-AbCdEf"
+  }
+
+  expect_failures = [var.create_secret]
+}

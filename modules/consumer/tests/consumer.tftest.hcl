@@ -399,3 +399,14 @@ run "alarm_action_not_an_arn" {
 
   expect_failures = [var.alarm_actions]
 }
+
+run "create_table_contradicts_a_given_table" {
+  command = plan
+
+  variables {
+    create_table = true
+    table_name   = "existing-table"
+  }
+
+  expect_failures = [var.create_table]
+}

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The module's default event source mapping batch size: consumer invocations,
+# SQS receives and deletes are per batch, not per message.
+CONSUMER_BATCH_SIZE = 10
+
 PRICES_USD = {
     # service / unit                                  price      source (us-east-1, read 2026-11-27)
     "apigateway_http_per_million": 1.00,  # HTTP API requests, first 300M/month (API Gateway pricing page)
@@ -54,7 +58,7 @@ def cost_per_million(d: Deployment, include_compute: bool = True) -> dict[str, f
     }
     if include_compute:
         authorizer_invocations = d.authorizer_invocations_per_request * million
-        consumer_invocation_share = million / 10  # invocations are per batch; batch size 10 by default
+        consumer_invocation_share = million / CONSUMER_BATCH_SIZE
         costs["lambda_requests"] = (
             (authorizer_invocations + consumer_invocation_share) / million * PRICES_USD["lambda_request_per_million"]
         )

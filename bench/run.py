@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import boto3  # noqa: E402
-from cost import Deployment, cost_per_million  # noqa: E402
+from cost import CONSUMER_BATCH_SIZE, Deployment, cost_per_million  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 ROUNDS = 5
@@ -305,11 +305,13 @@ def log_bytes_per_request(consumer: dict, authorizer: dict, authorizer_share: fl
 
 
 def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, requests_per_second: float) -> dict:
-    by_variant = {row["variant"]: row for row in consumer if row["batch_size"] == 10}
+    by_variant = {row["variant"]: row for row in consumer if row["batch_size"] == CONSUMER_BATCH_SIZE}
     auth = {row["variant"]: row for row in authorizer}
     # With a TTL of 300 s, API Gateway invokes the authorizer once per sender per
     # 300 s (per cache node; we count one), however many requests arrive.
-    cached_share = min(1.0, senders * (1_000_000 / (300 * requests_per_second)) / 1_000_000) if requests_per_second else 1.0
+    cached_share = min(1.0, senders / (300 * requests_per_second)) if requests_per_second else 1.0
+    # one send per message, plus one receive and one delete-batch per batch
+    sqs_requests_per_message = 1 + 2 / CONSUMER_BATCH_SIZE
     ours = Deployment(
         "ours (arm64, 256 MB, TTL 300 s)",
         authorizer_invocations_per_request=cached_share,
@@ -319,10 +321,11 @@ def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, reques
         consumer_ms_per_message=by_variant["ours last-write-wins"]["ms_per_message"],
         consumer_memory_mb=256,
         arm64=True,
-        # send 1 + (receive + delete-batch) per 10 messages
-        sqs_requests_per_message=1 + 2 / 10,
+        sqs_requests_per_message=sqs_requests_per_message,
         dynamodb_wru_per_message=1,  # items under 1 KB
-        log_bytes_per_request=log_bytes_per_request(by_variant["ours last-write-wins"], auth["ours"], cached_share, 10),
+        log_bytes_per_request=log_bytes_per_request(
+            by_variant["ours last-write-wins"], auth["ours"], cached_share, CONSUMER_BATCH_SIZE
+        ),
     )
     naive = Deployment(
         "naive (x86_64, 128 MB, TTL 0)",
@@ -333,9 +336,9 @@ def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, reques
         consumer_ms_per_message=by_variant["naive"]["ms_per_message"],
         consumer_memory_mb=128,
         arm64=False,
-        sqs_requests_per_message=1 + 2 / 10,
+        sqs_requests_per_message=sqs_requests_per_message,
         dynamodb_wru_per_message=1,
-        log_bytes_per_request=log_bytes_per_request(by_variant["naive"], auth["naive"], 1.0, 10),
+        log_bytes_per_request=log_bytes_per_request(by_variant["naive"], auth["naive"], 1.0, CONSUMER_BATCH_SIZE),
     )
     ours_cost, naive_cost = cost_per_million(ours), cost_per_million(naive)
     floor = cost_per_million(Deployment("floor", 0, 0, 0, 128, 0, 128, True, 1, 1, 0), include_compute=False)

@@ -456,7 +456,6 @@ class FrontDoor:
                 pass
 
         self.server = FrontDoorServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, name="front-door", daemon=True).start()
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 

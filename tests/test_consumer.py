@@ -389,7 +389,7 @@ def test_first_write_wins_throttling_fails_only_those_records(consumer, aws, mon
 def test_all_retriable_failures_raise(consumer, aws, monkeypatch):
     table, _, _ = aws
     throttle_keys(table, {"k0", "k1"})
-    monkeypatch.setattr(consumer, "RetryPolicy", lambda deadline: NO_WAIT)
+    monkeypatch.setattr(consumer, "RetryPolicy", lambda **_: NO_WAIT)
     with pytest.raises(consumer.BatchFailed):
         consumer.handler({"Records": [record("m0", body("k0")), record("m1", body("k1"))]}, Context())
 

@@ -10,6 +10,8 @@ Environment:
   DEAD_LETTER_QUEUE_URL  optional: poison goes there at once, with its reason
   WRITE_MODE             "last-write-wins" (default) or "first-write-wins"
   TTL_ATTRIBUTE, TTL_DAYS  optional, together: stamp an expiry epoch on each item
+  ORDERING_ATTRIBUTE     optional, last-write-wins only: the body attribute holding a
+                         version; an item is only replaced by a greater version
   METRICS_NAMESPACE      default "WebhookIngest"
 """
 
@@ -23,10 +25,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from clients import WORST_CASE_CALL_SECONDS, table_and_sqs
 from dead_letters import send_to_dead_letter_queue
 from emf import metrics_line
+from ordering import with_versions
 from records import Item, Poison, to_item
-from store import RetryPolicy, write_first_wins, write_last_wins
+from store import CONDITIONAL_WRITE_WORKERS, RetryPolicy, WriteRules, write_conditionally, write_last_wins
 
 WRITE_MODES = ("last-write-wins", "first-write-wins")
 
@@ -43,6 +47,7 @@ class Config:
     write_mode: str = "last-write-wins"
     ttl_attribute: str | None = None
     ttl_days: float | None = None
+    ordering_attribute: str | None = None
     metrics_namespace: str = "WebhookIngest"
 
 
@@ -61,6 +66,9 @@ def load_config(environ: Mapping[str, str]) -> Config:
         raise ValueError("TTL_ATTRIBUTE and TTL_DAYS must be set together")
     if ttl_days is not None and ttl_days <= 0:
         raise ValueError("TTL_DAYS must be positive")
+    ordering_attribute = environ.get("ORDERING_ATTRIBUTE", "").strip() or None
+    if ordering_attribute is not None and write_mode != "last-write-wins":
+        raise ValueError("ORDERING_ATTRIBUTE only applies to WRITE_MODE last-write-wins")
     return Config(
         table_name=table_name,
         partition_key=environ.get("PARTITION_KEY", "").strip() or "eventId",
@@ -68,6 +76,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
         write_mode=write_mode,
         ttl_attribute=ttl_attribute,
         ttl_days=ttl_days,
+        ordering_attribute=ordering_attribute,
         metrics_namespace=environ.get("METRICS_NAMESPACE", "").strip() or "WebhookIngest",
     )
 
@@ -85,6 +94,27 @@ class BatchResult:
     poison_reasons: Counter
 
 
+def judge(record: Mapping[str, Any], config: Config, extra: Mapping[str, Any]) -> Item | Poison:
+    """One record's item, or why it can never be one.
+
+    to_item returns Poison for every input it knows to be bad. Any other
+    exception here comes from a body nobody foresaw; it is poison too (retrying
+    the same bytes gives the same exception), and it must not touch the other
+    records of the batch. Only its type is recorded: its message may quote the payload.
+    """
+    try:
+        return to_item(record["messageId"], record.get("body") or "", config.partition_key, extra)
+    except Exception as error:  # isolating one record is the point
+        return Poison(record["messageId"], "unexpected_error", f"{type(error).__name__} while judging the record")
+
+
+def write(items: list[Item], config: Config, table: Any, retry: RetryPolicy, now: float) -> dict[str, Any]:
+    if config.write_mode == "last-write-wins" and config.ordering_attribute is None:
+        return write_last_wins(table, items, config.partition_key, retry)
+    rules = WriteRules(config.partition_key, config.ttl_attribute, config.ordering_attribute, now)
+    return write_conditionally(table, items, rules, retry)
+
+
 def process_batch(
     records: list[Mapping[str, Any]], config: Config, table: Any, sqs: Any, retry: RetryPolicy, now: float
 ) -> BatchResult:
@@ -93,16 +123,16 @@ def process_batch(
     poisoned: list[tuple[Mapping[str, Any], Poison]] = []
     by_id = {record["messageId"]: record for record in records}
     for record in records:
-        parsed = to_item(record["messageId"], record.get("body") or "", config.partition_key, extra)
+        parsed = judge(record, config, extra)
         if isinstance(parsed, Poison):
             poisoned.append((record, parsed))
         else:
             items.append(parsed)
+    if config.ordering_attribute is not None:
+        items, unordered = with_versions(items, config.ordering_attribute)
+        poisoned.extend((by_id[poison.message_id], poison) for poison in unordered)
 
-    if config.write_mode == "first-write-wins":
-        outcomes = write_first_wins(table, items, config.partition_key)
-    else:
-        outcomes = write_last_wins(table, items, config.partition_key, retry)
+    outcomes = write(items, config, table, retry, now)
 
     retriable = [message_id for message_id, outcome in outcomes.items() if outcome == "failed"]
     poisoned.extend((by_id[m], outcome) for m, outcome in outcomes.items() if isinstance(outcome, Poison))
@@ -128,10 +158,8 @@ _clients: dict[str, Any] = {}
 def aws_clients(config: Config) -> tuple[Any, Any]:
     """The table and SQS client, created on first use (no work at import time)."""
     if "table" not in _clients:
-        import boto3
-
-        _clients["table"] = boto3.resource("dynamodb").Table(config.table_name)
-        _clients["sqs"] = boto3.client("sqs")
+        # One pooled connection per concurrent conditional write, and one to spare.
+        _clients["table"], _clients["sqs"] = table_and_sqs(config.table_name, CONDITIONAL_WRITE_WORKERS + 2)
     return _clients["table"], _clients["sqs"]
 
 
@@ -149,7 +177,8 @@ def handler(event: Mapping[str, Any], context: Any) -> dict:
         return {"batchItemFailures": []}
     config = load_config(os.environ)
     table, sqs = aws_clients(config)
-    result = process_batch(records, config, table, sqs, RetryPolicy(deadline=remaining_seconds(context)), time.time())
+    retry = RetryPolicy(deadline=remaining_seconds(context), safety_margin=WORST_CASE_CALL_SECONDS)
+    result = process_batch(records, config, table, sqs, retry, time.time())
     line = metrics_line(
         config.metrics_namespace,
         getattr(context, "function_name", "local"),

@@ -24,7 +24,8 @@ REASON_ATTRIBUTE = "ingest.failure_reason"
 DETAIL_ATTRIBUTE = "ingest.failure_detail"
 SOURCE_ID_ATTRIBUTE = "ingest.source_message_id"
 RECEIVE_COUNT_ATTRIBUTE = "ingest.receive_count"
-OWN_ATTRIBUTES = (REASON_ATTRIBUTE, DETAIL_ATTRIBUTE, SOURCE_ID_ATTRIBUTE, RECEIVE_COUNT_ATTRIBUTE)
+DROPPED_ATTRIBUTE = "ingest.dropped_attributes"
+OWN_ATTRIBUTES = (REASON_ATTRIBUTE, DETAIL_ATTRIBUTE, SOURCE_ID_ATTRIBUTE, RECEIVE_COUNT_ATTRIBUTE, DROPPED_ATTRIBUTE)
 
 
 def send_attributes(event_attributes: Mapping[str, Any]) -> dict[str, dict]:
@@ -51,9 +52,15 @@ def dead_letter_entry(entry_id: str, record: Mapping[str, Any], poison: Poison) 
             "StringValue": str(record.get("attributes", {}).get("ApproximateReceiveCount", "1")),
         },
     }
-    # SQS allows 10 attributes per message: ours first, then as many originals as fit.
+    # SQS allows 10 attributes per message: ours first, then as many originals
+    # as fit; when some do not, one of ours names them, so none is lost unseen.
     originals = send_attributes(record.get("messageAttributes") or {})
-    kept = dict(list(originals.items())[: MAX_MESSAGE_ATTRIBUTES - len(ours)])
+    room = MAX_MESSAGE_ATTRIBUTES - len(ours)
+    if len(originals) > room:
+        room -= 1
+        dropped = list(originals)[room:]
+        ours[DROPPED_ATTRIBUTE] = {"DataType": "String", "StringValue": ",".join(dropped)}
+    kept = dict(list(originals.items())[:room])
     return {"Id": entry_id, "MessageBody": record["body"], "MessageAttributes": {**kept, **ours}}
 
 

@@ -6,7 +6,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
@@ -15,6 +15,7 @@ from boto3.dynamodb.types import TypeSerializer
 MAX_ITEM_BYTES = 400 * 1024
 MAX_PARTITION_KEY_BYTES = 2048
 MAX_NESTING_DEPTH = 32
+MAX_NUMBER_DIGITS = 38
 
 _serializer = TypeSerializer()
 
@@ -24,6 +25,7 @@ class Item:
     message_id: str
     key: str
     attributes: dict[str, Any]  # Python values (Decimal for numbers), ready for the resource layer
+    version: Any = None  # the ordering guard's version (ordering.py), when it is on
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,25 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def parse_number(text: str) -> Decimal:
+    """A JSON number as an exact Decimal (boto3 refuses floats; 0.1 stays 0.1).
+
+    DynamoDB holds 38 significant digits and does not keep trailing zeros, so
+    a number written with more digits than that but few significant ones (1
+    followed by 100 zeros) is normalised to 1E+100: nothing DynamoDB would
+    keep is lost. A number with more than 38 significant digits is left as it
+    is, and the serializer refuses it.
+    """
+    value = Decimal(text)
+    if len(value.as_tuple().digits) > MAX_NUMBER_DIGITS:
+        # A context as precise as the text, so normalising never rounds.
+        value = value.normalize(Context(prec=len(text)))
+    return value
+
+
 def parse_body(body: str) -> Any:
-    # parse_float=Decimal keeps 0.1 as exactly 0.1 (boto3 refuses floats anyway);
     # NaN and Infinity are JavaScript, not JSON, and DynamoDB cannot hold them.
-    return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+    return json.loads(body, parse_float=parse_number, parse_int=parse_number, parse_constant=_reject_constant)
 
 
 def nesting_depth(value: Any) -> int:
@@ -98,7 +115,16 @@ def item_size(serialized: Mapping[str, Mapping[str, Any]]) -> int:
 
 def to_item(message_id: str, body: str, partition_key: str, extra_attributes: Mapping[str, Any] | None = None) -> Item | Poison:
     """Validate one SQS body against everything DynamoDB will enforce."""
+    try:
+        return _judge(message_id, body, partition_key, extra_attributes or {})
+    except UnicodeEncodeError:
+        # JSON may escape a lone UTF-16 surrogate ("\\ud83d", what JavaScript
+        # emits when a string is cut inside an emoji); it is not Unicode, so it
+        # can be neither encoded to UTF-8 for the size check nor sent to DynamoDB.
+        return Poison(message_id, "invalid_unicode", "a string or name holds a lone UTF-16 surrogate (U+D800-U+DFFF)")
 
+
+def _judge(message_id: str, body: str, partition_key: str, extra_attributes: Mapping[str, Any]) -> Item | Poison:
     def poison(reason: str, detail: str) -> Poison:
         return Poison(message_id, reason, detail)
 
@@ -119,7 +145,7 @@ def to_item(message_id: str, body: str, partition_key: str, extra_attributes: Ma
         return poison("invalid_key", f"{partition_key!r} is empty")
     if len(key.encode("utf-8")) > MAX_PARTITION_KEY_BYTES:
         return poison("invalid_key", f"{partition_key!r} is over {MAX_PARTITION_KEY_BYTES} bytes")
-    attributes = {**document, **(extra_attributes or {})}
+    attributes = {**document, **extra_attributes}
     depth = nesting_depth(attributes)
     if depth > MAX_NESTING_DEPTH:
         return poison("too_deep", f"nesting depth {depth} exceeds {MAX_NESTING_DEPTH}")

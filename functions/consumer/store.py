@@ -1,6 +1,12 @@
-"""Writing items to DynamoDB in the two supported modes.
+"""Writing items to DynamoDB.
 
-Both writers return, per message id, one outcome: "stored", "duplicate",
+Three ways, chosen by the configuration:
+- last write wins: BatchWriteItem, 25 items a request (the cheapest);
+- first write wins: a conditional PutItem per key that only creates;
+- last write wins with an ordering guard: a conditional PutItem per key that
+  only replaces an item holding a smaller version.
+
+Every writer returns, per message id, one outcome: "stored", "duplicate",
 "failed" (retriable: the record goes back to SQS) or a Poison (DynamoDB itself
 rejected the item; retrying cannot help).
 """
@@ -16,20 +22,26 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ordering import comparable, stored_version_type, version_type
 from records import Item, Poison
 
 BATCH_WRITE_LIMIT = 25
-FIRST_WRITE_WORKERS = 8
+CONDITIONAL_WRITE_WORKERS = 8
 # Error codes meaning "this item is invalid", as opposed to "try again later".
 ITEM_REJECTED_CODES = frozenset({"ValidationException", "SerializationException"})
 
 Outcome = str | Poison
+Prefer = Callable[[Item, Item], bool]  # (candidate, current winner) -> candidate wins
 
 
 @dataclass
 class RetryPolicy:
     """Capped exponential backoff with full jitter, bounded by attempts and by
-    the invocation time left (a Lambda killed mid-retry would lose the report)."""
+    the invocation time left (a Lambda killed mid-retry would lose the report).
+
+    safety_margin is the time one more call may take in the worst case (see
+    clients.py): no call starts with less than that left.
+    """
 
     max_attempts: int = 6
     base_delay: float = 0.05
@@ -44,6 +56,19 @@ class RetryPolicy:
 
     def may_retry(self, attempt: int, delay: float) -> bool:
         return attempt + 1 < self.max_attempts and self.deadline() - delay > self.safety_margin
+
+    def may_call(self) -> bool:
+        return self.deadline() > self.safety_margin
+
+
+@dataclass(frozen=True)
+class WriteRules:
+    """What a conditional write must respect besides the key."""
+
+    partition_key: str
+    ttl_attribute: str | None = None  # an item past its expiry counts as absent
+    version_attribute: str | None = None  # ordering guard: only a greater version replaces
+    now: float = 0.0
 
 
 def error_code(error: Exception) -> str:
@@ -67,17 +92,32 @@ def latest_per_key(items: Iterable[Item]) -> dict[str, tuple[Item, list[str]]]:
     return merged
 
 
-def first_per_key(items: Iterable[Item]) -> tuple[list[Item], dict[str, str]]:
-    """First write wins: the first record per key is written; later ones in the
-    same batch are duplicates of it (message id -> key of the winner)."""
+def winners_per_key(items: Iterable[Item], prefer: Prefer) -> tuple[list[Item], dict[str, str]]:
+    """One record per key is written: the one `prefer` keeps. The others are
+    superseded by it (message id -> key of the winner)."""
     winners: dict[str, Item] = {}
-    duplicates: dict[str, str] = {}
+    superseded: dict[str, str] = {}
     for item in items:
-        if item.key in winners:
-            duplicates[item.message_id] = item.key
-        else:
+        current = winners.get(item.key)
+        if current is None:
             winners[item.key] = item
-    return list(winners.values()), duplicates
+        elif prefer(item, current):
+            superseded[current.message_id] = item.key
+            winners[item.key] = item
+        else:
+            superseded[item.message_id] = item.key
+    return list(winners.values()), superseded
+
+
+def first_per_key(items: Iterable[Item]) -> tuple[list[Item], dict[str, str]]:
+    """First write wins: later records for a key are duplicates of the first."""
+    return winners_per_key(items, lambda candidate, current: False)
+
+
+def newest_per_key(items: Iterable[Item]) -> tuple[list[Item], dict[str, str]]:
+    """Ordering guard: the greatest version per key wins; on a tie the earlier record.
+    Items must carry comparable versions (ordering.check_versions sees to it)."""
+    return winners_per_key(items, lambda candidate, current: candidate.version > current.version)  # type: ignore[operator]
 
 
 def chunks(values: list, size: int) -> Iterable[list]:
@@ -89,6 +129,8 @@ def _unprocessed_keys(client: Any, table_name: str, items: list[Item], partition
     """Keys still unwritten after retrying. Raises ClientError when DynamoDB
     rejects the request as invalid (one bad item fails the whole request)."""
     pending = [{"PutRequest": {"Item": item.attributes}} for item in items]
+    if not retry.may_call():
+        return {item.key for item in items}
     attempt = 0
     while True:
         try:
@@ -122,7 +164,8 @@ def write_last_wins(table: Any, items: list[Item], partition_key: str, retry: Re
             failed = _unprocessed_keys(table.meta.client, table.name, chunk, partition_key, retry)
             results: dict[str, Outcome] = {key: "failed" if key in failed else "stored" for key in keys}
         except ClientError:
-            results = {item.key: _put_one(table, item) for item in chunk}  # isolate the bad item
+            rules = WriteRules(partition_key)
+            results = {item.key: _put_one(table, item, rules, conditional=False) for item in chunk}  # isolate the bad item
         for key in keys:
             latest, message_ids = groups[key]
             outcome = results[key]
@@ -134,16 +177,54 @@ def write_last_wins(table: Any, items: list[Item], partition_key: str, retry: Re
     return outcomes
 
 
-def _put_one(table: Any, item: Item, condition: str | None = None, names: dict | None = None) -> Outcome:
+def condition_for(item: Item, rules: WriteRules) -> dict[str, Any]:
+    """The PutItem condition: write when the key is absent or expired, and,
+    with the ordering guard, when the stored version is absent or smaller."""
+    names = {"#key": rules.partition_key}
+    values: dict[str, Any] = {}
+    may_write = ["attribute_not_exists(#key)"]
+    if rules.ttl_attribute is not None:
+        # DynamoDB deletes expired items up to days late; until then they would block.
+        names["#ttl"] = rules.ttl_attribute
+        values[":now"] = int(rules.now)
+        may_write.append("#ttl < :now")
+    if rules.version_attribute is not None:
+        names["#version"] = rules.version_attribute
+        values[":version"] = item.version
+        values[":version_type"] = version_type(item.version)
+        # A number and a string do not compare: the type test keeps the
+        # comparison to like types (and _refused tells the two cases apart).
+        may_write += ["attribute_not_exists(#version)", "(attribute_type(#version, :version_type) AND #version < :version)"]
+    arguments: dict[str, Any] = {"ConditionExpression": " OR ".join(may_write), "ExpressionAttributeNames": names}
+    if values:
+        arguments["ExpressionAttributeValues"] = values
+    if rules.version_attribute is not None:
+        arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return arguments
+
+
+def _refused(item: Item, error: ClientError, rules: WriteRules) -> Outcome:
+    """A failed condition: a duplicate (or an older version), unless the stored
+    version cannot be compared with this one (a number against a string)."""
+    if rules.version_attribute is not None:
+        old = error.response.get("Item") or {}
+        stored_type = stored_version_type(old.get(rules.version_attribute))
+        if stored_type is not None and not comparable(item.version, stored_type):
+            detail = f"stored {rules.version_attribute!r} is of DynamoDB type {stored_type}; this message's is not"
+            return Poison(item.message_id, "version_not_comparable", detail)
+    return "duplicate"
+
+
+def _put_one(table: Any, item: Item, rules: WriteRules, conditional: bool = True) -> Outcome:
     arguments: dict[str, Any] = {"Item": item.attributes}
-    if condition:
-        arguments.update(ConditionExpression=condition, ExpressionAttributeNames=names or {})
+    if conditional:
+        arguments.update(condition_for(item, rules))
     try:
         table.put_item(**arguments)
     except ClientError as error:
         code = error_code(error)
         if code == "ConditionalCheckFailedException":
-            return "duplicate"
+            return _refused(item, error, rules)
         if code in ITEM_REJECTED_CODES:
             return Poison(item.message_id, "rejected_by_dynamodb", f"{code}: {error.response['Error'].get('Message', '')}"[:200])
         return "failed"
@@ -152,20 +233,25 @@ def _put_one(table: Any, item: Item, condition: str | None = None, names: dict |
     return "stored"
 
 
-def write_first_wins(table: Any, items: list[Item], partition_key: str) -> dict[str, Outcome]:
-    """Conditional PutItem per key, concurrently; an existing key is a duplicate."""
-    winners, duplicates = first_per_key(items)
+def write_conditionally(table: Any, items: list[Item], rules: WriteRules, retry: RetryPolicy) -> dict[str, Outcome]:
+    """A conditional PutItem per key, concurrently (BatchWriteItem takes no conditions).
+
+    First write wins without a version attribute; with one, the greatest version wins.
+    """
+    winners, superseded = newest_per_key(items) if rules.version_attribute else first_per_key(items)
+
+    def put(item: Item) -> Outcome:
+        return _put_one(table, item, rules) if retry.may_call() else "failed"
+
     outcomes: dict[str, Outcome] = {}
-    condition, names = "attribute_not_exists(#key)", {"#key": partition_key}
     if winners:
-        with ThreadPoolExecutor(max_workers=min(FIRST_WRITE_WORKERS, len(winners))) as pool:
-            results = pool.map(lambda item: _put_one(table, item, condition, names), winners)
-            for item, outcome in zip(winners, results, strict=True):
+        with ThreadPoolExecutor(max_workers=min(CONDITIONAL_WRITE_WORKERS, len(winners))) as pool:
+            for item, outcome in zip(winners, pool.map(put, winners), strict=True):
                 outcomes[item.message_id] = outcome
     winner_outcome = {item.key: outcomes[item.message_id] for item in winners}
-    for message_id, key in duplicates.items():
-        # A duplicate of a winner that failed must be retried too: if it were
-        # acknowledged and the winner then poisoned, the key would be lost.
+    for message_id, key in superseded.items():
+        # A record superseded by a winner that failed must be retried too: if it
+        # were acknowledged and the winner then poisoned, the key would be lost.
         outcome = winner_outcome[key]
         outcomes[message_id] = "duplicate" if outcome in ("stored", "duplicate") else "failed"
     return outcomes

@@ -1,0 +1,37 @@
+"""The AWS clients, configured so that our own deadline-aware retries own retrying.
+
+botocore's defaults (legacy mode: 10 attempts for DynamoDB, 60 s timeouts)
+can spend ~25 s on one throttled BatchWriteItem, so a 30 s invocation would
+time out instead of returning a partial batch response. Here the SDK makes at
+most one quick retry of its own, and a hung connection is cut after seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SDK_ATTEMPTS = 2  # the first try and one retry (standard mode)
+CONNECT_TIMEOUT_SECONDS = 1.0
+READ_TIMEOUT_SECONDS = 3.0
+# Standard mode waits at most 1 s before its first retry (random * 2**0).
+SDK_FIRST_BACKOFF_SECONDS = 1.0
+# The longest one SDK call can take: no call starts with less time than this left.
+WORST_CASE_CALL_SECONDS = SDK_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS) + SDK_FIRST_BACKOFF_SECONDS
+
+
+def sdk_config(max_pool_connections: int) -> Any:
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": SDK_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        max_pool_connections=max_pool_connections,
+    )
+
+
+def table_and_sqs(table_name: str, max_pool_connections: int) -> tuple[Any, Any]:
+    import boto3  # the runtime ships it; imported on first use to keep imports cheap
+
+    config = sdk_config(max_pool_connections)
+    return boto3.resource("dynamodb", config=config).Table(table_name), boto3.client("sqs", config=config)

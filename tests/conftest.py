@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
@@ -44,3 +48,58 @@ def dummy_aws(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
+# --- the consumer's AWS, in moto -----------------------------------------------------
+
+TABLE = "events"
+
+
+def table_and_dead_letter_queue() -> tuple[Any, Any, str]:
+    """The events table and a DLQ, in the moto mock that is active."""
+    table = boto3.resource("dynamodb", region_name="us-east-1").create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    return table, sqs, sqs.create_queue(QueueName="events-dlq")["QueueUrl"]
+
+
+@pytest.fixture()
+def aws(monkeypatch):
+    with mock_aws():
+        table, sqs, dlq_url = table_and_dead_letter_queue()
+        monkeypatch.setenv("TABLE_NAME", TABLE)
+        monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", dlq_url)
+        yield table, sqs, dlq_url
+
+
+@pytest.fixture()
+def consumer(aws):
+    module = load_handler_module("consumer")
+    table, sqs, _ = aws
+    module._clients.update(table=table, sqs=sqs)
+    return module
+
+
+# --- the authorizer's secret, in moto -------------------------------------------------
+
+SECRET = {
+    "credentials": [
+        {"username": "alice", "password": "correct horse"},
+        {"username": "bob", "password": "pa:ss"},
+        {"username": "zoe", "password": "pässwörd✓"},
+    ]
+}
+
+
+@pytest.fixture()
+def secrets_manager(monkeypatch):
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+        arn = client.create_secret(Name="webhook-credentials", SecretString=json.dumps(SECRET))["ARN"]
+        monkeypatch.setenv("SECRET_ARN", arn)
+        monkeypatch.setenv("SECRET_CACHE_TTL_SECONDS", "300")
+        yield client, arn

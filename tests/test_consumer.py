@@ -7,19 +7,17 @@ import time
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from conftest import load_handler_module
+from conftest import TABLE, load_handler_module, table_and_dead_letter_queue
 from dead_letters import REASON_ATTRIBUTE, RECEIVE_COUNT_ATTRIBUTE, SOURCE_ID_ATTRIBUTE
 from records import MAX_ITEM_BYTES, Item, Poison, to_item
 from store import RetryPolicy, latest_per_key
 
-TABLE = "events"
 NO_WAIT = RetryPolicy(max_attempts=4, sleep=lambda _: None)
 
 
@@ -46,35 +44,6 @@ class Context:
 
     def get_remaining_time_in_millis(self) -> int:
         return 60_000
-
-
-def table_and_dead_letter_queue() -> tuple[Any, Any, str]:
-    """The events table and a DLQ, in the moto mock that is active."""
-    table = boto3.resource("dynamodb", region_name="us-east-1").create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    return table, sqs, sqs.create_queue(QueueName="events-dlq")["QueueUrl"]
-
-
-@pytest.fixture()
-def aws(monkeypatch):
-    with mock_aws():
-        table, sqs, dlq_url = table_and_dead_letter_queue()
-        monkeypatch.setenv("TABLE_NAME", TABLE)
-        monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", dlq_url)
-        yield table, sqs, dlq_url
-
-
-@pytest.fixture()
-def consumer(aws):
-    module = load_handler_module("consumer")
-    table, sqs, _ = aws
-    module._clients.update(table=table, sqs=sqs)
-    return module
 
 
 def dead_letters(sqs, dlq_url: str) -> list[dict]:

@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from test_consumer import TABLE, Context, aws, body, consumer, dead_letters, failures, record, stored  # noqa: F401 - fixtures
+from test_consumer import Context, body, dead_letters, record, stored
 
-from conftest import load_handler_module
+from conftest import TABLE, load_handler_module
 from dead_letters import DROPPED_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_ID_ATTRIBUTE, dead_letter_entry
 from records import Poison
 
@@ -171,7 +171,7 @@ def test_numbers_dynamodb_cannot_hold_stay_poison(consumer, aws, number):
 
 
 def test_attributes_that_do_not_fit_are_named_in_the_dead_letter(consumer, aws):
-    table, sqs, dlq_url = aws
+    _, sqs, dlq_url = aws
     attributes = {f"attr{i}": {"stringValue": f"v{i}", "dataType": "String"} for i in range(10)}
     consumer.handler({"Records": [record("bad", "not json", attributes=attributes)]}, Context())
     [message] = dead_letters(sqs, dlq_url)

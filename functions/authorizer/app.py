@@ -6,6 +6,10 @@ in memory per container. Any malformed request is a deny, never an exception.
 Environment:
   SECRET_ARN                 required: the credentials secret
   SECRET_CACHE_TTL_SECONDS   optional, default 300: how long a fetched secret is reused
+  SECRET_MAX_STALENESS_SECONDS  optional, default 900: how long past its TTL a cached
+                             secret may still be used while Secrets Manager fails
+                             transiently (throttling, 5xx, network); a definitive
+                             answer (deleted, not found, access denied) denies at once
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from basic_auth import Malformed, authorization_header, matching_username, parse_basic
-from secret_cache import CachedSecret, SecretUnavailable
+from secret_cache import DEFAULT_MAX_STALENESS_SECONDS, CachedSecret, SecretUnavailable
 
 DEFAULT_CACHE_TTL_SECONDS = 300.0
 
@@ -29,14 +33,14 @@ def log(level: str, message: str, **fields: Any) -> None:
     print(json.dumps({"level": level, "message": message, **fields}, default=str), file=sys.stdout, flush=True)
 
 
-def cache_ttl_seconds(environ: Mapping[str, str]) -> float:
-    raw = environ.get("SECRET_CACHE_TTL_SECONDS", "")
+def seconds_setting(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "")
     if not raw.strip():
-        return DEFAULT_CACHE_TTL_SECONDS
-    ttl = float(raw)
-    if not 0 <= ttl <= 86400:
-        raise ValueError("SECRET_CACHE_TTL_SECONDS must be between 0 and 86400")
-    return ttl
+        return default
+    seconds = float(raw)
+    if not 0 <= seconds <= 86400:
+        raise ValueError(f"{name} must be between 0 and 86400")
+    return seconds
 
 
 def secret_fetcher(secret_arn: str):
@@ -57,7 +61,11 @@ def secret_fetcher(secret_arn: str):
 def cached_secret() -> CachedSecret:
     global _secret
     if _secret is None:
-        _secret = CachedSecret(fetch=secret_fetcher(os.environ["SECRET_ARN"]), ttl_seconds=cache_ttl_seconds(os.environ))
+        _secret = CachedSecret(
+            fetch=secret_fetcher(os.environ["SECRET_ARN"]),
+            ttl_seconds=seconds_setting(os.environ, "SECRET_CACHE_TTL_SECONDS", DEFAULT_CACHE_TTL_SECONDS),
+            max_staleness_seconds=seconds_setting(os.environ, "SECRET_MAX_STALENESS_SECONDS", DEFAULT_MAX_STALENESS_SECONDS),
+        )
     return _secret
 
 
@@ -94,7 +102,7 @@ def handler(event: Any, context: Any) -> dict:
     if stale:
         log("WARNING", "secret refresh failed; using the cached value", requestId=request_id)
     if reason == "secret_unavailable":
-        log("ERROR", "secret unavailable and nothing cached; denying", decision="deny", reason=reason, requestId=request_id)
+        log("ERROR", "secret unavailable or revoked; denying", decision="deny", reason=reason, requestId=request_id)
     else:
         decision = "allow" if response["isAuthorized"] else "deny"
         log("INFO", "authorization decision", decision=decision, reason=reason, requestId=request_id)

@@ -1,18 +1,47 @@
-"""The credentials secret, fetched once per TTL per container."""
+"""The credentials secret, fetched once per TTL per container.
+
+Revocation must work: deleting the secret, removing the function's access to
+it or writing an invalid value takes effect at the next refresh. Only a
+transient failure (throttling, a 5xx, the network) keeps the cached value in
+service, and only for a bounded time.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from basic_auth import Credential
 
-# After a failed refresh we keep serving the stale value and try again only
+# After a transient failure we keep serving the cached value and try again only
 # after this many seconds (or the TTL, if shorter): a Secrets Manager outage
 # must not turn every authorization into another doomed API call.
 RETRY_AFTER_FAILURE_SECONDS = 10.0
+DEFAULT_MAX_STALENESS_SECONDS = 900.0
+
+# API Gateway writes the principal into the SQS MessageAttributes JSON as it is:
+# a '"' or '\\' would break or rewrite every message of that sender.
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@+-]{1,128}")
+
+# Error codes that say "try again later", not "no": throttling and server faults.
+TRANSIENT_ERROR_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "InternalServiceError",
+        "InternalServiceErrorException",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
 
 
 class SecretUnavailable(RuntimeError):
@@ -44,38 +73,64 @@ def parse_credentials(secret_string: str) -> tuple[Credential, ...]:
         password = entry.get("password") if isinstance(entry, dict) else None
         if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
             raise InvalidSecret("each credential needs a non-empty string username and password")
-        if ":" in username:
-            raise InvalidSecret("a Basic username cannot contain ':'")
+        if not USERNAME_PATTERN.fullmatch(username):
+            raise InvalidSecret("usernames are 1-128 characters of letters, digits, '.', '_', '@', '+' or '-'")
         credentials.append(Credential(username.encode("utf-8"), password.encode("utf-8")))
     return tuple(credentials)
+
+
+def is_transient(error: Exception) -> bool:
+    """True for failures worth riding out on the cached value; False for a
+    definitive answer (not found, deleted, access denied, invalid value) and
+    for anything unknown: the safe default for an authorizer is to deny."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):  # botocore's ClientError
+        code = str(response.get("Error", {}).get("Code", ""))
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return code in TRANSIENT_ERROR_CODES or int(status) >= 500
+    if isinstance(error, (ConnectionError, TimeoutError)):
+        return True
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    # Connect and read timeouts, refused or closed connections, DNS failures.
+    return isinstance(error, (BotoConnectionError, HTTPClientError))
 
 
 @dataclass
 class CachedSecret:
     """Credentials from `fetch`, refreshed at most once per `ttl_seconds`.
 
-    get() returns (credentials, stale). When a refresh fails and a value was
-    fetched before, the old value is returned with stale=True; when no value
-    was ever fetched, SecretUnavailable is raised (the caller fails closed).
+    get() returns (credentials, stale). When a refresh fails transiently, the
+    cached value is returned with stale=True until it is `max_staleness_seconds`
+    past its TTL; any other failure forgets it. With nothing usable,
+    SecretUnavailable is raised (the caller fails closed).
     """
 
     fetch: Callable[[], str]
     ttl_seconds: float
+    max_staleness_seconds: float = DEFAULT_MAX_STALENESS_SECONDS
     clock: Callable[[], float] = time.monotonic
     _credentials: tuple[Credential, ...] | None = None
     _refresh_at: float = float("-inf")
+    _serve_until: float = float("-inf")
+    _stale: bool = False
 
     def get(self) -> tuple[tuple[Credential, ...], bool]:
         now = self.clock()
         if self._credentials is not None and now < self._refresh_at:
-            return self._credentials, False
+            return self._credentials, self._stale
         try:
             credentials = parse_credentials(self.fetch())
         except Exception as error:
-            if self._credentials is None:
-                raise SecretUnavailable(type(error).__name__) from error
-            self._refresh_at = now + min(self.ttl_seconds, RETRY_AFTER_FAILURE_SECONDS)
-            return self._credentials, True
+            if self._credentials is not None and is_transient(error) and now < self._serve_until:
+                self._refresh_at = min(now + min(self.ttl_seconds, RETRY_AFTER_FAILURE_SECONDS), self._serve_until)
+                self._stale = True
+                return self._credentials, True
+            self._credentials = None  # revoked, or stale for too long: deny from now on
+            raise SecretUnavailable(type(error).__name__) from error
         self._credentials = credentials
         self._refresh_at = now + self.ttl_seconds
+        self._serve_until = self._refresh_at + self.max_staleness_seconds
+        self._stale = False
         return credentials, False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import boto3
 import pytest
@@ -158,3 +159,101 @@ def test_cli_rejects_a_rate_sqs_would_refuse(capsys):
     with pytest.raises(SystemExit):
         redrive.main(["--dlq-url", "x", "--rate", "501"])
     assert "--rate" in capsys.readouterr().err
+
+
+# --- reliability round: copies end, filter by reason, one mover at a time ------------------
+
+
+def dead_letter(sqs, dlq_url: str, event_id: str, reason: str | None) -> None:
+    attributes = {"principal": {"DataType": "String", "StringValue": "alice"}}
+    if reason is not None:
+        attributes["ingest.failure_reason"] = {"DataType": "String", "StringValue": reason}
+    sqs.send_message(QueueUrl=dlq_url, MessageBody=json.dumps({"eventId": event_id}), MessageAttributes=attributes)
+
+
+def test_copy_of_messages_that_fail_again_ends(queues, monkeypatch):
+    """The consumer sends a still-poison message back to the DLQ as a new message
+    at once: the copy moves only what was there when it started."""
+    sqs, dlq_url, source_url = queues
+    for index in range(3):
+        dead_letter(sqs, dlq_url, f"p{index}", "invalid_key")
+    real = sqs.send_message_batch
+    sends: list[int] = []
+
+    def poisoned_again(QueueUrl: str, Entries: list) -> dict:
+        sends.append(len(Entries))
+        if len(sends) > 20:
+            raise AssertionError("the copy keeps going round")
+        response = real(QueueUrl=QueueUrl, Entries=Entries)
+        if QueueUrl == source_url:  # the consumer fails them again, as new DLQ messages
+            drain(sqs, source_url)
+            for entry in Entries:
+                dead_letter(sqs, dlq_url, json.loads(entry["MessageBody"])["eventId"], "invalid_key")
+        return response
+
+    monkeypatch.setattr(sqs, "send_message_batch", poisoned_again)
+    time.sleep(0.01)  # the DLQ messages were sent strictly before the run
+    result = redrive.redrive(sqs, dlq_url, source_url)
+    assert (result.moved, result.failed, result.remaining) == (3, 0, 3)
+    assert sum(sends) == 3
+
+
+def test_filter_by_reason_moves_only_those(queues):
+    sqs, dlq_url, source_url = queues
+    dead_letter(sqs, dlq_url, "a", "invalid_json")
+    dead_letter(sqs, dlq_url, "b", "invalid_json")
+    dead_letter(sqs, dlq_url, "c", "too_large")
+    dead_letter(sqs, dlq_url, "d", None)  # moved by SQS after maxReceiveCount: no reason
+    time.sleep(0.01)
+    result = redrive.redrive(sqs, dlq_url, source_url, reasons=redrive.ReasonFilter(exclude=frozenset({"too_large"})))
+    assert (result.mode, result.moved, result.skipped, result.remaining) == ("copy", 3, 1, 1)
+    assert sorted(json.loads(m["Body"])["eventId"] for m in drain(sqs, source_url)) == ["a", "b", "d"]
+    # The skipped message is visible again at once, for the next run.
+    result = redrive.redrive(sqs, dlq_url, source_url, reasons=redrive.ReasonFilter(only=frozenset({"none", "too_large"})))
+    assert (result.moved, result.remaining) == (1, 0)
+    assert [json.loads(m["Body"])["eventId"] for m in drain(sqs, source_url)] == ["c"]
+
+
+def test_reason_filter_refuses_a_move_task(queues):
+    sqs, dlq_url, source_url = queues
+    dead_letter(sqs, dlq_url, "a", "invalid_json")
+    with pytest.raises(SystemExit, match="--mode copy"):
+        redrive.redrive(sqs, dlq_url, source_url, mode="move-task", reasons=redrive.ReasonFilter(only=frozenset({"x"})))
+
+
+def test_cli_filters_by_reason(queues, monkeypatch, capsys):
+    sqs, dlq_url, source_url = queues
+    dead_letter(sqs, dlq_url, "a", "invalid_json")
+    dead_letter(sqs, dlq_url, "b", "too_large")
+    time.sleep(0.01)
+    monkeypatch.setattr(boto3, "client", lambda *args, **kwargs: sqs)
+    assert redrive.main(["--dlq-url", dlq_url, "--source-url", source_url, "--mode", "copy", "--reason", "too_large"]) == 0
+    assert "moved 1, failed 0, skipped 1, 1 left in the DLQ" in capsys.readouterr().out
+
+
+class MoveTaskStartsThenListingFails:
+    """A started move task whose progress cannot be read: the copy must not start too."""
+
+    def __init__(self) -> None:
+        self.received = 0
+
+    def get_queue_attributes(self, QueueUrl: str, AttributeNames: list) -> dict:
+        return {"Attributes": {"ApproximateNumberOfMessages": "5", "QueueArn": f"arn:aws:sqs:us-east-1:1:{QueueUrl[-3:]}"}}
+
+    def start_message_move_task(self, **_: object) -> dict:
+        return {"TaskHandle": "h-1"}
+
+    def list_message_move_tasks(self, **_: object) -> dict:
+        error = {"Error": {"Code": "InternalFailure", "Message": "x"}, "ResponseMetadata": {"HTTPStatusCode": 500}}
+        raise ClientError(error, "ListMessageMoveTasks")  # type: ignore[arg-type]
+
+    def receive_message(self, **_: object) -> dict:
+        self.received += 1
+        return {"Messages": []}
+
+
+def test_an_error_after_the_task_started_does_not_start_a_copy():
+    sqs = MoveTaskStartsThenListingFails()
+    with pytest.raises(ClientError, match="InternalFailure"):
+        redrive.redrive(sqs, "https://q/dlq", "https://q/src", poll=lambda: None)
+    assert sqs.received == 0

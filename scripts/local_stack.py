@@ -24,6 +24,7 @@ import contextvars
 import fnmatch
 import hashlib
 import importlib.util
+import ipaddress
 import json
 import os
 import re
@@ -113,6 +114,20 @@ def guarded_resources(service: str, operation: str, params: Mapping[str, Any], a
     return []
 
 
+def is_loopback(host: str) -> bool:
+    """True only for a loopback IP address, or the name localhost.
+
+    The address is checked, not the spelling: "127.attacker.example" is a
+    name that resolves wherever its owner wants, so any other name is refused.
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 # service endpoint prefix -> error code, set by LocalStack.fail_function_calls.
 # Consulted by a hook installed once: botocore copies a session's event hooks
 # into each client when it is created, so hooks added later would not apply.
@@ -143,7 +158,7 @@ def install_iam_guard(session: boto3.Session, account: str, loopback_only: bool 
         # AWS_ENDPOINT_URL; if anything ever unset it, refuse rather than let a
         # request leave the machine.
         host = urllib.parse.urlsplit(request.url).hostname or ""
-        if not (host.startswith("127.") or host in ("localhost", "::1")):
+        if not is_loopback(host):
             raise RuntimeError(f"local stack: refusing a request to {host}: only loopback endpoints are allowed")
 
     # before-parameter-build sees the API parameters (QueueUrl, TableName...);
@@ -308,6 +323,7 @@ class FrontDoor:
         self.caches: dict[str, DecisionCache] = {}
         self.stats = FrontDoorStats()
         self._stats_lock = threading.Lock()
+        self._size_limits: dict[str, int] = {}
         self.server: ThreadingHTTPServer | None = None
 
     def match(self, method: str, path: str) -> Route | None:
@@ -407,6 +423,9 @@ class FrontDoor:
         if not arguments["MessageBody"]:
             # AWS's SQS refuses an empty body (moto accepts it): answer as API Gateway relays SQS's error.
             return 400, {"Error": {"Code": "MissingParameter", "Message": "The request must contain the parameter MessageBody."}}
+        too_large = self.message_too_large(arguments)
+        if too_large is not None:
+            return 400, too_large
         integration_role = integration["_policy"]
         if not integration_role.allows("sqs:SendMessage", queue_arn_from_url(arguments["QueueUrl"])):
             return 500, {"message": "Internal Server Error"}  # API Gateway cannot assume a role that may not send
@@ -424,6 +443,28 @@ class FrontDoor:
                 "SendMessageResult": {**result, "SequenceNumber": None, "MD5OfMessageSystemAttributes": None},
             }
         }
+
+    def message_too_large(self, arguments: Mapping[str, Any]) -> dict | None:
+        """SQS's answer to a message over the queue's MaximumMessageSize, which
+        counts the attributes too (their names, types and values); moto only
+        counts the body."""
+        size = len(arguments["MessageBody"].encode("utf-8"))
+        for name, attribute in (arguments.get("MessageAttributes") or {}).items():
+            value = attribute.get("StringValue") or attribute.get("BinaryValue") or ""
+            size += sum(
+                len(part.encode("utf-8")) if isinstance(part, str) else len(part) for part in (name, attribute["DataType"], value)
+            )
+        limit = self.maximum_message_size(arguments["QueueUrl"])
+        if size <= limit:
+            return None
+        message = f"One or more parameters are invalid. Reason: Message must be shorter than {limit} bytes."
+        return {"Error": {"Code": "InvalidParameterValue", "Message": message}}
+
+    def maximum_message_size(self, queue_url: str) -> int:
+        if queue_url not in self._size_limits:
+            attributes = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["MaximumMessageSize"])["Attributes"]
+            self._size_limits[queue_url] = int(attributes["MaximumMessageSize"])
+        return self._size_limits[queue_url]
 
     def serve(self, port: int = 0) -> str:
         front_door = self

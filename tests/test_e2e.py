@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
-from local_terraform import LocalDeployment
+from local_terraform import LocalDeployment, TerraformFailed
 
 import local_stack
 import redrive
@@ -251,8 +251,41 @@ def test_function_logs_hold_decisions_and_metrics_but_no_secret_or_payload(pipel
         assert secret_or_payload not in everything
 
 
+def test_body_at_the_queue_limit_is_stored_and_one_over_is_refused(pipeline):
+    # SQS counts the message attributes (principal, requestId: names, types and
+    # values) into the 256 KiB; the attributes the integration adds are ~60 bytes.
+    limit = 262_144
+    under = json.dumps({"eventId": "size-under", "blob": ""})
+    under = under.replace('""', '"' + "x" * (limit - 200 - len(under)) + '"')
+    status, _ = pipeline.post(under)
+    assert status == 200
+    over_with_attributes = json.dumps({"eventId": "size-over", "blob": ""})
+    over_with_attributes = over_with_attributes.replace('""', '"' + "x" * (limit - 20 - len(over_with_attributes)) + '"')
+    status, body = pipeline.post(over_with_attributes)
+    assert status == 400 and body["Error"]["Code"] == "InvalidParameterValue"
+    assert pipeline.drained()
+    assert pipeline.item("size-under")["blob"] == json.loads(under)["blob"]
+    assert pipeline.item("size-over") is None
+
+
 def test_second_plan_shows_only_the_documented_moto_drift(pipeline):
     assert pipeline.deployment.planned_changes() == EXPECTED_MOTO_DRIFT
+
+
+def test_destroy_stopped_by_the_tables_protection_keeps_the_queues(pipeline):
+    pipeline.stack.stop()  # nothing consumes from here on
+    main_queue, dead_letter_queue = pipeline.outputs["sqs_queue_url"], pipeline.outputs["sqs_dead_letter_queue_url"]
+    pipeline.sqs.send_message(QueueUrl=main_queue, MessageBody='{"eventId": "waiting"}')
+    table = pipeline.outputs["dynamodb_table_name"]
+    pipeline.dynamodb.update_table(TableName=table, DeletionProtectionEnabled=True)  # the production default
+    try:
+        with pytest.raises(TerraformFailed, match="DeletionProtectionEnabled"):
+            pipeline.deployment.destroy()
+        assert pipeline.queue_total(main_queue) == 1  # the waiting message survived the failed destroy
+        assert pipeline.queue_total(dead_letter_queue) == 0  # the DLQ is still there to be asked
+        assert table in pipeline.dynamodb.list_tables()["TableNames"]
+    finally:
+        pipeline.dynamodb.update_table(TableName=table, DeletionProtectionEnabled=False)
 
 
 def test_destroy_leaves_nothing_behind(pipeline):

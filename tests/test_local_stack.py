@@ -103,6 +103,32 @@ def test_requests_to_anything_but_loopback_are_refused():
         sqs.list_queues()
 
 
+def test_a_name_that_only_looks_like_loopback_is_refused():
+    session = boto3.Session(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+    local_stack.install_iam_guard(session, "123456789012")
+    sqs = session.client("sqs", endpoint_url="http://127.attacker.example:4566")
+    with pytest.raises(RuntimeError, match="only loopback"):
+        sqs.list_queues()
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("127.0.0.1", True),
+        ("127.9.8.7", True),
+        ("::1", True),
+        ("localhost", True),
+        ("127.attacker.example", False),
+        ("127.0.0.1.nip.io", False),
+        ("localhost.example", False),
+        ("10.0.0.1", False),
+        ("", False),
+    ],
+)
+def test_loopback_is_an_address_check(host, allowed):
+    assert local_stack.is_loopback(host) is allowed
+
+
 class StubFunction:
     def __init__(self, result):
         self.result = result

@@ -16,12 +16,14 @@ module "auth" {
   log_retention_in_days = var.log_retention_in_days
 
   secret_arn                     = var.auth.secret_arn
+  secret_kms_key_arn             = var.auth.secret_kms_key_arn
   create_secret                  = var.auth.create_secret
   username                       = var.auth.username
   password_length                = var.auth.password_length
   secret_version                 = var.auth.secret_version
   secret_recovery_window_in_days = var.auth.secret_recovery_window_in_days
   secret_cache_ttl_seconds       = var.auth.secret_cache_ttl_seconds
+  secret_max_staleness_seconds   = var.auth.secret_max_staleness_seconds
   architecture                   = var.auth.architecture
   memory_size                    = var.auth.memory_size
   timeout_seconds                = var.auth.timeout_seconds
@@ -76,6 +78,7 @@ module "consumer" {
   memory_size                        = var.consumer.memory_size
   timeout_seconds                    = var.consumer.timeout_seconds
   write_mode                         = var.consumer.write_mode
+  ordering_attribute                 = var.consumer.ordering_attribute
   batch_size                         = var.consumer.batch_size
   maximum_batching_window_in_seconds = var.consumer.maximum_batching_window_in_seconds
   maximum_concurrency                = var.consumer.maximum_concurrency
@@ -84,6 +87,7 @@ module "consumer" {
 
   table_name                     = var.table.name
   create_table                   = var.table.create
+  table_kms_key_arn              = var.table.kms_key_arn
   partition_key                  = var.table.partition_key
   deletion_protection_enabled    = var.table.deletion_protection_enabled
   point_in_time_recovery_enabled = var.table.point_in_time_recovery_enabled

@@ -94,15 +94,17 @@ variable "api" {
 ################################################################################
 
 variable "auth" {
-  description = "Credentials and authorizer settings. Leave secret_arn null to create a secret whose generated password never enters Terraform state; increase secret_version to rotate it. With a secret_arn that is only known after apply, also set create_secret = false."
+  description = "Credentials and authorizer settings. Leave secret_arn null to create a secret whose generated password never enters Terraform state; increase secret_version to rotate it. With a secret_arn that is only known after apply, also set create_secret = false; if that secret is encrypted with a customer managed key, give it as secret_kms_key_arn so the authorizer may decrypt it. secret_max_staleness_seconds bounds how long past its TTL a cached secret is still used while Secrets Manager fails transiently; a deleted or inaccessible secret denies at the next refresh."
   type = object({
     secret_arn                     = optional(string)
+    secret_kms_key_arn             = optional(string)
     create_secret                  = optional(bool)
     username                       = optional(string, "webhook")
     password_length                = optional(number, 40)
     secret_version                 = optional(number, 1)
     secret_recovery_window_in_days = optional(number, 30)
     secret_cache_ttl_seconds       = optional(number, 300)
+    secret_max_staleness_seconds   = optional(number, 900)
     architecture                   = optional(string, "arm64")
     memory_size                    = optional(number, 256)
     timeout_seconds                = optional(number, 5)
@@ -121,8 +123,13 @@ variable "auth" {
   }
 
   validation {
-    condition     = length(var.auth.username) > 0 && !strcontains(var.auth.username, ":")
-    error_message = "auth.username must be non-empty and cannot contain ':' (HTTP Basic splits at the first colon)."
+    condition     = var.auth.secret_kms_key_arn == null || (var.auth.secret_arn != null && var.auth.create_secret != true)
+    error_message = "auth.secret_kms_key_arn is the key of a brought secret (auth.secret_arn); a secret the module creates is encrypted with kms_key_arn."
+  }
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._@+-]{1,128}$", var.auth.username))
+    error_message = "auth.username must be 1-128 characters of letters, digits, '.', '_', '@', '+' or '-': API Gateway writes it into every message's attributes as JSON, where a quote or backslash would break them."
   }
 
   validation {
@@ -143,6 +150,11 @@ variable "auth" {
   validation {
     condition     = var.auth.secret_cache_ttl_seconds >= 0 && var.auth.secret_cache_ttl_seconds <= 86400
     error_message = "auth.secret_cache_ttl_seconds must be between 0 and 86400."
+  }
+
+  validation {
+    condition     = var.auth.secret_max_staleness_seconds >= 0 && var.auth.secret_max_staleness_seconds <= 86400
+    error_message = "auth.secret_max_staleness_seconds must be between 0 and 86400."
   }
 
   validation {
@@ -204,12 +216,13 @@ variable "queue" {
 ################################################################################
 
 variable "consumer" {
-  description = "Consumer function and event source mapping settings. Set enabled = false to pause consumption; messages wait in the queue."
+  description = "Consumer function and event source mapping settings. Set enabled = false to pause consumption; messages wait in the queue. ordering_attribute (last-write-wins only) names a body attribute holding a version (a number, or a string such as an ISO 8601 updatedAt): an item is then only replaced by a greater version, and an older one is acknowledged as a duplicate."
   type = object({
     architecture                       = optional(string, "arm64")
     memory_size                        = optional(number, 256)
     timeout_seconds                    = optional(number, 30)
     write_mode                         = optional(string, "last-write-wins")
+    ordering_attribute                 = optional(string)
     batch_size                         = optional(number, 10)
     maximum_batching_window_in_seconds = optional(number, 0)
     maximum_concurrency                = optional(number, 10)
@@ -231,6 +244,11 @@ variable "consumer" {
   validation {
     condition     = contains(["last-write-wins", "first-write-wins"], var.consumer.write_mode)
     error_message = "consumer.write_mode must be last-write-wins or first-write-wins."
+  }
+
+  validation {
+    condition     = var.consumer.ordering_attribute == null || (var.consumer.write_mode == "last-write-wins" && try(length(var.consumer.ordering_attribute) >= 1 && length(var.consumer.ordering_attribute) <= 255, false))
+    error_message = "consumer.ordering_attribute needs write_mode last-write-wins (first-write-wins never replaces an item) and must be 1-255 characters."
   }
 
   validation {
@@ -259,10 +277,11 @@ variable "consumer" {
 ################################################################################
 
 variable "table" {
-  description = "Events table. Give name to bring your own table (its string partition key must be partition_key; with a name only known after apply, also set create = false); otherwise <name>-events is created with PITR, deletion protection and SSE."
+  description = "Events table. Give name to bring your own table (its string partition key must be partition_key; with a name only known after apply, also set create = false; if it is encrypted with a customer managed key, give that key as kms_key_arn so the consumer may use it); otherwise <name>-events is created with PITR, deletion protection and SSE."
   type = object({
     name                           = optional(string)
     create                         = optional(bool)
+    kms_key_arn                    = optional(string)
     partition_key                  = optional(string, "eventId")
     deletion_protection_enabled    = optional(bool, true)
     point_in_time_recovery_enabled = optional(bool, true)
@@ -280,6 +299,11 @@ variable "table" {
   validation {
     condition     = var.table.create != true || var.table.name == null
     error_message = "table.create = true contradicts a given table.name: give one or the other."
+  }
+
+  validation {
+    condition     = var.table.kms_key_arn == null || (var.table.name != null && var.table.create != true)
+    error_message = "table.kms_key_arn is the key of a brought table (table.name); a table the module creates is encrypted with kms_key_arn."
   }
 
   validation {

@@ -431,3 +431,53 @@ run "create_table_with_a_given_table" {
 
   expect_failures = [var.table]
 }
+
+run "username_with_quote" {
+  command = plan
+
+  variables {
+    auth = { username = "a\"b" }
+  }
+
+  expect_failures = [var.auth]
+}
+
+run "secret_max_staleness_negative" {
+  command = plan
+
+  variables {
+    auth = { secret_max_staleness_seconds = -1 }
+  }
+
+  expect_failures = [var.auth]
+}
+
+run "secret_key_without_a_brought_secret" {
+  command = plan
+
+  variables {
+    auth = { secret_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
+  }
+
+  expect_failures = [var.auth]
+}
+
+run "table_key_without_a_brought_table" {
+  command = plan
+
+  variables {
+    table = { kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
+  }
+
+  expect_failures = [var.table]
+}
+
+run "ordering_guard_with_first_write_wins" {
+  command = plan
+
+  variables {
+    consumer = { write_mode = "first-write-wins", ordering_attribute = "updatedAt" }
+  }
+
+  expect_failures = [var.consumer]
+}

@@ -72,13 +72,17 @@ module "webhook_ingest" {
 
   # Both are created above in this same configuration, so their ARN and name are
   # unknown until apply: say explicitly that the module must not create its own.
+  # Each is encrypted with its owner's key: name the keys, or the functions are
+  # refused kms:Decrypt at run time (AccessDenied on AWS).
   auth = {
-    secret_arn    = aws_secretsmanager_secret.senders.arn
-    create_secret = false
+    secret_arn         = aws_secretsmanager_secret.senders.arn
+    secret_kms_key_arn = var.secret_kms_key_arn
+    create_secret      = false
   }
 
   table = {
     name          = aws_dynamodb_table.events.name
+    kms_key_arn   = var.secret_kms_key_arn
     create        = false
     partition_key = "deliveryId"
   }

@@ -8,6 +8,12 @@ locals {
     principal = { DataType = "String", StringValue = "$${context.authorizer.principal}" }
     requestId = { DataType = "String", StringValue = "$${context.requestId}" }
   })
+
+  request_parameters = {
+    QueueUrl          = var.queue_url
+    MessageBody       = "$request.body"
+    MessageAttributes = local.message_attributes
+  }
 }
 
 ################################################################################
@@ -102,6 +108,14 @@ resource "aws_apigatewayv2_authorizer" "this" {
 # SQS integration and its role
 ################################################################################
 
+data "aws_caller_identity" "current" {
+  count = var.create ? 1 : 0
+}
+
+data "aws_region" "current" {
+  count = var.create ? 1 : 0
+}
+
 data "aws_iam_policy_document" "assume_role" {
   count = var.create ? 1 : 0
 
@@ -111,6 +125,19 @@ data "aws_iam_policy_document" "assume_role" {
     principals {
       type        = "Service"
       identifiers = ["apigateway.amazonaws.com"]
+    }
+
+    # Confused-deputy guard: only API Gateway acting for this account's API.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current[0].account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["${aws_apigatewayv2_api.this[0].execution_arn}/*"]
     }
   }
 }
@@ -131,6 +158,12 @@ data "aws_iam_policy_document" "send" {
       sid       = "EncryptForQueue"
       actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
       resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${data.aws_region.current[0].name}.amazonaws.com"]
+      }
     }
   }
 }
@@ -164,11 +197,23 @@ resource "aws_apigatewayv2_integration" "this" {
   payload_format_version = "1.0"
   timeout_milliseconds   = 10000
 
-  request_parameters = {
-    QueueUrl          = var.queue_url
-    MessageBody       = "$request.body"
-    MessageAttributes = local.message_attributes
+  request_parameters = local.request_parameters
+
+  lifecycle {
+    # The provider does not re-send request_parameters on update
+    # (hashicorp/terraform-provider-aws#22647, #50061): an in-place change would
+    # keep the old mapping. A new integration is built first, the route moved
+    # to it, then the old one deleted.
+    create_before_destroy = true
+    replace_triggered_by  = [terraform_data.integration_parameters]
   }
+}
+
+# Changes whenever the mapping changes, and so replaces the integration.
+resource "terraform_data" "integration_parameters" {
+  count = var.create ? 1 : 0
+
+  input = sha256(jsonencode(local.request_parameters))
 }
 
 resource "aws_apigatewayv2_route" "this" {

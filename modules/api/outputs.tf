@@ -42,3 +42,8 @@ output "cloudwatch_log_group_name" {
   description = "Access log group of the stage."
   value       = try(aws_cloudwatch_log_group.access[0].name, null)
 }
+
+output "apigatewayv2_integration_id" {
+  description = "ID of the SQS-SendMessage integration (replaced whenever its request parameters change)."
+  value       = try(aws_apigatewayv2_integration.this[0].id, null)
+}

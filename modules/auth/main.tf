@@ -5,6 +5,9 @@ locals {
   secret_arn    = local.create_secret ? aws_secretsmanager_secret.this[0].arn : var.secret_arn
   function_name = "${var.name}-authorizer"
 
+  # The key that encrypts the secret: ours for a created secret, the owner's for a brought one.
+  secret_kms_key_arn = local.create_secret ? var.kms_key_arn : var.secret_kms_key_arn
+
   default_package_path = "${path.module}/../../packages/authorizer.zip"
   package_path         = var.package == null ? local.default_package_path : var.package.local_path
   package_from_s3      = try(var.package.s3_bucket != null, false)
@@ -61,6 +64,25 @@ resource "aws_cloudwatch_log_group" "this" {
   tags = var.tags
 }
 
+data "aws_caller_identity" "current" {
+  count = var.create ? 1 : 0
+}
+
+data "aws_partition" "current" {
+  count = var.create ? 1 : 0
+}
+
+data "aws_region" "current" {
+  count = var.create ? 1 : 0
+}
+
+locals {
+  account_id   = try(data.aws_caller_identity.current[0].account_id, "")
+  partition    = try(data.aws_partition.current[0].partition, "aws")
+  region       = try(data.aws_region.current[0].name, "")
+  function_arn = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.function_name}"
+}
+
 data "aws_iam_policy_document" "assume_role" {
   count = var.create ? 1 : 0
 
@@ -70,6 +92,19 @@ data "aws_iam_policy_document" "assume_role" {
     principals {
       type        = "Service"
       identifiers = ["lambda.amazonaws.com"]
+    }
+
+    # Confused-deputy guard: only Lambda acting for this account's function.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.function_arn]
     }
   }
 }
@@ -96,13 +131,37 @@ data "aws_iam_policy_document" "this" {
     resources = ["*"]
   }
 
+  # Lambda decrypts the function's environment with the execution role.
   dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
     content {
-      sid       = "DecryptWithCustomerKey"
+      sid       = "DecryptEnvironment"
       actions   = ["kms:Decrypt"]
       resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["lambda.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  # GetSecretValue needs kms:Decrypt on the secret's key, through Secrets Manager only.
+  dynamic "statement" {
+    for_each = local.secret_kms_key_arn == null ? [] : [local.secret_kms_key_arn]
+
+    content {
+      sid       = "DecryptCredentials"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.region}.amazonaws.com"]
+      }
     }
   }
 }
@@ -149,8 +208,9 @@ resource "aws_lambda_function" "this" {
 
   environment {
     variables = {
-      SECRET_ARN               = local.secret_arn
-      SECRET_CACHE_TTL_SECONDS = tostring(var.secret_cache_ttl_seconds)
+      SECRET_ARN                   = local.secret_arn
+      SECRET_CACHE_TTL_SECONDS     = tostring(var.secret_cache_ttl_seconds)
+      SECRET_MAX_STALENESS_SECONDS = tostring(var.secret_max_staleness_seconds)
     }
   }
 

@@ -72,14 +72,25 @@ variable "create_secret" {
   }
 }
 
+variable "secret_kms_key_arn" {
+  description = "Bring your own secret: the customer managed KMS key that encrypts it, so the authorizer may decrypt it (kms:Decrypt through Secrets Manager only). null when the secret uses the AWS managed key. Not used when the module creates the secret (that one is encrypted with kms_key_arn)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.secret_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.secret_kms_key_arn))
+    error_message = "secret_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias: IAM policies match key ARNs."
+  }
+}
+
 variable "username" {
   description = "Username written into a created secret (the password is generated and never enters Terraform state or plan)."
   type        = string
   default     = "webhook"
 
   validation {
-    condition     = length(var.username) > 0 && !strcontains(var.username, ":")
-    error_message = "username must be non-empty and cannot contain ':' (HTTP Basic splits at the first colon)."
+    condition     = can(regex("^[A-Za-z0-9._@+-]{1,128}$", var.username))
+    error_message = "username must be 1-128 characters of letters, digits, '.', '_', '@', '+' or '-': API Gateway writes it into every message's attributes as JSON, where a quote or backslash would break them."
   }
 }
 
@@ -128,6 +139,17 @@ variable "secret_cache_ttl_seconds" {
   validation {
     condition     = var.secret_cache_ttl_seconds >= 0 && var.secret_cache_ttl_seconds <= 86400
     error_message = "secret_cache_ttl_seconds must be between 0 and 86400."
+  }
+}
+
+variable "secret_max_staleness_seconds" {
+  description = "How long past its cache TTL a fetched secret may still be used while Secrets Manager fails transiently (throttling, 5xx, network). A definitive answer (secret deleted, access denied, invalid value) denies at once."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.secret_max_staleness_seconds >= 0 && var.secret_max_staleness_seconds <= 86400
+    error_message = "secret_max_staleness_seconds must be between 0 and 86400."
   }
 }
 

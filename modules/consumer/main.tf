@@ -5,18 +5,32 @@ locals {
   table_name    = local.create_table ? aws_dynamodb_table.this[0].name : var.table_name
   table_arn     = local.create_table ? aws_dynamodb_table.this[0].arn : try(data.aws_dynamodb_table.existing[0].arn, null)
   function_name = "${var.name}-consumer"
+  # The key that encrypts the table: ours for a created table, the owner's for a brought one.
+  table_kms_key_arn = local.create_table ? var.kms_key_arn : var.table_kms_key_arn
 
   default_package_path = "${path.module}/../../packages/consumer.zip"
   package_path         = var.package == null ? local.default_package_path : var.package.local_path
   package_from_s3      = try(var.package.s3_bucket != null, false)
 
-  # Only the write actions the function's mode uses.
-  table_actions = var.write_mode == "first-write-wins" ? ["dynamodb:PutItem"] : ["dynamodb:BatchWriteItem", "dynamodb:PutItem"]
+  # Only the write actions the function's mode uses: conditional writes are
+  # one PutItem each; BatchWriteItem only serves plain last-write-wins.
+  conditional_writes = var.write_mode == "first-write-wins" || var.ordering_attribute != null
+  table_actions      = local.conditional_writes ? ["dynamodb:PutItem"] : ["dynamodb:BatchWriteItem", "dynamodb:PutItem"]
 }
 
 ################################################################################
 # Table
 ################################################################################
+
+# Destroy order: Terraform destroys dependents first, so a table that depends on
+# the queues is deleted before them. When deletion protection stops the table,
+# the destroy stops there, and the queues, with any messages still waiting,
+# are kept (without this, both queues went first).
+resource "terraform_data" "queues" {
+  count = local.create_table ? 1 : 0
+
+  input = [var.queue_arn, var.dead_letter_queue_arn]
+}
 
 resource "aws_dynamodb_table" "this" {
   count = local.create_table ? 1 : 0
@@ -51,6 +65,8 @@ resource "aws_dynamodb_table" "this" {
   }
 
   tags = var.tags
+
+  depends_on = [terraform_data.queues]
 }
 
 data "aws_dynamodb_table" "existing" {
@@ -80,6 +96,35 @@ resource "aws_cloudwatch_log_group" "this" {
   tags = var.tags
 }
 
+data "aws_caller_identity" "current" {
+  count = var.create ? 1 : 0
+}
+
+data "aws_partition" "current" {
+  count = var.create ? 1 : 0
+}
+
+data "aws_region" "current" {
+  count = var.create ? 1 : 0
+}
+
+locals {
+  account_id   = try(data.aws_caller_identity.current[0].account_id, "")
+  partition    = try(data.aws_partition.current[0].partition, "aws")
+  region       = try(data.aws_region.current[0].name, "")
+  function_arn = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.function_name}"
+
+  # Each service's use of a customer managed key, allowed only through that service.
+  kms_grants = [for grant in [
+    # Lambda decrypts the function's environment with the execution role.
+    { sid = "DecryptEnvironment", key = var.kms_key_arn, service = "lambda", actions = ["kms:Decrypt"] },
+    # Receiving from and sending to SSE-KMS queues.
+    { sid = "UseQueueKey", key = var.kms_key_arn, service = "sqs", actions = ["kms:Decrypt", "kms:GenerateDataKey"] },
+    # What AWS's own aws/dynamodb key policy grants to principals using a table.
+    { sid = "UseTableKey", key = local.table_kms_key_arn, service = "dynamodb", actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"] },
+  ] : grant if grant.key != null]
+}
+
 data "aws_iam_policy_document" "assume_role" {
   count = var.create ? 1 : 0
 
@@ -89,6 +134,19 @@ data "aws_iam_policy_document" "assume_role" {
     principals {
       type        = "Service"
       identifiers = ["lambda.amazonaws.com"]
+    }
+
+    # Confused-deputy guard: only Lambda acting for this account's function.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.function_arn]
     }
   }
 }
@@ -128,12 +186,18 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    for_each = local.kms_grants
 
     content {
-      sid       = "UseCustomerKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = [statement.value.key]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["${statement.value.service}.${local.region}.amazonaws.com"]
+      }
     }
   }
 }
@@ -188,6 +252,7 @@ resource "aws_lambda_function" "this" {
         METRICS_NAMESPACE     = "WebhookIngest/${var.name}"
       },
       var.ttl_attribute == null ? {} : { TTL_ATTRIBUTE = var.ttl_attribute, TTL_DAYS = tostring(var.ttl_days) },
+      var.ordering_attribute == null ? {} : { ORDERING_ATTRIBUTE = var.ordering_attribute },
     )
   }
 

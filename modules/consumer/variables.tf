@@ -128,6 +128,17 @@ variable "write_mode" {
   }
 }
 
+variable "ordering_attribute" {
+  description = "Ordering guard (last-write-wins only): the body attribute holding a version, a number or a string that sorts (e.g. an ISO 8601 updatedAt). An item is only replaced by a greater version; an equal or older one is acknowledged as a duplicate; a message without a usable version is dead-lettered. Costs one conditional PutItem per key instead of one BatchWriteItem per 25. null turns it off."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ordering_attribute == null || (var.write_mode == "last-write-wins" && try(length(var.ordering_attribute) >= 1 && length(var.ordering_attribute) <= 255, false))
+    error_message = "ordering_attribute needs write_mode last-write-wins (first-write-wins never replaces an item) and must be 1-255 characters."
+  }
+}
+
 variable "batch_size" {
   description = "Most records per invocation (1-10000; above 10 needs a batching window)."
   type        = number
@@ -232,6 +243,17 @@ variable "create_table" {
   validation {
     condition     = var.create_table != true || var.table_name == null
     error_message = "create_table = true contradicts a given table_name: give one or the other."
+  }
+}
+
+variable "table_kms_key_arn" {
+  description = "Bring your own table: the customer managed KMS key that encrypts it, so the consumer may use it through DynamoDB only. null when the table uses an AWS owned or managed key. Not used when the module creates the table (that one is encrypted with kms_key_arn)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.table_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.table_kms_key_arn))
+    error_message = "table_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias: IAM policies match key ARNs."
   }
 }
 

@@ -102,6 +102,11 @@ run "cmk_cors_and_uncached_authorizer" {
   }
 
   assert {
+    condition     = [for s in data.aws_iam_policy_document.send[0].statement : [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"] if s.sid == "EncryptForQueue"] == [["StringEquals kms:ViaService sqs.us-east-1.amazonaws.com"]]
+    error_message = "The key is usable through SQS only."
+  }
+
+  assert {
     condition     = aws_apigatewayv2_api.this[0].cors_configuration[0].allow_origins == toset(["https://dash.example.com"]) && aws_apigatewayv2_authorizer.this[0].authorizer_result_ttl_in_seconds == 0
     error_message = "CORS and TTL 0 are passed through."
   }
@@ -231,4 +236,31 @@ run "queue_arn_not_sqs" {
   }
 
   expect_failures = [var.queue_arn]
+}
+
+run "integration_applied" {
+  command = apply
+}
+
+run "changed_request_parameters_replace_the_integration" {
+  command = apply
+
+  variables {
+    queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/unit-api-moved"
+  }
+
+  assert {
+    condition     = output.apigatewayv2_integration_id != run.integration_applied.apigatewayv2_integration_id
+    error_message = "A change of request parameters must replace the integration: the provider does not re-send them on update (terraform-provider-aws#22647)."
+  }
+
+  assert {
+    condition     = aws_apigatewayv2_integration.this[0].request_parameters["QueueUrl"] == var.queue_url && aws_apigatewayv2_route.this[0].target == "integrations/${output.apigatewayv2_integration_id}"
+    error_message = "The route targets the new integration, which carries the new mapping."
+  }
+
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.assume_role[0].statement : toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"])] == [toset(["StringEquals aws:SourceAccount 123456789012", "ArnLike aws:SourceArn ${aws_apigatewayv2_api.this[0].execution_arn}/*"])]
+    error_message = "Only API Gateway acting for this account's API may assume the integration role."
+  }
 }

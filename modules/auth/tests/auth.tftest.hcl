@@ -88,15 +88,51 @@ run "bring_your_own_secret_with_cmk" {
 
   assert {
     condition = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => [toset(s.actions), toset(s.resources)] if s.sid != "WriteOwnLogs" && s.sid != "Tracing" } == {
-      ReadCredentials        = [toset(["secretsmanager:GetSecretValue"]), toset([var.secret_arn])]
-      DecryptWithCustomerKey = [toset(["kms:Decrypt"]), toset([var.kms_key_arn])]
+      ReadCredentials    = [toset(["secretsmanager:GetSecretValue"]), toset([var.secret_arn])]
+      DecryptEnvironment = [toset(["kms:Decrypt"]), toset([var.kms_key_arn])]
     }
-    error_message = "Read only the given secret; decrypt only with the given key."
+    error_message = "Read only the given secret; the module key only decrypts the environment (a brought secret without secret_kms_key_arn uses an AWS managed key)."
   }
 
   assert {
-    condition     = aws_lambda_function.this[0].environment[0].variables == tomap({ SECRET_ARN = var.secret_arn, SECRET_CACHE_TTL_SECONDS = "300" })
-    error_message = "The function reads the given secret and caches it 300 s (the contract with functions/authorizer/app.py)."
+    condition     = aws_lambda_function.this[0].environment[0].variables == tomap({ SECRET_ARN = var.secret_arn, SECRET_CACHE_TTL_SECONDS = "300", SECRET_MAX_STALENESS_SECONDS = "900" })
+    error_message = "The function reads the given secret, caches it 300 s and serves it stale at most 900 s more (the contract with functions/authorizer/app.py)."
+  }
+}
+
+run "bring_your_own_secret_with_its_own_key" {
+  command = plan
+
+  variables {
+    secret_arn         = "arn:aws:secretsmanager:us-east-1:123456789012:secret:existing-AbCdEf"
+    secret_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555"
+    kms_key_arn        = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  }
+
+  assert {
+    condition = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => [toset(s.actions), toset(s.resources), [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"]] if startswith(s.sid, "Decrypt") } == {
+      DecryptEnvironment = [toset(["kms:Decrypt"]), toset([var.kms_key_arn]), ["StringEquals kms:ViaService lambda.us-east-1.amazonaws.com"]]
+      DecryptCredentials = [toset(["kms:Decrypt"]), toset([var.secret_kms_key_arn]), ["StringEquals kms:ViaService secretsmanager.us-east-1.amazonaws.com"]]
+    }
+    error_message = "The brought secret's key is decrypted through Secrets Manager only; the module key through Lambda only."
+  }
+
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.assume_role[0].statement : toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"])] == [toset(["StringEquals aws:SourceAccount 123456789012", "ArnLike aws:SourceArn arn:aws:lambda:us-east-1:123456789012:function:unit-auth-authorizer"])]
+    error_message = "Only Lambda acting for this account's authorizer function may assume the role."
+  }
+}
+
+run "created_secret_is_decrypted_with_the_module_key" {
+  command = plan
+
+  variables {
+    kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  }
+
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.this[0].statement : [toset(s.resources), [for c in s.condition : c.values[0]]] if s.sid == "DecryptCredentials"] == [[toset([var.kms_key_arn]), ["secretsmanager.us-east-1.amazonaws.com"]]]
+    error_message = "The secret the module creates is encrypted with the module key, which the authorizer may decrypt through Secrets Manager."
   }
 }
 
@@ -134,6 +170,66 @@ run "username_with_colon" {
   }
 
   expect_failures = [var.username]
+}
+
+run "username_with_quote" {
+  command = plan
+
+  variables {
+    username = "a\"b"
+  }
+
+  expect_failures = [var.username]
+}
+
+run "username_with_backslash" {
+  command = plan
+
+  variables {
+    username = "a\\b"
+  }
+
+  expect_failures = [var.username]
+}
+
+run "username_with_space" {
+  command = plan
+
+  variables {
+    username = "a b"
+  }
+
+  expect_failures = [var.username]
+}
+
+run "username_with_non_ascii" {
+  command = plan
+
+  variables {
+    username = "zoë"
+  }
+
+  expect_failures = [var.username]
+}
+
+run "username_with_template" {
+  command = plan
+
+  variables {
+    username = "$${x}"
+  }
+
+  expect_failures = [var.username]
+}
+
+run "max_staleness_negative" {
+  command = plan
+
+  variables {
+    secret_max_staleness_seconds = -1
+  }
+
+  expect_failures = [var.secret_max_staleness_seconds]
 }
 
 run "authorizer_timeout_over_api_gateway_limit" {

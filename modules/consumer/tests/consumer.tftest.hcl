@@ -120,13 +120,17 @@ run "first_write_wins_with_kms_and_ttl" {
   }
 
   assert {
-    condition     = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => toset(s.actions) if startswith(s.sid, "WriteEvents") || s.sid == "UseCustomerKey" } == { WriteEvents = toset(["dynamodb:PutItem"]), UseCustomerKey = toset(["kms:Decrypt", "kms:GenerateDataKey"]) }
-    error_message = "first-write-wins needs PutItem only; a CMK adds exactly Decrypt and GenerateDataKey on that key."
+    condition     = [for s in data.aws_iam_policy_document.this[0].statement : toset(s.actions) if s.sid == "WriteEvents"] == [toset(["dynamodb:PutItem"])]
+    error_message = "first-write-wins needs PutItem only."
   }
 
   assert {
-    condition     = [for s in data.aws_iam_policy_document.this[0].statement : s.resources if s.sid == "UseCustomerKey"] == [toset([var.kms_key_arn])]
-    error_message = "KMS permissions are scoped to the given key."
+    condition = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => [toset(s.actions), toset(s.resources), [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"]] if startswith(s.sid, "Decrypt") || startswith(s.sid, "Use") } == {
+      DecryptEnvironment = [toset(["kms:Decrypt"]), toset([var.kms_key_arn]), ["StringEquals kms:ViaService lambda.us-east-1.amazonaws.com"]]
+      UseQueueKey        = [toset(["kms:Decrypt", "kms:GenerateDataKey"]), toset([var.kms_key_arn]), ["StringEquals kms:ViaService sqs.us-east-1.amazonaws.com"]]
+      UseTableKey        = [toset(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"]), toset([var.kms_key_arn]), ["StringEquals kms:ViaService dynamodb.us-east-1.amazonaws.com"]]
+    }
+    error_message = "Each service's use of the CMK is its own statement, scoped to the key and allowed only through that service."
   }
 
   assert {
@@ -278,6 +282,75 @@ run "existing_table_is_used_and_its_key_checked" {
     condition     = [for s in data.aws_iam_policy_document.this[0].statement : s.resources if s.sid == "WriteEvents"] == [toset([output.dynamodb_table_arn])]
     error_message = "The role may write to the given table only."
   }
+
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.this[0].statement : s if startswith(s.sid, "Use") || startswith(s.sid, "Decrypt")]) == 0
+    error_message = "Without a key, no KMS permission at all."
+  }
+}
+
+run "existing_table_with_its_own_key" {
+  command = plan
+
+  variables {
+    table_name        = run.existing_table.table_name
+    partition_key     = "deliveryId"
+    table_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555"
+    kms_key_arn       = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  }
+
+  assert {
+    condition = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => [toset(s.resources), [for c in s.condition : c.values[0]]] if startswith(s.sid, "Use") || startswith(s.sid, "Decrypt") } == {
+      DecryptEnvironment = [toset([var.kms_key_arn]), ["lambda.us-east-1.amazonaws.com"]]
+      UseQueueKey        = [toset([var.kms_key_arn]), ["sqs.us-east-1.amazonaws.com"]]
+      UseTableKey        = [toset([var.table_kms_key_arn]), ["dynamodb.us-east-1.amazonaws.com"]]
+    }
+    error_message = "A brought table's own key is granted through DynamoDB only; the module key serves the environment and the queues."
+  }
+}
+
+run "ordering_guard" {
+  command = plan
+
+  variables {
+    ordering_attribute = "updatedAt"
+  }
+
+  assert {
+    condition     = aws_lambda_function.this[0].environment[0].variables["ORDERING_ATTRIBUTE"] == "updatedAt"
+    error_message = "The ordering attribute reaches the function."
+  }
+
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.this[0].statement : toset(s.actions) if s.sid == "WriteEvents"] == [toset(["dynamodb:PutItem"])]
+    error_message = "The guard writes with conditional PutItem only: no BatchWriteItem."
+  }
+
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.assume_role[0].statement : toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"])] == [toset(["StringEquals aws:SourceAccount 123456789012", "ArnLike aws:SourceArn arn:aws:lambda:us-east-1:123456789012:function:unit-consumer-consumer"])]
+    error_message = "Only Lambda acting for this account's consumer function may assume the role."
+  }
+}
+
+run "ordering_guard_with_first_write_wins" {
+  command = plan
+
+  variables {
+    write_mode         = "first-write-wins"
+    ordering_attribute = "updatedAt"
+  }
+
+  expect_failures = [var.ordering_attribute]
+}
+
+run "table_key_not_an_arn" {
+  command = plan
+
+  variables {
+    table_kms_key_arn = "alias/mine"
+  }
+
+  expect_failures = [var.table_kms_key_arn]
 }
 
 run "existing_table_with_another_key_is_refused" {

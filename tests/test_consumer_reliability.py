@@ -134,12 +134,27 @@ def test_no_call_starts_without_time_for_it(consumer, aws):
     calls: list[int] = []
     table.meta.client.batch_write_item = lambda **kwargs: calls.append(1)
     table.put_item = lambda **kwargs: calls.append(1)
-    retry = consumer.RetryPolicy(deadline=lambda: 1.0, safety_margin=consumer.WORST_CASE_CALL_SECONDS)
+    retry = consumer.RetryPolicy(deadline=lambda: 1.0, safety_margin=2.0)
     for mode in ("last-write-wins", "first-write-wins"):
         config = consumer.load_config({"TABLE_NAME": TABLE, "WRITE_MODE": mode})
         result = consumer.process_batch([record("m1", body("k1"))], config, table, sqs, retry, time.time())
         assert result.failures == ["m1"]
     assert calls == []
+
+
+def test_a_short_function_still_writes(consumer, aws):
+    """A 1 s consumer cannot keep back a whole worst-case call (9 s): it keeps a
+    quarter of its time, and writes."""
+    table, _, _ = aws
+
+    class OneSecond:
+        function_name = "consumer-test"
+
+        def get_remaining_time_in_millis(self) -> int:
+            return 1000
+
+    assert consumer.handler({"Records": [record("m1", body("k1"))]}, OneSecond()) == {"batchItemFailures": []}
+    assert set(stored(table)) == {"k1"}
 
 
 # --- 3. numbers DynamoDB can hold ----------------------------------------------------------

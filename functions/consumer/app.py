@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from clients import WORST_CASE_CALL_SECONDS, table_and_sqs
+from clients import safety_margin, table_and_sqs
 from dead_letters import send_to_dead_letter_queue
 from emf import metrics_line
 from ordering import with_versions
@@ -177,7 +177,8 @@ def handler(event: Mapping[str, Any], context: Any) -> dict:
         return {"batchItemFailures": []}
     config = load_config(os.environ)
     table, sqs = aws_clients(config)
-    retry = RetryPolicy(deadline=remaining_seconds(context), safety_margin=WORST_CASE_CALL_SECONDS)
+    seconds_left = remaining_seconds(context)
+    retry = RetryPolicy(deadline=seconds_left, safety_margin=safety_margin(seconds_left()))
     result = process_batch(records, config, table, sqs, retry, time.time())
     line = metrics_line(
         config.metrics_namespace,

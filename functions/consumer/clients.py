@@ -15,8 +15,17 @@ CONNECT_TIMEOUT_SECONDS = 1.0
 READ_TIMEOUT_SECONDS = 3.0
 # Standard mode waits at most 1 s before its first retry (random * 2**0).
 SDK_FIRST_BACKOFF_SECONDS = 1.0
-# The longest one SDK call can take: no call starts with less time than this left.
+# The longest one SDK call can take.
 WORST_CASE_CALL_SECONDS = SDK_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS) + SDK_FIRST_BACKOFF_SECONDS
+# Share of the invocation kept back when the function is too short for a whole worst-case call.
+SHORT_INVOCATION_RESERVE = 0.25
+
+
+def safety_margin(seconds_left_at_start: float) -> float:
+    """Time no call may start without: one worst-case call, or, for a function
+    whose whole timeout is shorter than a few of those, a quarter of it (a
+    1 s consumer must still write; if it is then cut off, SQS redelivers)."""
+    return min(WORST_CASE_CALL_SECONDS, SHORT_INVOCATION_RESERVE * seconds_left_at_start)
 
 
 def sdk_config(max_pool_connections: int) -> Any:

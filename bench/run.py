@@ -98,7 +98,9 @@ def sqs_records(count: int, round_index: int) -> list[dict]:
         {
             "messageId": f"m-{round_index}-{i}",
             "receiptHandle": "r",
-            "body": json.dumps({"eventId": f"evt-{round_index}-{i}", "amount": 12.5, "items": [{"sku": "A", "qty": 2}]}),
+            "body": json.dumps(
+                {"eventId": f"evt-{round_index}-{i}", "seq": i, "amount": 12.5, "items": [{"sku": "A", "qty": 2}]}
+            ),
             "attributes": {"ApproximateReceiveCount": "1"},
             "messageAttributes": {},
         }
@@ -115,9 +117,15 @@ class Context:
 
 def bench_consumer(batch_sizes: list[int]) -> list[dict]:
     rows = []
-    variants = ["ours last-write-wins", "ours first-write-wins", "naive"]
+    # variant -> the consumer's environment (naive: the baseline's)
+    variants = {
+        "ours last-write-wins": {"WRITE_MODE": "last-write-wins", "ORDERING_ATTRIBUTE": ""},
+        "ours last-write-wins + ordering guard": {"WRITE_MODE": "last-write-wins", "ORDERING_ATTRIBUTE": "seq"},
+        "ours first-write-wins": {"WRITE_MODE": "first-write-wins", "ORDERING_ATTRIBUTE": ""},
+        "naive": {"WRITE_MODE": "", "ORDERING_ATTRIBUTE": ""},
+    }
     for batch_size in batch_sizes:
-        for variant in variants:
+        for variant, environment in variants.items():
             seconds, requests_per_message, log_bytes = [], [], []
             for round_index in range(ROUNDS):
                 with mock_aws():
@@ -128,7 +136,7 @@ def bench_consumer(batch_sizes: list[int]) -> list[dict]:
                         AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
                         BillingMode="PAY_PER_REQUEST",
                     )
-                    os.environ.update(TABLE_NAME="events", WRITE_MODE=variant.split()[-1] if variant != "naive" else "")
+                    os.environ.update(TABLE_NAME="events", **environment)
                     if variant == "naive":
                         module = load(
                             ROOT / "bench" / "baselines" / "naive_consumer.py", f"naive_consumer_{batch_size}_{round_index}"

@@ -39,4 +39,12 @@ run "plans_with_every_feature_on" {
     condition     = aws_kms_key.this.enable_key_rotation && aws_sns_topic.alarms.name == "webhooks-complete-alarms"
     error_message = "The complete example creates a rotating CMK and the alarm topic."
   }
+
+  assert {
+    condition = alltrue([
+      for statement in data.aws_iam_policy_document.key.statement : contains([for c in statement.condition : c.variable], "aws:SourceAccount")
+      if anytrue([for p in statement.principals : p.type == "Service"])
+    ])
+    error_message = "Every service the key policy lets use the key is limited to this account (aws:SourceAccount)."
+  }
 }

@@ -16,13 +16,13 @@ variable "senders" {
   default     = ["billing", "shipping"]
 
   validation {
-    condition     = length(var.senders) > 0 && alltrue([for s in var.senders : length(s) > 0 && !strcontains(s, ":")])
-    error_message = "senders must be non-empty usernames without ':'."
+    condition     = length(var.senders) > 0 && alltrue([for s in var.senders : can(regex("^[A-Za-z0-9._@+-]{1,128}$", s))])
+    error_message = "senders must be usernames of 1-128 letters, digits, '.', '_', '@', '+' or '-' (the authorizer refuses a secret holding any other)."
   }
 }
 
 variable "secret_kms_key_arn" {
-  description = "KMS key for the secret and the table (null: AWS managed keys)."
+  description = "Customer managed KMS key of the brought secret and table (null: AWS managed keys). It is passed to the module as auth.secret_kms_key_arn and table.kms_key_arn, so the functions may use it."
   type        = string
   default     = null
 }

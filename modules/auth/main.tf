@@ -81,6 +81,14 @@ locals {
   partition    = try(data.aws_partition.current[0].partition, "aws")
   region       = try(data.aws_region.current[0].name, "")
   function_arn = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.function_name}"
+
+  # kms:Decrypt on each customer managed key, only through the service that uses it.
+  kms_grants = [for grant in [
+    # Lambda decrypts the function's environment with the execution role.
+    { sid = "DecryptEnvironment", key = var.kms_key_arn, service = "lambda" },
+    # GetSecretValue needs kms:Decrypt on the secret's key.
+    { sid = "DecryptCredentials", key = local.secret_kms_key_arn, service = "secretsmanager" },
+  ] : grant if grant.key != null]
 }
 
 data "aws_iam_policy_document" "assume_role" {
@@ -131,36 +139,18 @@ data "aws_iam_policy_document" "this" {
     resources = ["*"]
   }
 
-  # Lambda decrypts the function's environment with the execution role.
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    for_each = local.kms_grants
 
     content {
-      sid       = "DecryptEnvironment"
+      sid       = statement.value.sid
       actions   = ["kms:Decrypt"]
-      resources = [statement.value]
+      resources = [statement.value.key]
 
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = ["lambda.${local.region}.amazonaws.com"]
-      }
-    }
-  }
-
-  # GetSecretValue needs kms:Decrypt on the secret's key, through Secrets Manager only.
-  dynamic "statement" {
-    for_each = local.secret_kms_key_arn == null ? [] : [local.secret_kms_key_arn]
-
-    content {
-      sid       = "DecryptCredentials"
-      actions   = ["kms:Decrypt"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["secretsmanager.${local.region}.amazonaws.com"]
+        values   = ["${statement.value.service}.${local.region}.amazonaws.com"]
       }
     }
   }

@@ -2,6 +2,11 @@
 # with a dead-letter queue for what keeps failing. Each part is a submodule that
 # also works on its own; this root wires them together with secure defaults.
 
+locals {
+  # Deprecated names win when set, so an upgrade that keeps them changes nothing.
+  create_alarms = coalesce(var.alarms.enabled, var.alarms.create, true)
+}
+
 ################################################################################
 # Credentials secret and authorizer
 ################################################################################
@@ -28,6 +33,9 @@ module "auth" {
   memory_size                    = var.auth.memory_size
   timeout_seconds                = var.auth.timeout_seconds
   package                        = var.packages.authorizer
+  policy_statements              = var.auth.policy_statements
+  role_path                      = var.role_path
+  role_permissions_boundary      = var.role_permissions_boundary
 
   api_execution_arn = module.api.apigatewayv2_api_execution_arn
 }
@@ -45,14 +53,14 @@ module "queue" {
   kms_key_arn = var.kms_key_arn
 
   consumer_timeout_seconds              = var.consumer.timeout_seconds
-  batching_window_seconds               = var.consumer.maximum_batching_window_in_seconds
+  maximum_batching_window_in_seconds    = var.consumer.maximum_batching_window_in_seconds
   visibility_timeout_seconds            = var.queue.visibility_timeout_seconds
   message_retention_seconds             = var.queue.message_retention_seconds
   dead_letter_message_retention_seconds = var.queue.dead_letter_message_retention_seconds
   max_receive_count                     = var.queue.max_receive_count
   redrive_allow_policy_enabled          = var.queue.redrive_allow_policy_enabled
 
-  alarms_enabled                   = var.alarms.enabled
+  create_alarms                    = local.create_alarms
   alarm_actions                    = var.alarms.alarm_actions
   oldest_message_age_alarm_seconds = var.alarms.oldest_message_age_alarm_seconds
 }
@@ -70,9 +78,9 @@ module "consumer" {
   kms_key_arn           = var.kms_key_arn
   log_retention_in_days = var.log_retention_in_days
 
-  queue_arn             = module.queue.queue_arn
-  dead_letter_queue_arn = module.queue.dead_letter_queue_arn
-  dead_letter_queue_url = module.queue.dead_letter_queue_url
+  queue_arn             = module.queue.sqs_queue_arn
+  dead_letter_queue_arn = module.queue.sqs_dead_letter_queue_arn
+  dead_letter_queue_url = module.queue.sqs_dead_letter_queue_url
 
   architecture                       = var.consumer.architecture
   memory_size                        = var.consumer.memory_size
@@ -82,8 +90,11 @@ module "consumer" {
   batch_size                         = var.consumer.batch_size
   maximum_batching_window_in_seconds = var.consumer.maximum_batching_window_in_seconds
   maximum_concurrency                = var.consumer.maximum_concurrency
-  enabled                            = var.consumer.enabled
+  event_source_mapping_enabled       = coalesce(var.consumer.enabled, var.consumer.event_source_mapping_enabled, true)
   package                            = var.packages.consumer
+  policy_statements                  = var.consumer.policy_statements
+  role_path                          = var.role_path
+  role_permissions_boundary          = var.role_permissions_boundary
 
   table_name                     = var.table.name
   create_table                   = var.table.create
@@ -94,8 +105,8 @@ module "consumer" {
   ttl_attribute                  = var.table.ttl_attribute
   ttl_days                       = var.table.ttl_days
 
-  error_alarm_enabled = var.alarms.enabled
-  alarm_actions       = var.alarms.alarm_actions
+  create_error_alarm = local.create_alarms
+  alarm_actions      = var.alarms.alarm_actions
 }
 
 ################################################################################
@@ -118,6 +129,9 @@ module "api" {
   throttling_rate_limit            = var.api.throttling_rate_limit
   cors                             = var.api.cors
 
-  queue_url = module.queue.queue_url
-  queue_arn = module.queue.queue_arn
+  queue_url = module.queue.sqs_queue_url
+  queue_arn = module.queue.sqs_queue_arn
+
+  role_path                 = var.role_path
+  role_permissions_boundary = var.role_permissions_boundary
 }

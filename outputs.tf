@@ -23,7 +23,7 @@ output "apigatewayv2_api_endpoint" {
 
 output "secretsmanager_secret_arn" {
   description = "ARN of the credentials secret (read the generated password from Secrets Manager; it is not in Terraform state)."
-  value       = module.auth.secret_arn
+  value       = module.auth.secretsmanager_secret_arn
 }
 
 output "authorizer_lambda_function_name" {
@@ -42,22 +42,22 @@ output "authorizer_lambda_function_arn" {
 
 output "sqs_queue_url" {
   description = "URL of the buffering queue."
-  value       = module.queue.queue_url
+  value       = module.queue.sqs_queue_url
 }
 
 output "sqs_queue_arn" {
   description = "ARN of the buffering queue."
-  value       = module.queue.queue_arn
+  value       = module.queue.sqs_queue_arn
 }
 
 output "sqs_dead_letter_queue_url" {
   description = "URL of the dead-letter queue (scripts/redrive.py moves its messages back)."
-  value       = module.queue.dead_letter_queue_url
+  value       = module.queue.sqs_dead_letter_queue_url
 }
 
 output "sqs_dead_letter_queue_arn" {
   description = "ARN of the dead-letter queue."
-  value       = module.queue.dead_letter_queue_arn
+  value       = module.queue.sqs_dead_letter_queue_arn
 }
 
 ################################################################################
@@ -85,8 +85,27 @@ output "consumer_lambda_function_arn" {
 }
 
 output "consumer_lambda_event_source_mapping_uuid" {
-  description = "UUID of the SQS event source mapping (pause it with consumer.enabled = false)."
+  description = "UUID of the SQS event source mapping (pause it with consumer.event_source_mapping_enabled = false)."
   value       = module.consumer.lambda_event_source_mapping_uuid
+}
+
+################################################################################
+# IAM roles
+################################################################################
+
+output "authorizer_iam_role_arn" {
+  description = "ARN of the authorizer's execution role."
+  value       = module.auth.iam_role_arn
+}
+
+output "consumer_iam_role_arn" {
+  description = "ARN of the consumer's execution role."
+  value       = module.consumer.iam_role_arn
+}
+
+output "apigatewayv2_integration_iam_role_arn" {
+  description = "ARN of the role API Gateway assumes to send to the queue."
+  value       = module.api.iam_role_arn
 }
 
 ################################################################################

@@ -1,27 +1,14 @@
 # The local profile: the real root module applied to moto_server on 127.0.0.1,
 # used by `make demo`, `make local` and the end-to-end tests. Every setting that
-# differs from production is here, with the moto gap that forces it.
+# differs from production is here, with the moto gap that forces it. Copy these
+# settings into your own root to try it locally: make local CONFIG=path/to/root.
 
+# The scripts that apply this (make demo, make local, the tests) point every AWS
+# call at moto_server through AWS_ENDPOINT_URL with dummy keys. The guard: the
+# provider refuses to act in any account but moto's.
 provider "aws" {
-  region                      = "us-east-1"
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-
-  endpoints {
-    apigatewayv2   = var.endpoint
-    cloudwatch     = var.endpoint
-    cloudwatchlogs = var.endpoint
-    dynamodb       = var.endpoint
-    iam            = var.endpoint
-    kms            = var.endpoint
-    lambda         = var.endpoint
-    secretsmanager = var.endpoint
-    sqs            = var.endpoint
-    sts            = var.endpoint
-  }
+  region              = "us-east-1"
+  allowed_account_ids = ["123456789012"]
 }
 
 module "webhook_ingest" {
@@ -45,9 +32,9 @@ module "webhook_ingest" {
 
   consumer = {
     # moto runs an enabled mapping inside SendMessage and, without Docker, fails
-    # and burns receive counts; scripts/local_stack.py polls the queue instead.
-    enabled         = false
-    timeout_seconds = var.consumer_timeout_seconds
+    # and burns receive counts; the local runner (scripts/local_runner) polls the queue instead.
+    event_source_mapping_enabled = false
+    timeout_seconds              = var.consumer_timeout_seconds
   }
 
   table = {

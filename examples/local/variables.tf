@@ -1,14 +1,3 @@
-variable "endpoint" {
-  description = "URL of moto_server (loopback only)."
-  type        = string
-  default     = "http://127.0.0.1:5055"
-
-  validation {
-    condition     = can(regex("^http://(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]+$", var.endpoint))
-    error_message = "endpoint must be a loopback URL: this profile never talks to real AWS."
-  }
-}
-
 variable "name" {
   description = "Name prefix of the local deployment."
   type        = string

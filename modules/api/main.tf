@@ -42,12 +42,13 @@ resource "aws_apigatewayv2_api" "this" {
   tags = var.tags
 }
 
-resource "aws_cloudwatch_log_group" "access" {
-  count = var.create ? 1 : 0
+module "access_log" {
+  source = "../_log_group"
 
+  create            = var.create
   name              = "/aws/apigateway/${var.name}/access"
   retention_in_days = var.log_retention_in_days
-  kms_key_id        = var.kms_key_arn
+  kms_key_arn       = var.kms_key_arn
 
   tags = var.tags
 }
@@ -65,7 +66,7 @@ resource "aws_apigatewayv2_stage" "this" {
   }
 
   access_log_settings {
-    destination_arn = aws_cloudwatch_log_group.access[0].arn
+    destination_arn = module.access_log.cloudwatch_log_group_arn
     format = jsonencode({
       requestId          = "$context.requestId"
       requestTime        = "$context.requestTime"
@@ -108,81 +109,28 @@ resource "aws_apigatewayv2_authorizer" "this" {
 # SQS integration and its role
 ################################################################################
 
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
+module "role" {
+  source = "../_role"
 
-data "aws_region" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_iam_policy_document" "assume_role" {
-  count = var.create ? 1 : 0
-
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["apigateway.amazonaws.com"]
-    }
-
-    # Confused-deputy guard: only API Gateway acting for this account's API.
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [data.aws_caller_identity.current[0].account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = ["${aws_apigatewayv2_api.this[0].execution_arn}/*"]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "send" {
-  count = var.create ? 1 : 0
-
-  statement {
-    sid       = "SendToQueue"
-    actions   = ["sqs:SendMessage"]
-    resources = [var.queue_arn]
-  }
-
-  dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
-
-    content {
-      sid       = "EncryptForQueue"
-      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["sqs.${data.aws_region.current[0].name}.amazonaws.com"]
-      }
-    }
-  }
-}
-
-resource "aws_iam_role" "integration" {
-  count = var.create ? 1 : 0
-
-  name               = "${var.name}-api-to-sqs"
-  assume_role_policy = data.aws_iam_policy_document.assume_role[0].json
+  create               = var.create
+  name                 = "${var.name}-api-to-sqs"
+  path                 = var.role_path
+  permissions_boundary = var.role_permissions_boundary
+  service              = "apigateway"
+  source_arn           = "${try(aws_apigatewayv2_api.this[0].execution_arn, "")}/*"
+  policy_name          = "send-to-queue"
+  statements = [
+    {
+      sid       = "SendToQueue"
+      actions   = ["sqs:SendMessage"]
+      resources = [var.queue_arn]
+    },
+  ]
+  kms_grants = var.kms_key_arn == null ? [] : [
+    { sid = "EncryptForQueue", key = var.kms_key_arn, service = "sqs", actions = ["kms:GenerateDataKey", "kms:Decrypt"] },
+  ]
 
   tags = var.tags
-}
-
-resource "aws_iam_role_policy" "integration" {
-  count = var.create ? 1 : 0
-
-  name   = "send-to-queue"
-  role   = aws_iam_role.integration[0].id
-  policy = data.aws_iam_policy_document.send[0].json
 }
 
 resource "aws_apigatewayv2_integration" "this" {
@@ -192,7 +140,7 @@ resource "aws_apigatewayv2_integration" "this" {
   description         = "Send the request body to ${var.queue_url}"
   integration_type    = "AWS_PROXY"
   integration_subtype = "SQS-SendMessage"
-  credentials_arn     = aws_iam_role.integration[0].arn
+  credentials_arn     = module.role.iam_role_arn
   # The caller gets SQS's answer directly: 200 with MessageId once the message is durable.
   payload_format_version = "1.0"
   timeout_milliseconds   = 10000

@@ -30,17 +30,17 @@ output "apigatewayv2_authorizer_id" {
 
 output "iam_role_arn" {
   description = "ARN of the role API Gateway assumes to send to SQS."
-  value       = try(aws_iam_role.integration[0].arn, null)
+  value       = module.role.iam_role_arn
 }
 
 output "iam_role_policy_json" {
   description = "The integration role's inline policy, for review and tests."
-  value       = try(data.aws_iam_policy_document.send[0].json, null)
+  value       = module.role.iam_role_policy_json
 }
 
 output "cloudwatch_log_group_name" {
   description = "Access log group of the stage."
-  value       = try(aws_cloudwatch_log_group.access[0].name, null)
+  value       = module.access_log.cloudwatch_log_group_name
 }
 
 output "apigatewayv2_integration_id" {

@@ -31,7 +31,7 @@ variable "kms_key_arn" {
 
   validation {
     condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN."
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias: IAM policies and CloudWatch Logs need the key ARN."
   }
 }
 
@@ -143,4 +143,20 @@ variable "queue_arn" {
     condition     = !var.create || can(regex("^arn:aws[a-z-]*:sqs:", var.queue_arn))
     error_message = "queue_arn must be an SQS queue ARN."
   }
+}
+
+################################################################################
+# IAM
+################################################################################
+
+variable "role_path" {
+  description = "IAM path of the integration's (API Gateway to SQS) role (e.g. /platform/webhooks/)."
+  type        = string
+  default     = "/"
+}
+
+variable "role_permissions_boundary" {
+  description = "ARN of the managed policy set as the integration's (API Gateway to SQS) role's permissions boundary; null for none."
+  type        = string
+  default     = null
 }

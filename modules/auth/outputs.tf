@@ -1,39 +1,58 @@
-output "secret_arn" {
+output "secretsmanager_secret_arn" {
   description = "ARN of the credentials secret (created or given)."
   value       = var.create ? local.secret_arn : null
 }
 
-output "secret_created" {
+output "secretsmanager_secret_created" {
   description = "Whether this module created the secret (false when secret_arn was given)."
   value       = local.create_secret
 }
 
 output "lambda_function_name" {
   description = "Name of the authorizer function."
-  value       = try(aws_lambda_function.this[0].function_name, null)
+  value       = module.function.lambda_function_name
 }
 
 output "lambda_function_arn" {
   description = "ARN of the authorizer function."
-  value       = try(aws_lambda_function.this[0].arn, null)
+  value       = module.function.lambda_function_arn
 }
 
 output "lambda_function_invoke_arn" {
   description = "Invoke ARN of the authorizer function, for API Gateway."
-  value       = try(aws_lambda_function.this[0].invoke_arn, null)
+  value       = module.function.lambda_function_invoke_arn
 }
 
 output "iam_role_arn" {
   description = "ARN of the authorizer's execution role."
-  value       = try(aws_iam_role.this[0].arn, null)
+  value       = module.function.iam_role_arn
+}
+
+output "iam_role_name" {
+  description = "Name of the authorizer's execution role."
+  value       = module.function.iam_role_name
 }
 
 output "iam_role_policy_json" {
   description = "The execution role's inline policy, for review and tests."
-  value       = try(data.aws_iam_policy_document.this[0].json, null)
+  value       = module.function.iam_role_policy_json
 }
 
 output "cloudwatch_log_group_name" {
   description = "Log group of the authorizer function."
-  value       = try(aws_cloudwatch_log_group.this[0].name, null)
+  value       = module.function.cloudwatch_log_group_name
+}
+
+################################################################################
+# Deprecated names (removed in the next major version)
+################################################################################
+
+output "secret_arn" {
+  description = "Deprecated: use secretsmanager_secret_arn."
+  value       = var.create ? local.secret_arn : null
+}
+
+output "secret_created" {
+  description = "Deprecated: use secretsmanager_secret_created."
+  value       = local.create_secret
 }

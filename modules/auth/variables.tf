@@ -31,7 +31,7 @@ variable "kms_key_arn" {
 
   validation {
     condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN (aliases are not accepted by CloudWatch Logs)."
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias: IAM policies and CloudWatch Logs need the key ARN."
   }
 }
 
@@ -79,7 +79,12 @@ variable "secret_kms_key_arn" {
 
   validation {
     condition     = var.secret_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.secret_kms_key_arn))
-    error_message = "secret_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias: IAM policies match key ARNs."
+    error_message = "secret_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias: IAM policies and CloudWatch Logs need the key ARN."
+  }
+
+  validation {
+    condition     = var.secret_kms_key_arn == null || (var.secret_arn != null && var.create_secret != true)
+    error_message = "secret_kms_key_arn is the key of a brought secret (secret_arn); a secret the module creates is encrypted with kms_key_arn."
   }
 }
 
@@ -216,4 +221,49 @@ variable "create_api_permission" {
   description = "Create the lambda:InvokeFunction permission for api_execution_arn."
   type        = bool
   default     = true
+}
+
+################################################################################
+# IAM
+################################################################################
+
+variable "role_path" {
+  description = "IAM path of the authorizer's execution role (e.g. /platform/webhooks/)."
+  type        = string
+  default     = "/"
+}
+
+variable "role_permissions_boundary" {
+  description = "ARN of the managed policy set as the authorizer's execution role's permissions boundary; null for none."
+  type        = string
+  default     = null
+}
+
+variable "policy_statements" {
+  description = "Extra statements for the authorizer's execution role's inline policy, e.g. to reach a resource your fork of the function needs. Added after the module's own least-privilege statements; each needs actions and resources, effect defaults to Allow."
+  type = list(object({
+    sid       = optional(string)
+    effect    = optional(string, "Allow")
+    actions   = list(string)
+    resources = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  }))
+  default = []
+
+  validation {
+    condition = alltrue([for statement in var.policy_statements :
+      contains(["Allow", "Deny"], statement.effect) && length(statement.actions) > 0 && length(statement.resources) > 0
+      && (statement.sid == null || can(regex("^[A-Za-z0-9]+$", statement.sid)))
+    ])
+    error_message = "Each policy statement needs effect Allow or Deny, at least one action and one resource; a sid is letters and digits only."
+  }
+
+  validation {
+    condition     = length(distinct(concat([for statement in var.policy_statements : statement.sid if statement.sid != null], ["ReadCredentials", "WriteOwnLogs", "Tracing", "DecryptEnvironment", "DecryptCredentials"]))) == length([for statement in var.policy_statements : statement.sid if statement.sid != null]) + 5
+    error_message = "Policy statement sids must be unique and differ from the module's own: ReadCredentials, WriteOwnLogs, Tracing, DecryptEnvironment, DecryptCredentials."
+  }
 }

@@ -8,10 +8,6 @@ locals {
   # The key that encrypts the table: ours for a created table, the owner's for a brought one.
   table_kms_key_arn = local.create_table ? var.kms_key_arn : var.table_kms_key_arn
 
-  default_package_path = "${path.module}/../../packages/consumer.zip"
-  package_path         = var.package == null ? local.default_package_path : var.package.local_path
-  package_from_s3      = try(var.package.s3_bucket != null, false)
-
   # Only the write actions the function's mode uses: conditional writes are
   # one PutItem each; BatchWriteItem only serves plain last-write-wins.
   conditional_writes = var.write_mode == "first-write-wins" || var.ordering_attribute != null
@@ -86,183 +82,61 @@ data "aws_dynamodb_table" "existing" {
 # Function
 ################################################################################
 
-resource "aws_cloudwatch_log_group" "this" {
-  count = var.create ? 1 : 0
+module "function" {
+  source = "../_function"
 
-  name              = "/aws/lambda/${local.function_name}"
-  retention_in_days = var.log_retention_in_days
-  kms_key_id        = var.kms_key_arn
+  create                = var.create
+  function_name         = local.function_name
+  description           = "Stores ${var.name} webhook messages from SQS in DynamoDB (partial batch responses)."
+  architecture          = var.architecture
+  memory_size           = var.memory_size
+  timeout_seconds       = var.timeout_seconds
+  package               = var.package
+  default_package_path  = "${path.module}/../../packages/consumer.zip"
+  kms_key_arn           = var.kms_key_arn
+  log_retention_in_days = var.log_retention_in_days
 
-  tags = var.tags
-}
+  role_path                 = var.role_path
+  role_permissions_boundary = var.role_permissions_boundary
 
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
+  environment_variables = merge(
+    {
+      TABLE_NAME            = local.table_name
+      PARTITION_KEY         = var.partition_key
+      DEAD_LETTER_QUEUE_URL = var.dead_letter_queue_url
+      WRITE_MODE            = var.write_mode
+      METRICS_NAMESPACE     = "WebhookIngest/${var.name}"
+    },
+    var.ttl_attribute == null ? {} : { TTL_ATTRIBUTE = var.ttl_attribute, TTL_DAYS = tostring(var.ttl_days) },
+    var.ordering_attribute == null ? {} : { ORDERING_ATTRIBUTE = var.ordering_attribute },
+  )
 
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
+  policy_statements = concat([
+    {
+      sid       = "ConsumeQueue"
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+      resources = [var.queue_arn]
+    },
+    {
+      sid       = "DeadLetterPoison"
+      actions   = ["sqs:SendMessage"]
+      resources = [var.dead_letter_queue_arn]
+    },
+    {
+      sid       = "WriteEvents"
+      actions   = local.table_actions
+      resources = [local.table_arn]
+    },
+  ], var.policy_statements)
 
-data "aws_region" "current" {
-  count = var.create ? 1 : 0
-}
-
-locals {
-  account_id   = try(data.aws_caller_identity.current[0].account_id, "")
-  partition    = try(data.aws_partition.current[0].partition, "aws")
-  region       = try(data.aws_region.current[0].name, "")
-  function_arn = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.function_name}"
-
-  # Each service's use of a customer managed key, allowed only through that service.
   kms_grants = [for grant in [
-    # Lambda decrypts the function's environment with the execution role.
-    { sid = "DecryptEnvironment", key = var.kms_key_arn, service = "lambda", actions = ["kms:Decrypt"] },
     # Receiving from and sending to SSE-KMS queues.
     { sid = "UseQueueKey", key = var.kms_key_arn, service = "sqs", actions = ["kms:Decrypt", "kms:GenerateDataKey"] },
     # What AWS's own aws/dynamodb key policy grants to principals using a table.
     { sid = "UseTableKey", key = local.table_kms_key_arn, service = "dynamodb", actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"] },
   ] : grant if grant.key != null]
-}
-
-data "aws_iam_policy_document" "assume_role" {
-  count = var.create ? 1 : 0
-
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-
-    # Confused-deputy guard: only Lambda acting for this account's function.
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = [local.function_arn]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "this" {
-  count = var.create ? 1 : 0
-
-  statement {
-    sid       = "ConsumeQueue"
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
-    resources = [var.queue_arn]
-  }
-
-  statement {
-    sid       = "DeadLetterPoison"
-    actions   = ["sqs:SendMessage"]
-    resources = [var.dead_letter_queue_arn]
-  }
-
-  statement {
-    sid       = "WriteEvents"
-    actions   = local.table_actions
-    resources = [local.table_arn]
-  }
-
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.this[0].arn}:*"]
-  }
-
-  statement {
-    sid = "Tracing"
-    # X-Ray trace ingestion has no resource-level permissions: AWS requires "*".
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-
-  dynamic "statement" {
-    for_each = local.kms_grants
-
-    content {
-      sid       = statement.value.sid
-      actions   = statement.value.actions
-      resources = [statement.value.key]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["${statement.value.service}.${local.region}.amazonaws.com"]
-      }
-    }
-  }
-}
-
-resource "aws_iam_role" "this" {
-  count = var.create ? 1 : 0
-
-  name               = local.function_name
-  assume_role_policy = data.aws_iam_policy_document.assume_role[0].json
 
   tags = var.tags
-}
-
-resource "aws_iam_role_policy" "this" {
-  count = var.create ? 1 : 0
-
-  name   = "least-privilege"
-  role   = aws_iam_role.this[0].id
-  policy = data.aws_iam_policy_document.this[0].json
-}
-
-resource "aws_lambda_function" "this" {
-  count = var.create ? 1 : 0
-
-  #checkov:skip=CKV_AWS_116:Invoked by an SQS event source mapping (synchronous); failed records go to the queue's DLQ through its redrive policy.
-  #checkov:skip=CKV_AWS_117:The function calls only SQS, DynamoDB and CloudWatch; a VPC would add NAT or endpoint costs and latency for no isolation gain.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile the caller owns; packages are byte-reproducible and verified by source_code_hash instead.
-  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the event source mapping's scaling_config.maximum_concurrency, which throttles without failing records.
-  function_name = local.function_name
-  description   = "Stores ${var.name} webhook messages from SQS in DynamoDB (partial batch responses)."
-  role          = aws_iam_role.this[0].arn
-  runtime       = "python3.13"
-  handler       = "app.handler"
-  architectures = [var.architecture]
-  memory_size   = var.memory_size
-  timeout       = var.timeout_seconds
-  kms_key_arn   = var.kms_key_arn
-
-  filename          = local.package_from_s3 ? null : local.package_path
-  s3_bucket         = local.package_from_s3 ? var.package.s3_bucket : null
-  s3_key            = local.package_from_s3 ? var.package.s3_key : null
-  s3_object_version = local.package_from_s3 ? var.package.s3_object_version : null
-  source_code_hash  = local.package_from_s3 ? var.package.source_code_hash : filebase64sha256(local.package_path)
-
-  environment {
-    variables = merge(
-      {
-        TABLE_NAME            = local.table_name
-        PARTITION_KEY         = var.partition_key
-        DEAD_LETTER_QUEUE_URL = var.dead_letter_queue_url
-        WRITE_MODE            = var.write_mode
-        METRICS_NAMESPACE     = "WebhookIngest/${var.name}"
-      },
-      var.ttl_attribute == null ? {} : { TTL_ATTRIBUTE = var.ttl_attribute, TTL_DAYS = tostring(var.ttl_days) },
-      var.ordering_attribute == null ? {} : { ORDERING_ATTRIBUTE = var.ordering_attribute },
-    )
-  }
-
-  tracing_config {
-    mode = "Active"
-  }
-
-  tags = var.tags
-
-  depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.this]
 }
 
 ################################################################################
@@ -273,8 +147,8 @@ resource "aws_lambda_event_source_mapping" "this" {
   count = var.create ? 1 : 0
 
   event_source_arn                   = var.queue_arn
-  function_name                      = aws_lambda_function.this[0].arn
-  enabled                            = var.enabled
+  function_name                      = module.function.lambda_function_arn
+  enabled                            = coalesce(var.enabled, var.event_source_mapping_enabled)
   batch_size                         = var.batch_size
   maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
   # Without it Lambda ignores the batchItemFailures the function returns and
@@ -293,7 +167,7 @@ resource "aws_lambda_event_source_mapping" "this" {
 
   # The mapping validates its role's SQS permissions when it is created
   # (terraform-provider-aws#14042): the policy must exist first.
-  depends_on = [aws_iam_role_policy.this]
+  depends_on = [module.function]
 }
 
 ################################################################################
@@ -301,13 +175,13 @@ resource "aws_lambda_event_source_mapping" "this" {
 ################################################################################
 
 resource "aws_cloudwatch_metric_alarm" "errors" {
-  count = var.create && var.error_alarm_enabled ? 1 : 0
+  count = var.create && coalesce(var.error_alarm_enabled, var.create_error_alarm) ? 1 : 0
 
   alarm_name          = "${local.function_name}-errors"
   alarm_description   = "${local.function_name} failed whole batches (every record retriable, or a crash). Records return to the queue and reach the DLQ after max_receive_count."
   namespace           = "AWS/Lambda"
   metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.this[0].function_name }
+  dimensions          = { FunctionName = module.function.lambda_function_name }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1

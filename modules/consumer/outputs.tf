@@ -10,12 +10,12 @@ output "dynamodb_table_arn" {
 
 output "lambda_function_name" {
   description = "Name of the consumer function."
-  value       = try(aws_lambda_function.this[0].function_name, null)
+  value       = module.function.lambda_function_name
 }
 
 output "lambda_function_arn" {
   description = "ARN of the consumer function."
-  value       = try(aws_lambda_function.this[0].arn, null)
+  value       = module.function.lambda_function_arn
 }
 
 output "lambda_event_source_mapping_uuid" {
@@ -25,17 +25,22 @@ output "lambda_event_source_mapping_uuid" {
 
 output "iam_role_arn" {
   description = "ARN of the consumer's execution role."
-  value       = try(aws_iam_role.this[0].arn, null)
+  value       = module.function.iam_role_arn
+}
+
+output "iam_role_name" {
+  description = "Name of the consumer's execution role."
+  value       = module.function.iam_role_name
 }
 
 output "iam_role_policy_json" {
   description = "The execution role's inline policy, for review and tests."
-  value       = try(data.aws_iam_policy_document.this[0].json, null)
+  value       = module.function.iam_role_policy_json
 }
 
 output "cloudwatch_log_group_name" {
   description = "Log group of the consumer function."
-  value       = try(aws_cloudwatch_log_group.this[0].name, null)
+  value       = module.function.cloudwatch_log_group_name
 }
 
 output "cloudwatch_metric_alarm_arn" {

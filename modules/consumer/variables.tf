@@ -31,7 +31,7 @@ variable "kms_key_arn" {
 
   validation {
     condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN."
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias: IAM policies and CloudWatch Logs need the key ARN."
   }
 }
 
@@ -177,7 +177,7 @@ variable "maximum_concurrency" {
   }
 }
 
-variable "enabled" {
+variable "event_source_mapping_enabled" {
   description = "Whether the event source mapping consumes the queue. Set false to pause processing (messages wait in the queue)."
   type        = bool
   default     = true
@@ -203,7 +203,7 @@ variable "package" {
   }
 }
 
-variable "error_alarm_enabled" {
+variable "create_error_alarm" {
   description = "Create a CloudWatch alarm on the function's Errors metric (a whole batch failed)."
   type        = bool
   default     = true
@@ -253,7 +253,12 @@ variable "table_kms_key_arn" {
 
   validation {
     condition     = var.table_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.table_kms_key_arn))
-    error_message = "table_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias: IAM policies match key ARNs."
+    error_message = "table_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias: IAM policies and CloudWatch Logs need the key ARN."
+  }
+
+  validation {
+    condition     = var.table_kms_key_arn == null || (var.table_name != null && var.create_table != true)
+    error_message = "table_kms_key_arn is the key of a brought table (table_name); a table the module creates is encrypted with kms_key_arn."
   }
 }
 
@@ -295,4 +300,65 @@ variable "ttl_days" {
     condition     = (var.ttl_days == null) == (var.ttl_attribute == null) && try(var.ttl_days > 0, true)
     error_message = "ttl_days and ttl_attribute must be set together, and ttl_days must be positive."
   }
+}
+
+################################################################################
+# IAM
+################################################################################
+
+variable "role_path" {
+  description = "IAM path of the consumer's execution role (e.g. /platform/webhooks/)."
+  type        = string
+  default     = "/"
+}
+
+variable "role_permissions_boundary" {
+  description = "ARN of the managed policy set as the consumer's execution role's permissions boundary; null for none."
+  type        = string
+  default     = null
+}
+
+variable "policy_statements" {
+  description = "Extra statements for the consumer's execution role's inline policy, e.g. to reach a resource your fork of the function needs. Added after the module's own least-privilege statements; each needs actions and resources, effect defaults to Allow."
+  type = list(object({
+    sid       = optional(string)
+    effect    = optional(string, "Allow")
+    actions   = list(string)
+    resources = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  }))
+  default = []
+
+  validation {
+    condition = alltrue([for statement in var.policy_statements :
+      contains(["Allow", "Deny"], statement.effect) && length(statement.actions) > 0 && length(statement.resources) > 0
+      && (statement.sid == null || can(regex("^[A-Za-z0-9]+$", statement.sid)))
+    ])
+    error_message = "Each policy statement needs effect Allow or Deny, at least one action and one resource; a sid is letters and digits only."
+  }
+
+  validation {
+    condition     = length(distinct(concat([for statement in var.policy_statements : statement.sid if statement.sid != null], ["ConsumeQueue", "DeadLetterPoison", "WriteEvents", "WriteOwnLogs", "Tracing", "DecryptEnvironment", "UseQueueKey", "UseTableKey"]))) == length([for statement in var.policy_statements : statement.sid if statement.sid != null]) + 8
+    error_message = "Policy statement sids must be unique and differ from the module's own: ConsumeQueue, DeadLetterPoison, WriteEvents, WriteOwnLogs, Tracing, DecryptEnvironment, UseQueueKey, UseTableKey."
+  }
+}
+
+################################################################################
+# Deprecated names (removed in the next major version)
+################################################################################
+
+variable "enabled" {
+  description = "Deprecated: use event_source_mapping_enabled. When set, it wins."
+  type        = bool
+  default     = null
+}
+
+variable "error_alarm_enabled" {
+  description = "Deprecated: use create_error_alarm. When set, it wins."
+  type        = bool
+  default     = null
 }

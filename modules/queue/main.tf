@@ -1,5 +1,9 @@
 locals {
-  visibility_timeout_seconds = coalesce(var.visibility_timeout_seconds, 6 * var.consumer_timeout_seconds + var.batching_window_seconds)
+  # Deprecated inputs win when set, so an upgrade changes nothing.
+  maximum_batching_window_in_seconds = coalesce(var.batching_window_seconds, var.maximum_batching_window_in_seconds)
+  create_alarms                      = coalesce(var.alarms_enabled, var.create_alarms)
+
+  visibility_timeout_seconds = coalesce(var.visibility_timeout_seconds, 6 * var.consumer_timeout_seconds + local.maximum_batching_window_in_seconds)
   sqs_managed_sse            = var.kms_key_arn == null
 }
 
@@ -92,7 +96,7 @@ resource "aws_sqs_queue_policy" "this" {
 ################################################################################
 
 resource "aws_cloudwatch_metric_alarm" "dead_letter_not_empty" {
-  count = var.create && var.alarms_enabled ? 1 : 0
+  count = var.create && local.create_alarms ? 1 : 0
 
   alarm_name          = "${var.name}-dlq-not-empty"
   alarm_description   = "Messages are waiting in ${var.name}-dlq: they failed processing. Inspect them, fix the cause, then redrive (scripts/redrive.py)."
@@ -112,7 +116,7 @@ resource "aws_cloudwatch_metric_alarm" "dead_letter_not_empty" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "oldest_message_age" {
-  count = var.create && var.alarms_enabled ? 1 : 0
+  count = var.create && local.create_alarms ? 1 : 0
 
   alarm_name          = "${var.name}-oldest-message-age"
   alarm_description   = "The oldest message on ${var.name} is older than ${var.oldest_message_age_alarm_seconds} s: the consumer is paused, failing or too slow."

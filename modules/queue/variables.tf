@@ -30,8 +30,8 @@ variable "kms_key_arn" {
   default     = null
 
   validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/.+$", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key or alias ARN."
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias: IAM policies and CloudWatch Logs need the key ARN."
   }
 }
 
@@ -50,14 +50,14 @@ variable "consumer_timeout_seconds" {
   }
 }
 
-variable "batching_window_seconds" {
-  description = "Maximum batching window of the event source mapping; it adds to the time a message stays in flight."
+variable "maximum_batching_window_in_seconds" {
+  description = "The consumer's event source mapping batching window (its input of the same name); it adds to the time a message stays in flight."
   type        = number
   default     = 0
 
   validation {
-    condition     = var.batching_window_seconds >= 0 && var.batching_window_seconds <= 300
-    error_message = "batching_window_seconds must be between 0 and 300."
+    condition     = var.maximum_batching_window_in_seconds >= 0 && var.maximum_batching_window_in_seconds <= 300
+    error_message = "maximum_batching_window_in_seconds must be between 0 and 300."
   }
 }
 
@@ -121,7 +121,7 @@ variable "redrive_allow_policy_enabled" {
 # Alarms
 ################################################################################
 
-variable "alarms_enabled" {
+variable "create_alarms" {
   description = "Create CloudWatch alarms: DLQ has visible messages, and oldest message on the main queue too old."
   type        = bool
   default     = true
@@ -147,4 +147,25 @@ variable "alarm_actions" {
     condition     = alltrue([for arn in var.alarm_actions : can(regex("^arn:", arn))])
     error_message = "alarm_actions must be ARNs."
   }
+}
+
+################################################################################
+# Deprecated names (removed in the next major version)
+################################################################################
+
+variable "batching_window_seconds" {
+  description = "Deprecated: use maximum_batching_window_in_seconds (the same value, under the name the consumer and AWS use). When set, it wins."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.batching_window_seconds == null || try(var.batching_window_seconds >= 0 && var.batching_window_seconds <= 300, false)
+    error_message = "batching_window_seconds must be between 0 and 300."
+  }
+}
+
+variable "alarms_enabled" {
+  description = "Deprecated: use create_alarms. When set, it wins."
+  type        = bool
+  default     = null
 }

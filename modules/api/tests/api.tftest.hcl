@@ -1,38 +1,17 @@
 # Plan-level tests of the api module on its own.
 
 variables {
-  moto_endpoint                  = trimspace(file(".moto-endpoint.api"))
   name                           = "unit-api"
   authorizer_function_invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:unit-api-authorizer/invocations"
   queue_url                      = "https://sqs.us-east-1.amazonaws.com/123456789012/unit-api"
   queue_arn                      = "arn:aws:sqs:us-east-1:123456789012:unit-api"
 }
 
-# Every AWS call goes to a moto_server on 127.0.0.1: tests/test_terraform.py starts
-# one per test file and writes its URL to .moto-endpoint.<file> (gitignored). Without
-# that file the run stops before any request, so these tests never reach real AWS.
+# Every AWS call goes to the moto_server that tests/test_terraform.py starts on
+# 127.0.0.1 and names in AWS_ENDPOINT_URL. The guard: the provider refuses to act
+# in any account but moto's.
 provider "aws" {
-  region                      = "us-east-1"
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-
-  endpoints {
-    apigatewayv2   = var.moto_endpoint
-    cloudwatch     = var.moto_endpoint
-    cloudwatchlogs = var.moto_endpoint
-    dynamodb       = var.moto_endpoint
-    iam            = var.moto_endpoint
-    kms            = var.moto_endpoint
-    lambda         = var.moto_endpoint
-    s3             = var.moto_endpoint
-    secretsmanager = var.moto_endpoint
-    sns            = var.moto_endpoint
-    sqs            = var.moto_endpoint
-    sts            = var.moto_endpoint
-  }
+  allowed_account_ids = ["123456789012"]
 }
 
 run "defaults" {
@@ -66,7 +45,7 @@ run "defaults" {
   }
 
   assert {
-    condition     = { for s in data.aws_iam_policy_document.send[0].statement : s.sid => [toset(s.actions), toset(s.resources)] } == { SendToQueue = [toset(["sqs:SendMessage"]), toset([var.queue_arn])] }
+    condition     = { for s in module.role.iam_role_policy_statements : s.sid => [toset(s.actions), toset(s.resources)] } == { SendToQueue = [toset(["sqs:SendMessage"]), toset([var.queue_arn])] }
     error_message = "The integration role may only send to this queue."
   }
 
@@ -75,7 +54,7 @@ run "defaults" {
       aws_apigatewayv2_stage.this[0].name == "$default" && aws_apigatewayv2_stage.this[0].auto_deploy &&
       aws_apigatewayv2_stage.this[0].default_route_settings[0].throttling_burst_limit == 200 &&
       aws_apigatewayv2_stage.this[0].default_route_settings[0].throttling_rate_limit == 100 &&
-      aws_cloudwatch_log_group.access[0].retention_in_days == 365
+      module.access_log.cloudwatch_log_group.retention_in_days == 365
     )
     error_message = "$default stage, auto-deployed, throttled, with access logs kept a year."
   }
@@ -97,12 +76,12 @@ run "cmk_cors_and_uncached_authorizer" {
   }
 
   assert {
-    condition     = { for s in data.aws_iam_policy_document.send[0].statement : s.sid => toset(s.actions) } == { SendToQueue = toset(["sqs:SendMessage"]), EncryptForQueue = toset(["kms:GenerateDataKey", "kms:Decrypt"]) }
+    condition     = { for s in module.role.iam_role_policy_statements : s.sid => toset(s.actions) } == { SendToQueue = toset(["sqs:SendMessage"]), EncryptForQueue = toset(["kms:GenerateDataKey", "kms:Decrypt"]) }
     error_message = "A CMK adds exactly GenerateDataKey and Decrypt."
   }
 
   assert {
-    condition     = [for s in data.aws_iam_policy_document.send[0].statement : [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"] if s.sid == "EncryptForQueue"] == [["StringEquals kms:ViaService sqs.us-east-1.amazonaws.com"]]
+    condition     = [for s in module.role.iam_role_policy_statements : [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"] if s.sid == "EncryptForQueue"] == [["StringEquals kms:ViaService sqs.us-east-1.amazonaws.com"]]
     error_message = "The key is usable through SQS only."
   }
 
@@ -123,119 +102,9 @@ run "create_false_creates_nothing" {
   }
 
   assert {
-    condition     = length(aws_apigatewayv2_api.this) + length(aws_apigatewayv2_route.this) + length(aws_iam_role.integration) == 0
+    condition     = length(aws_apigatewayv2_api.this) + length(aws_apigatewayv2_route.this) + length(module.role.iam_role[*]) == 0
     error_message = "create = false must create nothing."
   }
-}
-
-run "route_with_get" {
-  command = plan
-
-  variables {
-    route_key = "GET /submit"
-  }
-
-  expect_failures = [var.route_key]
-}
-
-run "authorizer_ttl_over_an_hour" {
-  command = plan
-
-  variables {
-    authorizer_result_ttl_in_seconds = 3601
-  }
-
-  expect_failures = [var.authorizer_result_ttl_in_seconds]
-}
-
-run "zero_burst" {
-  command = plan
-
-  variables {
-    throttling_burst_limit = 0
-  }
-
-  expect_failures = [var.throttling_burst_limit]
-}
-
-run "cors_without_origins" {
-  command = plan
-
-  variables {
-    cors = { allow_origins = [] }
-  }
-
-  expect_failures = [var.cors]
-}
-
-run "name_empty" {
-  command = plan
-
-  variables {
-    name = ""
-  }
-
-  expect_failures = [var.name]
-}
-
-run "kms_key_not_an_arn" {
-  command = plan
-
-  variables {
-    kms_key_arn = "x"
-  }
-
-  expect_failures = [var.kms_key_arn]
-}
-
-run "log_retention_not_accepted" {
-  command = plan
-
-  variables {
-    log_retention_in_days = 0
-  }
-
-  expect_failures = [var.log_retention_in_days]
-}
-
-run "authorizer_uri_is_a_function_arn" {
-  command = plan
-
-  variables {
-    authorizer_function_invoke_arn = "arn:aws:lambda:us-east-1:123456789012:function:f"
-  }
-
-  expect_failures = [var.authorizer_function_invoke_arn]
-}
-
-run "rate_limit_zero" {
-  command = plan
-
-  variables {
-    throttling_rate_limit = 0
-  }
-
-  expect_failures = [var.throttling_rate_limit]
-}
-
-run "queue_url_not_http" {
-  command = plan
-
-  variables {
-    queue_url = "ftp://x"
-  }
-
-  expect_failures = [var.queue_url]
-}
-
-run "queue_arn_not_sqs" {
-  command = plan
-
-  variables {
-    queue_arn = "arn:aws:sns:us-east-1:123456789012:t"
-  }
-
-  expect_failures = [var.queue_arn]
 }
 
 run "integration_applied" {
@@ -260,7 +129,21 @@ run "changed_request_parameters_replace_the_integration" {
   }
 
   assert {
-    condition     = [for s in data.aws_iam_policy_document.assume_role[0].statement : toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"])] == [toset(["StringEquals aws:SourceAccount 123456789012", "ArnLike aws:SourceArn ${aws_apigatewayv2_api.this[0].execution_arn}/*"])]
+    condition     = [for s in module.role.assume_role_policy_statements : toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"])] == [toset(["StringEquals aws:SourceAccount 123456789012", "ArnLike aws:SourceArn ${aws_apigatewayv2_api.this[0].execution_arn}/*"])]
     error_message = "Only API Gateway acting for this account's API may assume the integration role."
+  }
+}
+
+run "platform_role_settings" {
+  command = plan
+
+  variables {
+    role_path                 = "/platform/"
+    role_permissions_boundary = "arn:aws:iam::123456789012:policy/platform-boundary"
+  }
+
+  assert {
+    condition     = module.role.iam_role.path == "/platform/" && module.role.iam_role.permissions_boundary == var.role_permissions_boundary && module.role.iam_role.name == "${var.name}-api-to-sqs"
+    error_message = "The integration role takes the platform's path and permissions boundary and keeps its name."
   }
 }

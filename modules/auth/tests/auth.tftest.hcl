@@ -3,36 +3,15 @@
 # use the real provider against moto_server instead.
 
 variables {
-  moto_endpoint     = trimspace(file(".moto-endpoint.auth"))
   name              = "unit-auth"
   api_execution_arn = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234"
 }
 
-# Every AWS call goes to a moto_server on 127.0.0.1: tests/test_terraform.py starts
-# one per test file and writes its URL to .moto-endpoint.<file> (gitignored). Without
-# that file the run stops before any request, so these tests never reach real AWS.
+# Every AWS call goes to the moto_server that tests/test_terraform.py starts on
+# 127.0.0.1 and names in AWS_ENDPOINT_URL. The guard: the provider refuses to act
+# in any account but moto's.
 provider "aws" {
-  region                      = "us-east-1"
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-
-  endpoints {
-    apigatewayv2   = var.moto_endpoint
-    cloudwatch     = var.moto_endpoint
-    cloudwatchlogs = var.moto_endpoint
-    dynamodb       = var.moto_endpoint
-    iam            = var.moto_endpoint
-    kms            = var.moto_endpoint
-    lambda         = var.moto_endpoint
-    s3             = var.moto_endpoint
-    secretsmanager = var.moto_endpoint
-    sns            = var.moto_endpoint
-    sqs            = var.moto_endpoint
-    sts            = var.moto_endpoint
-  }
+  allowed_account_ids = ["123456789012"]
 }
 
 run "creates_a_secret_whose_password_stays_out_of_state" {
@@ -49,7 +28,7 @@ run "creates_a_secret_whose_password_stays_out_of_state" {
   }
 
   assert {
-    condition = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => toset(s.actions) } == {
+    condition = { for s in module.function.iam_role_policy_statements : s.sid => toset(s.actions) } == {
       ReadCredentials = toset(["secretsmanager:GetSecretValue"])
       WriteOwnLogs    = toset(["logs:CreateLogStream", "logs:PutLogEvents"])
       Tracing         = toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"])
@@ -63,12 +42,12 @@ run "creates_a_secret_whose_password_stays_out_of_state" {
   }
 
   assert {
-    condition     = aws_lambda_function.this[0].timeout == 5 && aws_lambda_function.this[0].architectures == tolist(["arm64"]) && aws_lambda_function.this[0].runtime == "python3.13"
+    condition     = module.function.lambda_function.timeout == 5 && module.function.lambda_function.architectures == tolist(["arm64"]) && module.function.lambda_function.runtime == "python3.13"
     error_message = "Authorizer defaults: 5 s timeout, arm64, python3.13."
   }
 
   assert {
-    condition     = aws_lambda_function.this[0].source_code_hash == filebase64sha256("${path.module}/../../packages/authorizer.zip")
+    condition     = module.function.lambda_function.source_code_hash == filebase64sha256("${path.module}/../../packages/authorizer.zip")
     error_message = "The function must deploy the committed reproducible package."
   }
 }
@@ -87,7 +66,7 @@ run "bring_your_own_secret_with_cmk" {
   }
 
   assert {
-    condition = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => [toset(s.actions), toset(s.resources)] if s.sid != "WriteOwnLogs" && s.sid != "Tracing" } == {
+    condition = { for s in module.function.iam_role_policy_statements : s.sid => [toset(s.actions), toset(s.resources)] if s.sid != "WriteOwnLogs" && s.sid != "Tracing" } == {
       ReadCredentials    = [toset(["secretsmanager:GetSecretValue"]), toset([var.secret_arn])]
       DecryptEnvironment = [toset(["kms:Decrypt"]), toset([var.kms_key_arn])]
     }
@@ -95,7 +74,7 @@ run "bring_your_own_secret_with_cmk" {
   }
 
   assert {
-    condition     = aws_lambda_function.this[0].environment[0].variables == tomap({ SECRET_ARN = var.secret_arn, SECRET_CACHE_TTL_SECONDS = "300", SECRET_MAX_STALENESS_SECONDS = "900" })
+    condition     = module.function.lambda_function.environment[0].variables == tomap({ SECRET_ARN = var.secret_arn, SECRET_CACHE_TTL_SECONDS = "300", SECRET_MAX_STALENESS_SECONDS = "900" })
     error_message = "The function reads the given secret, caches it 300 s and serves it stale at most 900 s more (the contract with functions/authorizer/app.py)."
   }
 }
@@ -110,7 +89,7 @@ run "bring_your_own_secret_with_its_own_key" {
   }
 
   assert {
-    condition = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => [toset(s.actions), toset(s.resources), [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"]] if startswith(s.sid, "Decrypt") } == {
+    condition = { for s in module.function.iam_role_policy_statements : s.sid => [toset(s.actions), toset(s.resources), [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"]] if startswith(s.sid, "Decrypt") } == {
       DecryptEnvironment = [toset(["kms:Decrypt"]), toset([var.kms_key_arn]), ["StringEquals kms:ViaService lambda.us-east-1.amazonaws.com"]]
       DecryptCredentials = [toset(["kms:Decrypt"]), toset([var.secret_kms_key_arn]), ["StringEquals kms:ViaService secretsmanager.us-east-1.amazonaws.com"]]
     }
@@ -118,7 +97,7 @@ run "bring_your_own_secret_with_its_own_key" {
   }
 
   assert {
-    condition     = [for s in data.aws_iam_policy_document.assume_role[0].statement : toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"])] == [toset(["StringEquals aws:SourceAccount 123456789012", "ArnLike aws:SourceArn arn:aws:lambda:us-east-1:123456789012:function:unit-auth-authorizer"])]
+    condition     = [for s in module.function.assume_role_policy_statements : toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"])] == [toset(["StringEquals aws:SourceAccount 123456789012", "ArnLike aws:SourceArn arn:aws:lambda:us-east-1:123456789012:function:unit-auth-authorizer"])]
     error_message = "Only Lambda acting for this account's authorizer function may assume the role."
   }
 }
@@ -131,7 +110,7 @@ run "created_secret_is_decrypted_with_the_module_key" {
   }
 
   assert {
-    condition     = [for s in data.aws_iam_policy_document.this[0].statement : [toset(s.resources), [for c in s.condition : c.values[0]]] if s.sid == "DecryptCredentials"] == [[toset([var.kms_key_arn]), ["secretsmanager.us-east-1.amazonaws.com"]]]
+    condition     = [for s in module.function.iam_role_policy_statements : [toset(s.resources), [for c in s.condition : c.values[0]]] if s.sid == "DecryptCredentials"] == [[toset([var.kms_key_arn]), ["secretsmanager.us-east-1.amazonaws.com"]]]
     error_message = "The secret the module creates is encrypted with the module key, which the authorizer may decrypt through Secrets Manager."
   }
 }
@@ -144,7 +123,7 @@ run "prebuilt_package_from_s3" {
   }
 
   assert {
-    condition     = aws_lambda_function.this[0].s3_bucket == "artifacts" && aws_lambda_function.this[0].filename == null && aws_lambda_function.this[0].source_code_hash == "AAAA"
+    condition     = module.function.lambda_function.s3_bucket == "artifacts" && module.function.lambda_function.filename == null && module.function.lambda_function.source_code_hash == "AAAA"
     error_message = "An S3 package replaces the committed zip."
   }
 }
@@ -157,7 +136,7 @@ run "create_false_creates_nothing" {
   }
 
   assert {
-    condition     = length(aws_lambda_function.this) + length(aws_secretsmanager_secret.this) + length(aws_iam_role.this) + length(aws_lambda_permission.api) == 0
+    condition     = length(module.function.lambda_function[*]) + length(aws_secretsmanager_secret.this) + length(module.function.iam_role[*]) + length(aws_lambda_permission.api) == 0
     error_message = "create = false must create nothing."
   }
 }
@@ -361,4 +340,39 @@ run "create_secret_contradicts_a_given_secret" {
   }
 
   expect_failures = [var.create_secret]
+}
+
+run "platform_role_settings_and_extra_statements" {
+  command = plan
+
+  variables {
+    role_path                 = "/platform/"
+    role_permissions_boundary = "arn:aws:iam::aws:policy/PowerUserAccess"
+    policy_statements = [{
+      sid       = "DenyEverythingElse"
+      effect    = "Deny"
+      actions   = ["secretsmanager:PutSecretValue"]
+      resources = ["*"]
+    }]
+  }
+
+  assert {
+    condition     = module.function.iam_role.path == "/platform/" && module.function.iam_role.permissions_boundary == var.role_permissions_boundary
+    error_message = "The authorizer's role takes the platform's path and permissions boundary."
+  }
+
+  assert {
+    condition     = [for s in module.function.iam_role_policy_statements : s.effect if s.sid == "DenyEverythingElse"] == ["Deny"]
+    error_message = "An extra Deny statement is kept as a Deny."
+  }
+}
+
+run "extra_statement_without_resources" {
+  command = plan
+
+  variables {
+    policy_statements = [{ actions = ["s3:GetObject"], resources = [] }]
+  }
+
+  expect_failures = [var.policy_statements]
 }

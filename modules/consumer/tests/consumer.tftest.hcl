@@ -2,45 +2,24 @@
 # exact action lists, the event source mapping, the table, and validations.
 
 variables {
-  moto_endpoint         = trimspace(file(".moto-endpoint.consumer"))
   name                  = "unit-consumer"
   queue_arn             = "arn:aws:sqs:us-east-1:123456789012:unit"
   dead_letter_queue_arn = "arn:aws:sqs:us-east-1:123456789012:unit-dlq"
   dead_letter_queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/unit-dlq"
 }
 
-# Every AWS call goes to a moto_server on 127.0.0.1: tests/test_terraform.py starts
-# one per test file and writes its URL to .moto-endpoint.<file> (gitignored). Without
-# that file the run stops before any request, so these tests never reach real AWS.
+# Every AWS call goes to the moto_server that tests/test_terraform.py starts on
+# 127.0.0.1 and names in AWS_ENDPOINT_URL. The guard: the provider refuses to act
+# in any account but moto's.
 provider "aws" {
-  region                      = "us-east-1"
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-
-  endpoints {
-    apigatewayv2   = var.moto_endpoint
-    cloudwatch     = var.moto_endpoint
-    cloudwatchlogs = var.moto_endpoint
-    dynamodb       = var.moto_endpoint
-    iam            = var.moto_endpoint
-    kms            = var.moto_endpoint
-    lambda         = var.moto_endpoint
-    s3             = var.moto_endpoint
-    secretsmanager = var.moto_endpoint
-    sns            = var.moto_endpoint
-    sqs            = var.moto_endpoint
-    sts            = var.moto_endpoint
-  }
+  allowed_account_ids = ["123456789012"]
 }
 
 run "defaults" {
   command = plan
 
   assert {
-    condition = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => toset(s.actions) } == {
+    condition = { for s in module.function.iam_role_policy_statements : s.sid => toset(s.actions) } == {
       ConsumeQueue     = toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"])
       DeadLetterPoison = toset(["sqs:SendMessage"])
       WriteEvents      = toset(["dynamodb:BatchWriteItem", "dynamodb:PutItem"])
@@ -51,7 +30,7 @@ run "defaults" {
   }
 
   assert {
-    condition = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => toset(s.resources) if s.sid != "WriteEvents" && s.sid != "WriteOwnLogs" } == {
+    condition = { for s in module.function.iam_role_policy_statements : s.sid => toset(s.resources) if s.sid != "WriteEvents" && s.sid != "WriteOwnLogs" } == {
       ConsumeQueue     = toset([var.queue_arn])
       DeadLetterPoison = toset([var.dead_letter_queue_arn])
       Tracing          = toset(["*"])
@@ -70,17 +49,17 @@ run "defaults" {
   }
 
   assert {
-    condition     = aws_lambda_function.this[0].architectures == tolist(["arm64"]) && aws_lambda_function.this[0].runtime == "python3.13" && aws_lambda_function.this[0].handler == "app.handler"
+    condition     = module.function.lambda_function.architectures == tolist(["arm64"]) && module.function.lambda_function.runtime == "python3.13" && module.function.lambda_function.handler == "app.handler"
     error_message = "The consumer runs python3.13 on arm64 by default."
   }
 
   assert {
-    condition     = aws_lambda_function.this[0].source_code_hash == filebase64sha256("${path.module}/../../packages/consumer.zip")
+    condition     = module.function.lambda_function.source_code_hash == filebase64sha256("${path.module}/../../packages/consumer.zip")
     error_message = "The function must deploy the committed reproducible package."
   }
 
   assert {
-    condition = aws_lambda_function.this[0].environment[0].variables == tomap({
+    condition = module.function.lambda_function.environment[0].variables == tomap({
       TABLE_NAME            = "unit-consumer-events"
       PARTITION_KEY         = "eventId"
       DEAD_LETTER_QUEUE_URL = var.dead_letter_queue_url
@@ -97,13 +76,13 @@ run "defaults" {
       aws_dynamodb_table.this[0].deletion_protection_enabled &&
       aws_dynamodb_table.this[0].point_in_time_recovery[0].enabled &&
       aws_dynamodb_table.this[0].server_side_encryption[0].enabled &&
-      !contains(keys(aws_lambda_function.this[0].environment[0].variables), "TTL_ATTRIBUTE")
+      !contains(keys(module.function.lambda_function.environment[0].variables), "TTL_ATTRIBUTE")
     )
     error_message = "Table defaults: on-demand, eventId, deletion protection, PITR, SSE, no TTL stamping."
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.this[0].retention_in_days == 365 && length(aws_cloudwatch_metric_alarm.errors) == 1
+    condition     = module.function.cloudwatch_log_group.retention_in_days == 365 && length(aws_cloudwatch_metric_alarm.errors) == 1
     error_message = "Logs are retained a year and the error alarm exists by default."
   }
 }
@@ -112,20 +91,20 @@ run "first_write_wins_with_kms_and_ttl" {
   command = plan
 
   variables {
-    write_mode    = "first-write-wins"
-    kms_key_arn   = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-    ttl_attribute = "expiresAt"
-    ttl_days      = 30
-    enabled       = false
+    write_mode                   = "first-write-wins"
+    kms_key_arn                  = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    ttl_attribute                = "expiresAt"
+    ttl_days                     = 30
+    event_source_mapping_enabled = false
   }
 
   assert {
-    condition     = [for s in data.aws_iam_policy_document.this[0].statement : toset(s.actions) if s.sid == "WriteEvents"] == [toset(["dynamodb:PutItem"])]
+    condition     = [for s in module.function.iam_role_policy_statements : toset(s.actions) if s.sid == "WriteEvents"] == [toset(["dynamodb:PutItem"])]
     error_message = "first-write-wins needs PutItem only."
   }
 
   assert {
-    condition = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => [toset(s.actions), toset(s.resources), [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"]] if startswith(s.sid, "Decrypt") || startswith(s.sid, "Use") } == {
+    condition = { for s in module.function.iam_role_policy_statements : s.sid => [toset(s.actions), toset(s.resources), [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"]] if startswith(s.sid, "Decrypt") || startswith(s.sid, "Use") } == {
       DecryptEnvironment = [toset(["kms:Decrypt"]), toset([var.kms_key_arn]), ["StringEquals kms:ViaService lambda.us-east-1.amazonaws.com"]]
       UseQueueKey        = [toset(["kms:Decrypt", "kms:GenerateDataKey"]), toset([var.kms_key_arn]), ["StringEquals kms:ViaService sqs.us-east-1.amazonaws.com"]]
       UseTableKey        = [toset(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"]), toset([var.kms_key_arn]), ["StringEquals kms:ViaService dynamodb.us-east-1.amazonaws.com"]]
@@ -134,18 +113,18 @@ run "first_write_wins_with_kms_and_ttl" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.this[0].ttl[0].attribute_name == "expiresAt" && aws_lambda_function.this[0].environment[0].variables["TTL_DAYS"] == "30"
+    condition     = aws_dynamodb_table.this[0].ttl[0].attribute_name == "expiresAt" && module.function.lambda_function.environment[0].variables["TTL_DAYS"] == "30"
     error_message = "TTL is enabled on the table and stamped by the function."
   }
 
   assert {
-    condition     = aws_dynamodb_table.this[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn && aws_cloudwatch_log_group.this[0].kms_key_id == var.kms_key_arn
+    condition     = aws_dynamodb_table.this[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn && module.function.cloudwatch_log_group.kms_key_id == var.kms_key_arn
     error_message = "The CMK encrypts the table and the logs."
   }
 
   assert {
     condition     = aws_lambda_event_source_mapping.this[0].enabled == false
-    error_message = "enabled = false pauses the mapping."
+    error_message = "event_source_mapping_enabled = false pauses the mapping."
   }
 }
 
@@ -153,13 +132,27 @@ run "alarm_off_and_unbounded_concurrency" {
   command = plan
 
   variables {
-    error_alarm_enabled = false
+    create_error_alarm  = false
     maximum_concurrency = null
   }
 
   assert {
     condition     = length(aws_cloudwatch_metric_alarm.errors) == 0 && length(aws_lambda_event_source_mapping.this[0].scaling_config) == 0
     error_message = "Toggles must remove the alarm and the scaling config."
+  }
+}
+
+run "deprecated_input_names_still_apply" {
+  command = plan
+
+  variables {
+    enabled             = false
+    error_alarm_enabled = false
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.this[0].enabled == false && length(aws_cloudwatch_metric_alarm.errors) == 0
+    error_message = "The deprecated enabled and error_alarm_enabled still act as event_source_mapping_enabled and create_error_alarm."
   }
 }
 
@@ -171,90 +164,9 @@ run "create_false_creates_nothing" {
   }
 
   assert {
-    condition     = length(aws_lambda_function.this) + length(aws_dynamodb_table.this) + length(aws_iam_role.this) + length(aws_lambda_event_source_mapping.this) + length(aws_cloudwatch_log_group.this) + length(aws_cloudwatch_metric_alarm.errors) == 0
+    condition     = length(module.function.lambda_function[*]) + length(aws_dynamodb_table.this) + length(module.function.iam_role[*]) + length(aws_lambda_event_source_mapping.this) + length(module.function.cloudwatch_log_group[*]) + length(aws_cloudwatch_metric_alarm.errors) == 0
     error_message = "create = false must create nothing."
   }
-}
-
-run "batch_over_10_needs_a_window" {
-  command = plan
-
-  variables {
-    batch_size = 100
-  }
-
-  expect_failures = [var.maximum_batching_window_in_seconds]
-}
-
-run "batch_size_out_of_range" {
-  command = plan
-
-  variables {
-    batch_size                         = 10001
-    maximum_batching_window_in_seconds = 1
-  }
-
-  expect_failures = [var.batch_size]
-}
-
-run "concurrency_below_two" {
-  command = plan
-
-  variables {
-    maximum_concurrency = 1
-  }
-
-  expect_failures = [var.maximum_concurrency]
-}
-
-run "unknown_write_mode" {
-  command = plan
-
-  variables {
-    write_mode = "append"
-  }
-
-  expect_failures = [var.write_mode]
-}
-
-run "ttl_days_without_attribute" {
-  command = plan
-
-  variables {
-    ttl_days = 7
-  }
-
-  expect_failures = [var.ttl_days]
-}
-
-run "log_retention_not_accepted_by_cloudwatch" {
-  command = plan
-
-  variables {
-    log_retention_in_days = 42
-  }
-
-  expect_failures = [var.log_retention_in_days]
-}
-
-run "queue_arn_not_sqs" {
-  command = plan
-
-  variables {
-    queue_arn = "arn:aws:sns:us-east-1:123456789012:topic"
-  }
-
-  expect_failures = [var.queue_arn]
-}
-
-run "package_needs_one_source" {
-  command = plan
-
-  variables {
-    package = { local_path = "x.zip", s3_bucket = "b", s3_key = "k" }
-  }
-
-  expect_failures = [var.package]
 }
 
 run "existing_table" {
@@ -279,12 +191,12 @@ run "existing_table_is_used_and_its_key_checked" {
   }
 
   assert {
-    condition     = [for s in data.aws_iam_policy_document.this[0].statement : s.resources if s.sid == "WriteEvents"] == [toset([output.dynamodb_table_arn])]
+    condition     = [for s in module.function.iam_role_policy_statements : s.resources if s.sid == "WriteEvents"] == [toset([output.dynamodb_table_arn])]
     error_message = "The role may write to the given table only."
   }
 
   assert {
-    condition     = length([for s in data.aws_iam_policy_document.this[0].statement : s if startswith(s.sid, "Use") || startswith(s.sid, "Decrypt")]) == 0
+    condition     = length([for s in module.function.iam_role_policy_statements : s if startswith(s.sid, "Use") || startswith(s.sid, "Decrypt")]) == 0
     error_message = "Without a key, no KMS permission at all."
   }
 }
@@ -300,7 +212,7 @@ run "existing_table_with_its_own_key" {
   }
 
   assert {
-    condition = { for s in data.aws_iam_policy_document.this[0].statement : s.sid => [toset(s.resources), [for c in s.condition : c.values[0]]] if startswith(s.sid, "Use") || startswith(s.sid, "Decrypt") } == {
+    condition = { for s in module.function.iam_role_policy_statements : s.sid => [toset(s.resources), [for c in s.condition : c.values[0]]] if startswith(s.sid, "Use") || startswith(s.sid, "Decrypt") } == {
       DecryptEnvironment = [toset([var.kms_key_arn]), ["lambda.us-east-1.amazonaws.com"]]
       UseQueueKey        = [toset([var.kms_key_arn]), ["sqs.us-east-1.amazonaws.com"]]
       UseTableKey        = [toset([var.table_kms_key_arn]), ["dynamodb.us-east-1.amazonaws.com"]]
@@ -317,40 +229,19 @@ run "ordering_guard" {
   }
 
   assert {
-    condition     = aws_lambda_function.this[0].environment[0].variables["ORDERING_ATTRIBUTE"] == "updatedAt"
+    condition     = module.function.lambda_function.environment[0].variables["ORDERING_ATTRIBUTE"] == "updatedAt"
     error_message = "The ordering attribute reaches the function."
   }
 
   assert {
-    condition     = [for s in data.aws_iam_policy_document.this[0].statement : toset(s.actions) if s.sid == "WriteEvents"] == [toset(["dynamodb:PutItem"])]
+    condition     = [for s in module.function.iam_role_policy_statements : toset(s.actions) if s.sid == "WriteEvents"] == [toset(["dynamodb:PutItem"])]
     error_message = "The guard writes with conditional PutItem only: no BatchWriteItem."
   }
 
   assert {
-    condition     = [for s in data.aws_iam_policy_document.assume_role[0].statement : toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"])] == [toset(["StringEquals aws:SourceAccount 123456789012", "ArnLike aws:SourceArn arn:aws:lambda:us-east-1:123456789012:function:unit-consumer-consumer"])]
+    condition     = [for s in module.function.assume_role_policy_statements : toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"])] == [toset(["StringEquals aws:SourceAccount 123456789012", "ArnLike aws:SourceArn arn:aws:lambda:us-east-1:123456789012:function:unit-consumer-consumer"])]
     error_message = "Only Lambda acting for this account's consumer function may assume the role."
   }
-}
-
-run "ordering_guard_with_first_write_wins" {
-  command = plan
-
-  variables {
-    write_mode         = "first-write-wins"
-    ordering_attribute = "updatedAt"
-  }
-
-  expect_failures = [var.ordering_attribute]
-}
-
-run "table_key_not_an_arn" {
-  command = plan
-
-  variables {
-    table_kms_key_arn = "alias/mine"
-  }
-
-  expect_failures = [var.table_kms_key_arn]
 }
 
 run "existing_table_with_another_key_is_refused" {
@@ -363,123 +254,33 @@ run "existing_table_with_another_key_is_refused" {
   expect_failures = [data.aws_dynamodb_table.existing]
 }
 
-run "name_with_slash" {
+run "platform_role_settings_and_extra_statements" {
   command = plan
 
   variables {
-    name = "x/y"
+    role_path                 = "/platform/webhooks/"
+    role_permissions_boundary = "arn:aws:iam::123456789012:policy/platform-boundary"
+    policy_statements = [{
+      sid       = "ReadReferenceData"
+      actions   = ["s3:GetObject"]
+      resources = ["arn:aws:s3:::reference-data/*"]
+    }]
   }
 
-  expect_failures = [var.name]
-}
-
-run "kms_key_not_an_arn" {
-  command = plan
-
-  variables {
-    kms_key_arn = "x"
+  assert {
+    condition     = module.function.iam_role.path == var.role_path && module.function.iam_role.permissions_boundary == var.role_permissions_boundary
+    error_message = "The execution role takes the platform's path and permissions boundary."
   }
 
-  expect_failures = [var.kms_key_arn]
-}
-
-run "dead_letter_queue_arn_not_sqs" {
-  command = plan
-
-  variables {
-    dead_letter_queue_arn = "arn:aws:sns:us-east-1:123456789012:t"
+  assert {
+    condition = [for s in module.function.iam_role_policy_statements : [s.effect, toset(s.actions), toset(s.resources)] if s.sid == "ReadReferenceData"] == [
+      ["Allow", toset(["s3:GetObject"]), toset(["arn:aws:s3:::reference-data/*"])]
+    ]
+    error_message = "An extra statement is added to the inline policy as given, Allow by default."
   }
 
-  expect_failures = [var.dead_letter_queue_arn]
-}
-
-run "dead_letter_queue_url_not_http" {
-  command = plan
-
-  variables {
-    dead_letter_queue_url = "sqs://x"
+  assert {
+    condition     = length([for s in module.function.iam_role_policy_statements : s.sid if contains(["ConsumeQueue", "DeadLetterPoison", "WriteEvents", "WriteOwnLogs", "Tracing"], s.sid)]) == 5
+    error_message = "Extra statements come in addition to the module's own, never instead."
   }
-
-  expect_failures = [var.dead_letter_queue_url]
-}
-
-run "architecture_unknown" {
-  command = plan
-
-  variables {
-    architecture = "arm"
-  }
-
-  expect_failures = [var.architecture]
-}
-
-run "memory_too_large" {
-  command = plan
-
-  variables {
-    memory_size = 20000
-  }
-
-  expect_failures = [var.memory_size]
-}
-
-run "timeout_zero" {
-  command = plan
-
-  variables {
-    timeout_seconds = 0
-  }
-
-  expect_failures = [var.timeout_seconds]
-}
-
-run "batching_window_over_300" {
-  command = plan
-
-  variables {
-    maximum_batching_window_in_seconds = 301
-  }
-
-  expect_failures = [var.maximum_batching_window_in_seconds]
-}
-
-run "table_name_with_space" {
-  command = plan
-
-  variables {
-    table_name = "a b"
-  }
-
-  expect_failures = [var.table_name]
-}
-
-run "partition_key_empty" {
-  command = plan
-
-  variables {
-    partition_key = ""
-  }
-
-  expect_failures = [var.partition_key]
-}
-
-run "alarm_action_not_an_arn" {
-  command = plan
-
-  variables {
-    alarm_actions = ["x"]
-  }
-
-  expect_failures = [var.alarm_actions]
-}
-
-run "create_table_contradicts_a_given_table" {
-  command = plan
-
-  variables {
-    create_table = true
-    table_name   = "existing-table"
-  }
-
-  expect_failures = [var.create_table]
 }

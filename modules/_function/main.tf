@@ -1,0 +1,95 @@
+# Internal building block (not for use outside this repository): one Lambda
+# function with its log group and its execution role, as modules/auth and
+# modules/consumer both need it. What differs between them comes in as inputs:
+# the policy statements, the environment, sizing and the package.
+
+locals {
+  package_path    = var.package == null ? var.default_package_path : var.package.local_path
+  package_from_s3 = try(var.package.s3_bucket != null, false)
+
+  # Every function writes its own logs and traces; what else it may do comes from the caller.
+  own_statements = [
+    {
+      sid       = "WriteOwnLogs"
+      actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      resources = ["${coalesce(module.log_group.cloudwatch_log_group_arn, "none")}:*"]
+    },
+    {
+      sid = "Tracing"
+      # X-Ray trace ingestion has no resource-level permissions: AWS requires "*".
+      actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+      resources = ["*"]
+    },
+  ]
+
+  # Lambda decrypts the function's environment with the execution role.
+  environment_grant = var.kms_key_arn == null ? [] : [
+    { sid = "DecryptEnvironment", key = var.kms_key_arn, service = "lambda", actions = ["kms:Decrypt"] },
+  ]
+}
+
+module "log_group" {
+  source = "../_log_group"
+
+  create            = var.create
+  name              = "/aws/lambda/${var.function_name}"
+  retention_in_days = var.log_retention_in_days
+  kms_key_arn       = var.kms_key_arn
+
+  tags = var.tags
+}
+
+module "role" {
+  source = "../_role"
+
+  create               = var.create
+  name                 = var.function_name
+  path                 = var.role_path
+  permissions_boundary = var.role_permissions_boundary
+  service              = "lambda"
+  # The function's ARN is known before it exists: the role must exist first.
+  source_arn  = "arn:${module.role.partition}:lambda:${module.role.region}:${module.role.account_id}:function:${var.function_name}"
+  policy_name = "least-privilege"
+  statements  = concat(var.policy_statements, local.own_statements)
+  kms_grants  = concat(local.environment_grant, var.kms_grants)
+
+  tags = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  count = var.create ? 1 : 0
+
+  #checkov:skip=CKV_AWS_116:Both functions are invoked synchronously (the authorizer by API Gateway, the consumer by an SQS event source mapping whose queue has its own DLQ); a function DLQ only applies to asynchronous invocations.
+  #checkov:skip=CKV_AWS_117:The functions call only AWS APIs (Secrets Manager, SQS, DynamoDB, CloudWatch); a VPC would add NAT or endpoint costs and latency for no isolation gain.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile the caller owns; packages are byte-reproducible and verified by source_code_hash instead.
+  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the caller: the API stage throttle for the authorizer, the event source mapping's maximum_concurrency for the consumer.
+  function_name = var.function_name
+  description   = var.description
+  role          = module.role.iam_role_arn
+  runtime       = "python3.13"
+  handler       = "app.handler"
+  architectures = [var.architecture]
+  memory_size   = var.memory_size
+  timeout       = var.timeout_seconds
+  kms_key_arn   = var.kms_key_arn
+
+  filename          = local.package_from_s3 ? null : local.package_path
+  s3_bucket         = local.package_from_s3 ? var.package.s3_bucket : null
+  s3_key            = local.package_from_s3 ? var.package.s3_key : null
+  s3_object_version = local.package_from_s3 ? var.package.s3_object_version : null
+  source_code_hash  = local.package_from_s3 ? var.package.source_code_hash : filebase64sha256(local.package_path)
+
+  environment {
+    variables = var.environment_variables
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  # The role's policy and the log group first: a function that starts before
+  # them cannot log its first invocations.
+  depends_on = [module.role, module.log_group]
+}

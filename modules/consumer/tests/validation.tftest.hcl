@@ -1,0 +1,252 @@
+# Validation of the consumer module's inputs: each run gives one wrong value and
+# expects its variable's rule to reject it. Nothing reaches an API: the provider
+# is mocked (mock_provider: no emulator, no credentials).
+
+variables {
+  name                  = "unit-consumer"
+  queue_arn             = "arn:aws:sqs:us-east-1:123456789012:unit"
+  dead_letter_queue_arn = "arn:aws:sqs:us-east-1:123456789012:unit-dlq"
+  dead_letter_queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/unit-dlq"
+}
+
+mock_provider "aws" {
+  # Resources validate the policy JSON they get: a random string would fail first.
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+run "batch_over_10_needs_a_window" {
+  command = plan
+
+  variables {
+    batch_size = 100
+  }
+
+  expect_failures = [var.maximum_batching_window_in_seconds]
+}
+
+run "batch_size_out_of_range" {
+  command = plan
+
+  variables {
+    batch_size                         = 10001
+    maximum_batching_window_in_seconds = 1
+  }
+
+  expect_failures = [var.batch_size]
+}
+
+run "concurrency_below_two" {
+  command = plan
+
+  variables {
+    maximum_concurrency = 1
+  }
+
+  expect_failures = [var.maximum_concurrency]
+}
+
+run "unknown_write_mode" {
+  command = plan
+
+  variables {
+    write_mode = "append"
+  }
+
+  expect_failures = [var.write_mode]
+}
+
+run "ttl_days_without_attribute" {
+  command = plan
+
+  variables {
+    ttl_days = 7
+  }
+
+  expect_failures = [var.ttl_days]
+}
+
+run "log_retention_not_accepted_by_cloudwatch" {
+  command = plan
+
+  variables {
+    log_retention_in_days = 42
+  }
+
+  expect_failures = [var.log_retention_in_days]
+}
+
+run "queue_arn_not_sqs" {
+  command = plan
+
+  variables {
+    queue_arn = "arn:aws:sns:us-east-1:123456789012:topic"
+  }
+
+  expect_failures = [var.queue_arn]
+}
+
+run "package_needs_one_source" {
+  command = plan
+
+  variables {
+    package = { local_path = "x.zip", s3_bucket = "b", s3_key = "k" }
+  }
+
+  expect_failures = [var.package]
+}
+
+run "ordering_guard_with_first_write_wins" {
+  command = plan
+
+  variables {
+    write_mode         = "first-write-wins"
+    ordering_attribute = "updatedAt"
+  }
+
+  expect_failures = [var.ordering_attribute]
+}
+
+run "table_key_not_an_arn" {
+  command = plan
+
+  variables {
+    table_kms_key_arn = "alias/mine"
+  }
+
+  expect_failures = [var.table_kms_key_arn]
+}
+
+run "name_with_slash" {
+  command = plan
+
+  variables {
+    name = "x/y"
+  }
+
+  expect_failures = [var.name]
+}
+
+run "kms_key_not_an_arn" {
+  command = plan
+
+  variables {
+    kms_key_arn = "x"
+  }
+
+  expect_failures = [var.kms_key_arn]
+}
+
+run "dead_letter_queue_arn_not_sqs" {
+  command = plan
+
+  variables {
+    dead_letter_queue_arn = "arn:aws:sns:us-east-1:123456789012:t"
+  }
+
+  expect_failures = [var.dead_letter_queue_arn]
+}
+
+run "dead_letter_queue_url_not_http" {
+  command = plan
+
+  variables {
+    dead_letter_queue_url = "sqs://x"
+  }
+
+  expect_failures = [var.dead_letter_queue_url]
+}
+
+run "architecture_unknown" {
+  command = plan
+
+  variables {
+    architecture = "arm"
+  }
+
+  expect_failures = [var.architecture]
+}
+
+run "memory_too_large" {
+  command = plan
+
+  variables {
+    memory_size = 20000
+  }
+
+  expect_failures = [var.memory_size]
+}
+
+run "timeout_zero" {
+  command = plan
+
+  variables {
+    timeout_seconds = 0
+  }
+
+  expect_failures = [var.timeout_seconds]
+}
+
+run "batching_window_over_300" {
+  command = plan
+
+  variables {
+    maximum_batching_window_in_seconds = 301
+  }
+
+  expect_failures = [var.maximum_batching_window_in_seconds]
+}
+
+run "table_name_with_space" {
+  command = plan
+
+  variables {
+    table_name = "a b"
+  }
+
+  expect_failures = [var.table_name]
+}
+
+run "partition_key_empty" {
+  command = plan
+
+  variables {
+    partition_key = ""
+  }
+
+  expect_failures = [var.partition_key]
+}
+
+run "alarm_action_not_an_arn" {
+  command = plan
+
+  variables {
+    alarm_actions = ["x"]
+  }
+
+  expect_failures = [var.alarm_actions]
+}
+
+run "create_table_contradicts_a_given_table" {
+  command = plan
+
+  variables {
+    create_table = true
+    table_name   = "existing-table"
+  }
+
+  expect_failures = [var.create_table]
+}
+
+run "extra_statement_may_not_take_a_module_sid" {
+  command = plan
+
+  variables {
+    policy_statements = [{ sid = "WriteEvents", actions = ["dynamodb:DeleteItem"], resources = ["*"] }]
+  }
+
+  expect_failures = [var.policy_statements]
+}

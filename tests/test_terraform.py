@@ -2,7 +2,8 @@
 
 The .tftest.hcl files hold the assertions (IAM action lists, defaults, toggles,
 validations, a real apply); this file runs them, two at a time, each against
-its own moto_server on 127.0.0.1, and reports each file as one pytest test.
+its own moto_server on 127.0.0.1 (named in AWS_ENDPOINT_URL, with dummy
+credentials), and reports each file as one pytest test.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from emulator import running_moto_server
+from emulator import emulator_env, running_moto_server
 from tfsetup import terraform_env
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.terraform
+# The discard port: nothing listens, so a call from a mocked test fails at once, locally.
+NOWHERE = "http://127.0.0.1:9"
 
 
 def terraform_test_files() -> list[tuple[Path, str]]:
@@ -32,13 +35,16 @@ def terraform_test_files() -> list[tuple[Path, str]]:
 def run_terraform_test(directory: Path, test_file: str, log_dir: Path) -> subprocess.CompletedProcess:
     """One test file against its own moto_server: files cannot see each other's
     resources, and one slow emulator cannot time out two Terraform runs."""
+    if "mock_provider" in (directory / test_file).read_text():
+        # Mocked files need no emulator; an unused loopback port still catches any stray call.
+        return _terraform_test(directory, test_file, NOWHERE)
     log = log_dir / (re.sub(r"[^A-Za-z0-9]+", "_", f"{directory.name}_{test_file}") + ".log")
     with running_moto_server(log) as endpoint:
         return _terraform_test(directory, test_file, endpoint)
 
 
 def _terraform_test(directory: Path, test_file: str, endpoint: str) -> subprocess.CompletedProcess:
-    env = terraform_env()
+    env = emulator_env(endpoint)
     init = subprocess.run(
         ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
         cwd=directory,
@@ -49,21 +55,14 @@ def _terraform_test(directory: Path, test_file: str, endpoint: str) -> subproces
     )
     if init.returncode != 0:
         return init
-    # Test files read their endpoint from this file (variables given with -var
-    # rank below a test file's own variables block).
-    endpoint_file = directory / f".moto-endpoint.{Path(test_file).name.split('.')[0]}"
-    endpoint_file.write_text(endpoint + "\n")
-    try:
-        return subprocess.run(
-            ["terraform", "test", "-no-color", f"-filter={test_file}"],
-            cwd=directory,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    finally:
-        endpoint_file.unlink()
+    return subprocess.run(
+        ["terraform", "test", "-no-color", f"-filter={test_file}"],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,340 @@
+"""A wrong value given to the root module is rejected, by the submodule that owns the setting.
+
+Single-field rules live in the submodule that uses the setting (so the submodules
+work on their own and each rule is written once); the root keeps only rules that
+span settings of different submodules or its own deprecated names. `terraform
+test` can only expect failures of the root's own variables, so these cases run
+`terraform plan` of the root and read its diagnostics instead: cases that set
+different attributes share one plan (Terraform reports every failed validation
+at once), which keeps 40 cases to a few seconds each.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from emulator import emulator_env, running_moto_server
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.terraform
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+
+# id: (root inputs, start of the error message, file of the rule)
+CASES: dict[str, tuple[dict, str, str]] = {
+    "name_too_long": ({"name": "a-name-that-is-far-too-long-for-derived-names-x"}, "name must be 1-40 characters", "modules/"),
+    "name_with_slash": ({"name": "team/orders"}, "name must be 1-40 characters", "modules/"),
+    "kms_key_is_an_alias": (
+        {"kms_key_arn": "arn:aws:kms:us-east-1:123456789012:alias/mine"},
+        "kms_key_arn must be a KMS key ARN",
+        "modules/",
+    ),
+    "log_retention_not_accepted": ({"log_retention_in_days": 10}, "log_retention_in_days must be a value", "modules/"),
+    "role_path_without_slashes": ({"role_path": "platform"}, "role_path must start and end with '/'", "modules/_role/"),
+    "boundary_not_a_policy": (
+        {"role_permissions_boundary": "arn:aws:iam::123456789012:role/x"},
+        "role_permissions_boundary must be",
+        "modules/_role/",
+    ),
+    "route_with_get": ({"api": {"route_key": "GET /submit"}}, "route_key must be POST, PUT or PATCH", "modules/api/"),
+    "route_without_slash": ({"api": {"route_key": "POST submit"}}, "route_key must be POST, PUT or PATCH", "modules/api/"),
+    "authorizer_ttl_negative": (
+        {"api": {"authorizer_result_ttl_in_seconds": -1}},
+        "authorizer_result_ttl_in_seconds must be",
+        "modules/api/",
+    ),
+    "authorizer_ttl_over_an_hour": (
+        {"api": {"authorizer_result_ttl_in_seconds": 3601}},
+        "authorizer_result_ttl_in_seconds must be",
+        "modules/api/",
+    ),
+    "throttle_rate_zero": ({"api": {"throttling_rate_limit": 0}}, "throttling_rate_limit must be positive", "modules/api/"),
+    "throttle_burst_fractional": (
+        {"api": {"throttling_burst_limit": 1.5}},
+        "throttling_burst_limit must be a whole number",
+        "modules/api/",
+    ),
+    "cors_without_origins": ({"api": {"cors": {"allow_origins": []}}}, "cors.allow_origins must not be empty", "modules/api/"),
+    "secret_arn_not_a_secret": (
+        {"auth": {"secret_arn": "arn:aws:s3:::bucket"}},
+        "secret_arn must be a Secrets Manager secret ARN",
+        "modules/auth/",
+    ),
+    "username_with_colon": ({"auth": {"username": "a:b"}}, "username must be 1-128 characters", "modules/auth/"),
+    "username_with_quote": ({"auth": {"username": 'a"b'}}, "username must be 1-128 characters", "modules/auth/"),
+    "password_too_short": ({"auth": {"password_length": 12}}, "password_length must be between 20 and 4096", "modules/auth/"),
+    "secret_version_zero": ({"auth": {"secret_version": 0}}, "secret_version must be a whole number", "modules/auth/"),
+    "recovery_window_three_days": (
+        {"auth": {"secret_recovery_window_in_days": 3}},
+        "secret_recovery_window_in_days must be",
+        "modules/auth/",
+    ),
+    "secret_cache_ttl_negative": (
+        {"auth": {"secret_cache_ttl_seconds": -5}},
+        "secret_cache_ttl_seconds must be",
+        "modules/auth/",
+    ),
+    "secret_max_staleness_negative": (
+        {"auth": {"secret_max_staleness_seconds": -1}},
+        "secret_max_staleness_seconds must be",
+        "modules/auth/",
+    ),
+    "authorizer_architecture_unknown": (
+        {"auth": {"architecture": "riscv"}},
+        "architecture must be arm64 or x86_64",
+        "modules/auth/",
+    ),
+    "authorizer_timeout_over_ten": (
+        {"auth": {"timeout_seconds": 15}},
+        "timeout_seconds must be between 1 and 10",
+        "modules/auth/",
+    ),
+    "create_secret_with_a_given_secret": (
+        {"auth": {"create_secret": True, "secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x"}},
+        "create_secret = true contradicts a given secret_arn",
+        "modules/auth/",
+    ),
+    "secret_key_without_a_brought_secret": (
+        {"auth": {"secret_kms_key_arn": KEY}},
+        "secret_kms_key_arn is the key of a brought secret",
+        "modules/auth/",
+    ),
+    "extra_statement_without_actions": (
+        {"auth": {"policy_statements": [{"actions": [], "resources": ["*"]}]}},
+        "Each policy statement needs effect Allow or Deny",
+        "modules/auth/",
+    ),
+    "extra_statement_reusing_a_sid": (
+        {"consumer": {"policy_statements": [{"sid": "WriteEvents", "actions": ["s3:GetObject"], "resources": ["*"]}]}},
+        "Policy statement sids must be unique",
+        "modules/consumer/",
+    ),
+    "visibility_below_six_times_timeout": (
+        {"queue": {"visibility_timeout_seconds": 179}},
+        "visibility_timeout_seconds must be at most 43200",
+        "modules/queue/",
+    ),
+    "retention_over_14_days": (
+        {"queue": {"message_retention_seconds": 1209601}},
+        "message_retention_seconds must be between 60",
+        "modules/queue/",
+    ),
+    "dlq_retention_shorter_than_main": (
+        {"queue": {"message_retention_seconds": 600000, "dead_letter_message_retention_seconds": 500000}},
+        "dead_letter_message_retention_seconds must be",
+        "modules/queue/",
+    ),
+    "max_receive_count_zero": ({"queue": {"max_receive_count": 0}}, "max_receive_count must be a whole number", "modules/queue/"),
+    "consumer_memory_too_small": (
+        {"consumer": {"memory_size": 64}},
+        "memory_size must be between 128 and 10240",
+        "modules/consumer/",
+    ),
+    "consumer_timeout_over_lambda_limit": (
+        {"consumer": {"timeout_seconds": 901}},
+        "timeout_seconds must be between 1 and 900",
+        "modules/consumer/",
+    ),
+    "write_mode_unknown": (
+        {"consumer": {"write_mode": "append"}},
+        "write_mode must be last-write-wins or first-write-wins",
+        "modules/consumer/",
+    ),
+    "batch_size_zero": ({"consumer": {"batch_size": 0}}, "batch_size must be a whole number", "modules/consumer/"),
+    "batch_size_over_10_without_window": ({"consumer": {"batch_size": 50}}, "batch_size above 10 requires", "modules/consumer/"),
+    "batching_window_over_300": (
+        {"consumer": {"maximum_batching_window_in_seconds": 301}},
+        "maximum_batching_window_in_seconds must be between 0 and 300",
+        "modules/",
+    ),
+    "maximum_concurrency_one": (
+        {"consumer": {"maximum_concurrency": 1}},
+        "maximum_concurrency must be between 2 and 1000",
+        "modules/consumer/",
+    ),
+    "ordering_guard_with_first_write_wins": (
+        {"consumer": {"write_mode": "first-write-wins", "ordering_attribute": "updatedAt"}},
+        "ordering_attribute needs write_mode last-write-wins",
+        "modules/consumer/",
+    ),
+    "table_name_too_short": ({"table": {"name": "ab"}}, "table_name must be 3-255 characters", "modules/consumer/"),
+    "partition_key_empty": ({"table": {"partition_key": ""}}, "partition_key must be 1-255 characters", "modules/consumer/"),
+    "ttl_attribute_without_days": (
+        {"table": {"ttl_attribute": "expiresAt"}},
+        "ttl_days and ttl_attribute must be set together",
+        "modules/consumer/",
+    ),
+    "ttl_days_negative": (
+        {"table": {"ttl_attribute": "expiresAt", "ttl_days": -1}},
+        "ttl_days and ttl_attribute must be set together",
+        "modules/consumer/",
+    ),
+    "create_table_with_a_given_table": (
+        {"table": {"create": True, "name": "existing-table"}},
+        "create_table = true contradicts a given table_name",
+        "modules/consumer/",
+    ),
+    "table_key_without_a_brought_table": (
+        {"table": {"kms_key_arn": KEY}},
+        "table_kms_key_arn is the key of a brought table",
+        "modules/consumer/",
+    ),
+    "alarm_action_not_an_arn": ({"alarms": {"alarm_actions": ["ops@example.com"]}}, "alarm_actions must be ARNs", "modules/"),
+    "age_alarm_under_a_minute": (
+        {"alarms": {"oldest_message_age_alarm_seconds": 30}},
+        "oldest_message_age_alarm_seconds must be at least 60",
+        "modules/queue/",
+    ),
+    "package_with_two_sources": (
+        {"packages": {"consumer": {"local_path": "c.zip", "s3_bucket": "b", "s3_key": "k"}}},
+        "package needs exactly one of local_path",
+        "modules/consumer/",
+    ),
+    "package_s3_without_key": (
+        {"packages": {"authorizer": {"s3_bucket": "b"}}},
+        "package needs exactly one of local_path",
+        "modules/auth/",
+    ),
+    "deprecated_alarm_toggle_contradicts_the_new_one": (
+        {"alarms": {"enabled": False, "create": True}},
+        "alarms.enabled is the deprecated name",
+        "variables.tf",
+    ),
+    "deprecated_mapping_toggle_contradicts_the_new_one": (
+        {"consumer": {"enabled": False, "event_source_mapping_enabled": True}},
+        "consumer.enabled is the deprecated name",
+        "variables.tf",
+    ),
+}
+
+
+# Rules that read several settings: Terraform skips them when one of those
+# settings already failed, so these cases share a plan with no other case of
+# the same top-level input.
+CROSS_FIELD = {
+    "create_secret_with_a_given_secret": {"auth"},
+    "secret_key_without_a_brought_secret": {"auth"},
+    "visibility_below_six_times_timeout": {"queue", "consumer"},
+    "dlq_retention_shorter_than_main": {"queue"},
+    "batch_size_over_10_without_window": {"consumer"},
+    "ordering_guard_with_first_write_wins": {"consumer"},
+    "ttl_attribute_without_days": {"table"},
+    "ttl_days_negative": {"table"},
+    "create_table_with_a_given_table": {"table"},
+    "table_key_without_a_brought_table": {"table"},
+    "extra_statement_reusing_a_sid": {"consumer"},
+    "deprecated_alarm_toggle_contradicts_the_new_one": {"alarms"},
+    "deprecated_mapping_toggle_contradicts_the_new_one": {"consumer"},
+}
+
+
+def settings_written(case_id: str) -> set[str]:
+    """What a case claims in a shared plan: the leaf settings it writes
+    (api.route_key), or its whole top-level inputs for a cross-field rule."""
+    inputs = CASES[case_id][0]
+    if case_id in CROSS_FIELD:
+        return CROSS_FIELD[case_id]
+    return {
+        f"{key}.{leaf}" if isinstance(value, dict) else key
+        for key, value in inputs.items()
+        for leaf in (value if isinstance(value, dict) else [key])
+    }
+
+
+def overlaps(a: set[str], b: set[str]) -> bool:
+    return any(x == y or x.startswith(y + ".") or y.startswith(x + ".") for x in a for y in b)
+
+
+def pack_into_plans(case_ids: list[str]) -> list[list[str]]:
+    """Groups of case ids whose settings do not overlap, so one plan checks each group."""
+    groups: list[tuple[list[str], set[str]]] = []
+    for case_id in case_ids:
+        claimed = settings_written(case_id)
+        for ids, taken in groups:
+            if not overlaps(claimed, taken):
+                ids.append(case_id)
+                taken.update(claimed)
+                break
+        else:
+            groups.append(([case_id], set(claimed)))
+    return [ids for ids, _ in groups]
+
+
+def merged_inputs(case_ids: list[str]) -> dict:
+    merged: dict = {"name": "root-validation"}
+    for case_id in case_ids:
+        for key, value in CASES[case_id][0].items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+    return merged
+
+
+def plan_diagnostics(inputs: dict, workdir: Path, env: dict[str, str]) -> list[dict]:
+    var_file = workdir / "inputs.tfvars.json"
+    var_file.write_text(json.dumps(inputs))
+    result = subprocess.run(
+        ["terraform", "plan", "-input=false", "-json", "-lock=false", f"-var-file={var_file}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0, "a plan of wrong values succeeded"
+    return [line["diagnostic"] for line in map(json.loads, result.stdout.splitlines()) if line.get("type") == "diagnostic"]
+
+
+@pytest.fixture(scope="module")
+def diagnostics_by_case(tmp_path_factory) -> dict[str, list[dict]]:
+    workdir = tmp_path_factory.mktemp("root-validation")
+    by_case: dict[str, list[dict]] = {}
+    with running_moto_server(workdir / "moto.log") as endpoint:
+        env = emulator_env(endpoint)
+        subprocess.run(
+            ["terraform", "init", "-backend=false", "-input=false"], cwd=ROOT, env=env, capture_output=True, check=True
+        )
+        for group in pack_into_plans(list(CASES)):
+            found = plan_diagnostics(merged_inputs(group), workdir, env)
+            for case_id in group:
+                by_case[case_id] = found
+    return by_case
+
+
+def test_cases_share_few_plans() -> None:
+    groups = pack_into_plans(list(CASES))
+    assert sorted(case for group in groups for case in group) == sorted(CASES)
+    assert len(groups) <= len(CASES) // 4
+
+
+@pytest.mark.parametrize("case_id", list(CASES))
+def test_wrong_root_input_is_rejected_by_the_rule_that_owns_it(diagnostics_by_case, case_id: str) -> None:
+    _, message, rule_file = CASES[case_id]
+    matching = [d for d in diagnostics_by_case[case_id] if d["severity"] == "error" and d.get("detail", "").startswith(message)]
+    assert matching, f"no error starting {message!r}; got: {[d.get('detail', '')[:80] for d in diagnostics_by_case[case_id]]}"
+    assert any(f"checked by the validation rule at {rule_file}" in d["detail"] for d in matching), [d["detail"] for d in matching]
+
+
+def test_valid_root_inputs_plan_cleanly(tmp_path: Path) -> None:
+    """The same defaults without the wrong values plan: a failure above is the wrong value's."""
+    with running_moto_server(tmp_path / "moto.log") as endpoint:
+        env = emulator_env(endpoint)
+        subprocess.run(
+            ["terraform", "init", "-backend=false", "-input=false"], cwd=ROOT, env=env, capture_output=True, check=True
+        )
+        var_file = tmp_path / "inputs.tfvars.json"
+        var_file.write_text(json.dumps({"name": "root-validation", "role_path": "/platform/", "alarms": {"enabled": True}}))
+        result = subprocess.run(
+            ["terraform", "plan", "-input=false", "-lock=false", "-no-color", f"-var-file={var_file}"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

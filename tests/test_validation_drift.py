@@ -1,0 +1,85 @@
+"""Each validation rule is written once, or its copies agree.
+
+A setting that several public modules take on their own (name, kms_key_arn,
+log_retention_in_days, architecture, package, ...) is validated by each of
+them, since each also works alone. Those copies once drifted (the queue module
+accepted a KMS alias that the others rejected); this test fails when they do
+again, and when the root repeats a rule a submodule already owns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = ROOT / "modules"
+
+# Same name, deliberately different rule.
+DIFFERENT_ON_PURPOSE = {
+    # API Gateway waits at most 10 s for an authorizer; a consumer may run 900 s.
+    "timeout_seconds",
+    # The consumer also checks the SQS rule linking batch size and window.
+    "maximum_batching_window_in_seconds",
+    # Each module reserves its own statement ids.
+    "policy_statements",
+}
+
+VARIABLE = re.compile(r'^variable "([a-z0-9_]+)" \{\n(.*?)^\}', re.S | re.M)
+VALIDATION = re.compile(r"  validation \{\n\s*condition\s*=\s*(.*?)\n\s*error_message\s*=\s*\"(.*?)\"\n  \}", re.S)
+KMS_PATTERN = re.compile(r'regex\("(\^arn:aws\[a-z-\]\*:kms:[^"]*)"')
+
+
+def rules_by_variable(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """variable name -> its (condition, message) pairs, with the variable's own name
+    replaced by a placeholder so copies in different modules compare equal."""
+    found = {}
+    for name, body in VARIABLE.findall(path.read_text()):
+        found[name] = [
+            (re.sub(rf"\bvar\.{name}\b", "var._", " ".join(condition.split())), message.replace(name, "_"))
+            for condition, message in VALIDATION.findall(body)
+        ]
+    return found
+
+
+def public_module_rules() -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """variable name -> module -> rules, for the modules users call."""
+    table: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(dict)
+    for variables in sorted(MODULES.glob("[!_]*/variables.tf")):
+        for name, rules in rules_by_variable(variables).items():
+            table[name][variables.parent.name] = rules
+    return table
+
+
+def test_a_setting_shared_by_modules_has_one_rule() -> None:
+    drifted = {
+        name: by_module
+        for name, by_module in public_module_rules().items()
+        if len(by_module) > 1 and name not in DIFFERENT_ON_PURPOSE and len({tuple(rules) for rules in by_module.values()}) > 1
+    }
+    assert drifted == {}
+
+
+def test_every_kms_key_input_accepts_the_same_arns() -> None:
+    files = [path for path in ROOT.glob("**/variables.tf") if ".terraform" not in path.parts]
+    patterns = {pattern for path in files for pattern in KMS_PATTERN.findall(path.read_text())}
+    assert len(patterns) == 1, patterns
+
+
+def test_the_root_keeps_only_rules_no_submodule_can_check() -> None:
+    """Root rules must read deprecated names (only the root has them); a rule a
+    submodule can check belongs there."""
+    root_rules = [rule for rules in rules_by_variable(ROOT / "variables.tf").values() for rule in rules]
+    assert root_rules, "expected the deprecated-name rules"
+    assert all("deprecated" in message for _, message in root_rules), root_rules
+
+
+def test_the_drift_check_sees_a_drifted_copy(tmp_path: Path) -> None:
+    """The parser finds the rules it compares: a changed copy shows up as a difference."""
+    original = (MODULES / "queue" / "variables.tf").read_text()
+    drifted = original.replace(":key/.+$", ":(key|alias)/.+$")
+    assert drifted != original
+    copy = tmp_path / "variables.tf"
+    copy.write_text(drifted)
+    assert rules_by_variable(copy)["kms_key_arn"] != rules_by_variable(MODULES / "api" / "variables.tf")["kms_key_arn"]

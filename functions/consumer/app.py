@@ -30,7 +30,7 @@ from dead_letters import send_to_dead_letter_queue
 from emf import metrics_line
 from ordering import with_versions
 from records import Item, Poison, to_item
-from store import CONDITIONAL_WRITE_WORKERS, RetryPolicy, WriteRules, write_conditionally, write_last_wins
+from store import CONDITIONAL_WRITE_WORKERS, RetryPolicy, WriteRules, Written, write_conditionally, write_last_wins
 
 WRITE_MODES = ("last-write-wins", "first-write-wins")
 
@@ -134,7 +134,7 @@ def process_batch(
 
     outcomes = write(items, config, table, retry, now)
 
-    retriable = [message_id for message_id, outcome in outcomes.items() if outcome == "failed"]
+    retriable = [message_id for message_id, outcome in outcomes.items() if outcome == Written.FAILED]
     poisoned.extend((by_id[m], outcome) for m, outcome in outcomes.items() if isinstance(outcome, Poison))
     if config.dead_letter_queue_url and poisoned:
         unsent = send_to_dead_letter_queue(sqs, config.dead_letter_queue_url, poisoned)
@@ -142,8 +142,8 @@ def process_batch(
         unsent = {poison.message_id for _, poison in poisoned}  # SQS redrive moves them later
     counts = Counter(
         Received=len(records),
-        Stored=sum(outcome == "stored" for outcome in outcomes.values()),
-        Duplicates=sum(outcome == "duplicate" for outcome in outcomes.values()),
+        Stored=sum(outcome == Written.STORED for outcome in outcomes.values()),
+        Duplicates=sum(outcome == Written.DUPLICATE for outcome in outcomes.values()),
         Poison=len(poisoned),
         Retried=len(retriable) + len(unsent),
     )

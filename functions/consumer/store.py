@@ -6,9 +6,9 @@ Three ways, chosen by the configuration:
 - last write wins with an ordering guard: a conditional PutItem per key that
   only replaces an item holding a smaller version.
 
-Every writer returns, per message id, one outcome: "stored", "duplicate",
-"failed" (retriable: the record goes back to SQS) or a Poison (DynamoDB itself
-rejected the item; retrying cannot help).
+Every writer returns, per message id, one outcome: a Written (stored,
+duplicate, or failed: retriable, the record goes back to SQS) or a Poison
+(DynamoDB itself rejected the item; retrying cannot help).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -30,7 +31,16 @@ CONDITIONAL_WRITE_WORKERS = 8
 # Error codes meaning "this item is invalid", as opposed to "try again later".
 ITEM_REJECTED_CODES = frozenset({"ValidationException", "SerializationException"})
 
-Outcome = str | Poison
+
+class Written(StrEnum):
+    """What became of a record's write (its value is the metric's name part)."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # acknowledged: an equal or newer item is already there
+    FAILED = "failed"  # retriable: the record goes back to SQS
+
+
+Outcome = Written | Poison
 Prefer = Callable[[Item, Item], bool]  # (candidate, current winner) -> candidate wins
 
 
@@ -162,7 +172,7 @@ def write_last_wins(table: Any, items: list[Item], partition_key: str, retry: Re
         chunk = [groups[key][0] for key in keys]
         try:
             failed = _unprocessed_keys(table.meta.client, table.name, chunk, partition_key, retry)
-            results: dict[str, Outcome] = {key: "failed" if key in failed else "stored" for key in keys}
+            results: dict[str, Outcome] = {key: Written.FAILED if key in failed else Written.STORED for key in keys}
         except ClientError:
             rules = WriteRules(partition_key)
             results = {item.key: _put_one(table, item, rules, conditional=False) for item in chunk}  # isolate the bad item
@@ -173,7 +183,7 @@ def write_last_wins(table: Any, items: list[Item], partition_key: str, retry: Re
             for superseded in message_ids[:-1]:
                 # Superseded records are done once the latest is stored; if the
                 # latest was poison, they must come back so their data survives.
-                outcomes[superseded] = "stored" if outcome == "stored" else "failed"
+                outcomes[superseded] = Written.STORED if outcome == Written.STORED else Written.FAILED
     return outcomes
 
 
@@ -212,7 +222,7 @@ def _refused(item: Item, error: ClientError, rules: WriteRules) -> Outcome:
         if stored_type is not None and not comparable(item.version, stored_type):
             detail = f"stored {rules.version_attribute!r} is of DynamoDB type {stored_type}; this message's is not"
             return Poison(item.message_id, "version_not_comparable", detail)
-    return "duplicate"
+    return Written.DUPLICATE
 
 
 def _put_one(table: Any, item: Item, rules: WriteRules, conditional: bool = True) -> Outcome:
@@ -227,10 +237,10 @@ def _put_one(table: Any, item: Item, rules: WriteRules, conditional: bool = True
             return _refused(item, error, rules)
         if code in ITEM_REJECTED_CODES:
             return Poison(item.message_id, "rejected_by_dynamodb", f"{code}: {error.response['Error'].get('Message', '')}"[:200])
-        return "failed"
+        return Written.FAILED
     except BotoCoreError:
-        return "failed"
-    return "stored"
+        return Written.FAILED
+    return Written.STORED
 
 
 def write_conditionally(table: Any, items: list[Item], rules: WriteRules, retry: RetryPolicy) -> dict[str, Outcome]:
@@ -241,7 +251,7 @@ def write_conditionally(table: Any, items: list[Item], rules: WriteRules, retry:
     winners, superseded = newest_per_key(items) if rules.version_attribute else first_per_key(items)
 
     def put(item: Item) -> Outcome:
-        return _put_one(table, item, rules) if retry.may_call() else "failed"
+        return _put_one(table, item, rules) if retry.may_call() else Written.FAILED
 
     outcomes: dict[str, Outcome] = {}
     if winners:
@@ -253,5 +263,5 @@ def write_conditionally(table: Any, items: list[Item], rules: WriteRules, retry:
         # A record superseded by a winner that failed must be retried too: if it
         # were acknowledged and the winner then poisoned, the key would be lost.
         outcome = winner_outcome[key]
-        outcomes[message_id] = "duplicate" if outcome in ("stored", "duplicate") else "failed"
+        outcomes[message_id] = Written.DUPLICATE if outcome in (Written.STORED, Written.DUPLICATE) else Written.FAILED
     return outcomes

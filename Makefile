@@ -23,7 +23,7 @@ export TF_IN_AUTOMATION := 1
 help:
 	@echo "make demo   - set up, run the whole pipeline locally (moto), show it working, clean up"
 	@echo "make test   - set up, then run every check (ruff, fmt, build --check, validate, checkov, pytest)"
-	@echo "make local  - the local stack left running until Ctrl-C"
+	@echo "make local  - the local stack left running until Ctrl-C (CONFIG=dir: your own root)"
 	@echo "make bench  - benchmarks against naive baselines (not part of make test)"
 	@echo "make build  - rebuild the Lambda packages under packages/"
 
@@ -47,8 +47,9 @@ test: setup
 demo: setup
 	@$(PY) scripts/demo.py
 
+# CONFIG=path/to/root applies your own root (with examples/local's local settings) instead.
 local: setup
-	@$(PY) scripts/demo.py --keep-running
+	@$(PY) scripts/demo.py --keep-running $(if $(CONFIG),--config "$(CONFIG)")
 
 bench: setup
 	@$(PY) bench/run.py

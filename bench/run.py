@@ -254,18 +254,17 @@ def bench_end_to_end(requests: int, clients: int) -> dict:
     import urllib.request
     from concurrent.futures import ThreadPoolExecutor
 
-    from local_terraform import LocalDeployment
-
-    import local_stack
+    import local_runner
     from emulator import running_moto_server
+    from local_terraform import LocalDeployment
 
     with tempfile.TemporaryDirectory() as work, running_moto_server(Path(work) / "moto.log") as endpoint:
         deployment = LocalDeployment(endpoint, Path(work) / "state", name="bench-hooks")
         try:
             outputs = deployment.apply()
-            stack = local_stack.start(endpoint, outputs["apigatewayv2_api_id"])
+            stack = local_runner.start(endpoint, outputs["apigatewayv2_api_id"])
             secret = json.loads(
-                local_stack.aws_client("secretsmanager", endpoint).get_secret_value(
+                local_runner.aws_client("secretsmanager", endpoint).get_secret_value(
                     SecretId=outputs["secretsmanager_secret_arn"]
                 )["SecretString"]
             )

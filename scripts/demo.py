@@ -4,7 +4,9 @@
 Starts moto_server on 127.0.0.1, applies examples/local (the real root module)
 to it with Terraform, starts the local runner (front door + queue poller), then
 shows the pipeline working step by step and destroys everything. With
---keep-running it leaves the stack up until Ctrl-C instead of the walkthrough.
+--keep-running it leaves the stack up until Ctrl-C instead of the walkthrough;
+with --config DIR it applies your own root (one that uses the module with the
+local settings of examples/local) instead of examples/local.
 Processes and state are cleaned up on success, failure and Ctrl-C alike.
 """
 
@@ -24,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import local_stack  # noqa: I001 - after the path insert, on purpose
+import local_runner  # after the path insert, on purpose
 from emulator import running_moto_server
-from local_terraform import LocalDeployment
+from local_terraform import LOCAL_EXAMPLE, LocalDeployment
+from tfsetup import ROOT
 
 STEP = 0
 
@@ -59,7 +62,7 @@ def basic(username: str, password: str) -> str:
 
 
 def credentials(endpoint: str, secret_arn: str) -> tuple[str, str]:
-    secret = json.loads(local_stack.aws_client("secretsmanager", endpoint).get_secret_value(SecretId=secret_arn)["SecretString"])
+    secret = json.loads(local_runner.aws_client("secretsmanager", endpoint).get_secret_value(SecretId=secret_arn)["SecretString"])
     return secret["username"], secret["password"]
 
 
@@ -68,11 +71,27 @@ def expect(condition: bool, message: str) -> None:
         raise SystemExit(f"demo failed: {message}")
 
 
-def walkthrough(stack: local_stack.LocalStack, outputs: dict, url: str) -> None:
+def deployment_facts(runner: local_runner.LocalRunner) -> dict[str, str]:
+    """Names read from what was deployed (any root's outputs may differ): the
+    secret from the authorizer's environment, the queues and the table from the
+    consumer's, the queue from the integration."""
+    [route] = runner.front_door.routes[:1]
+    facts = {"sqs_queue_url": route.integration["RequestParameters"]["QueueUrl"]}
+    for function in runner.functions:
+        variables = function.configuration.get("Environment", {}).get("Variables", {})
+        if "SECRET_ARN" in variables:
+            facts["secretsmanager_secret_arn"] = variables["SECRET_ARN"]
+        if "TABLE_NAME" in variables:
+            facts["dynamodb_table_name"] = variables["TABLE_NAME"]
+            facts["sqs_dead_letter_queue_url"] = variables["DEAD_LETTER_QUEUE_URL"]
+    return facts
+
+
+def walkthrough(stack: local_runner.LocalRunner, outputs: dict, url: str) -> None:
     endpoint = stack.endpoint
     username, password = credentials(endpoint, outputs["secretsmanager_secret_arn"])
-    dynamodb = local_stack.aws_client("dynamodb", endpoint)
-    sqs = local_stack.aws_client("sqs", endpoint)
+    dynamodb = local_runner.aws_client("dynamodb", endpoint)
+    sqs = local_runner.aws_client("sqs", endpoint)
 
     step("POST a webhook with the generated credentials (read from the emulated Secrets Manager)")
     payload = '{"eventId": "order-1001", "amount": 12.50, "currency": "EUR", "items": [{"sku": "A-1", "qty": 2}]}'
@@ -127,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep-running", action="store_true", help="leave the stack up until Ctrl-C (make local)")
     parser.add_argument("--port", type=int, default=8080, help="front door port for --keep-running (default 8080)")
+    parser.add_argument("--config", type=Path, help="a Terraform root of yours to apply instead of examples/local")
     args = parser.parse_args(argv)
     # Ctrl-C and SIGTERM unwind through the ExitStack below, which destroys the
     # stack and stops moto_server whatever state the demo was in.
@@ -139,19 +159,18 @@ def main(argv: list[str] | None = None) -> int:
             endpoint = cleanup.enter_context(running_moto_server(workdir / "moto.log"))
             show("endpoint", endpoint)
 
-            step("terraform apply examples/local: the real root module, ~30 resources (about a minute)")
-            deployment = LocalDeployment(endpoint, workdir / "state")
+            config = (args.config or LOCAL_EXAMPLE).resolve()
+            step(f"terraform apply {config.relative_to(ROOT) if config.is_relative_to(ROOT) else config} (about a minute)")
+            deployment = LocalDeployment(endpoint, workdir / "state", config_dir=config)
             cleanup.callback(lambda: (print("\n[-] terraform destroy", flush=True), deployment.destroy()))
-            outputs = deployment.apply()
-            show("outputs", {k: v for k, v in outputs.items() if k != "secretsmanager_secret_arn"})
+            deployment.apply()
 
             step("Starting the local runner: HTTP front door + SQS poller, configured from what moto holds")
-            stack = local_stack.start(endpoint, outputs["apigatewayv2_api_id"], port=args.port if args.keep_running else 0)
+            stack = local_runner.start(endpoint, port=args.port if args.keep_running else 0)
             cleanup.callback(stack.stop)
-            route_path = local_stack.aws_client("apigatewayv2", endpoint).get_routes(ApiId=outputs["apigatewayv2_api_id"])[
-                "Items"
-            ]
-            url = stack.url + route_path[0]["RouteKey"].split(" ", 1)[1]
+            outputs = deployment_facts(stack)
+            show("deployed", {k: v for k, v in outputs.items() if k != "secretsmanager_secret_arn"})
+            url = stack.url + stack.front_door.routes[0].route_key.split(" ", 1)[1]
             show("front door", url)
 
             if args.keep_running:

@@ -151,12 +151,17 @@ def updated_readme(readme: str, section: str) -> str:
     return before + section + after
 
 
+def public_module_dirs() -> list[Path]:
+    """The root and the modules users call; internal ones (modules/_*) have no README."""
+    return [ROOT, *sorted(path for path in (ROOT / "modules").iterdir() if not path.name.startswith("_"))]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if a README's tables differ from the code")
     args = parser.parse_args(argv)
     stale = []
-    for module_dir in [ROOT, *sorted((ROOT / "modules").iterdir())]:
+    for module_dir in public_module_dirs():
         readme_path = module_dir / "README.md"
         current = readme_path.read_text()
         wanted = updated_readme(current, generated_section(module_dir))

@@ -1,4 +1,10 @@
-"""Apply, plan and destroy examples/local (the real root module) against moto."""
+"""Apply, plan and destroy a Terraform root against moto: examples/local (the
+real root module with the local profile) by default, or any root of yours that
+uses the module with the same local settings (make local CONFIG=DIR).
+
+Terraform reaches moto through AWS_ENDPOINT_URL (emulator_env), so the root
+needs no endpoint settings of its own. State lives in state_dir, never in the
+root's directory."""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfsetup import ROOT, terraform_env
+from emulator import emulator_env
+from tfsetup import ROOT
 
 LOCAL_EXAMPLE = ROOT / "examples" / "local"
 
@@ -22,18 +29,21 @@ class LocalDeployment:
     state_dir: Path
     name: str = "webhooks-local"
     extra_vars: tuple[str, ...] = ()
+    config_dir: Path = LOCAL_EXAMPLE
 
     @property
     def state_file(self) -> Path:
         return self.state_dir / "terraform.tfstate"
 
     def _vars(self) -> list[str]:
-        return [f"-var=endpoint={self.endpoint}", f"-var=name={self.name}", *(f"-var={v}" for v in self.extra_vars)]
+        # A root of the user's own takes its variables from its own tfvars.
+        named = [f"-var=name={self.name}"] if self.config_dir == LOCAL_EXAMPLE else []
+        return [*named, *(f"-var={v}" for v in self.extra_vars)]
 
     def terraform(self, *args: str, check: bool = True, quiet: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            ["terraform", f"-chdir={LOCAL_EXAMPLE}", *args],
-            env=terraform_env(),
+            ["terraform", f"-chdir={self.config_dir}", *args],
+            env=emulator_env(self.endpoint),
             text=True,
             capture_output=quiet,
             check=False,

@@ -10,7 +10,7 @@ import pytest
 import docs
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULE_DIRS = [ROOT, *sorted((ROOT / "modules").iterdir())]
+MODULE_DIRS = docs.public_module_dirs()
 
 
 def table_rows(readme: str) -> dict[tuple[str, str], str]:

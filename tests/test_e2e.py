@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
-from local_terraform import LocalDeployment, TerraformFailed
 
-import local_stack
+import local_runner
 import redrive
 from emulator import running_moto_server
+from local_terraform import LocalDeployment, TerraformFailed
 
 pytestmark = pytest.mark.e2e
 NAME = "e2e-hooks"
@@ -49,18 +51,24 @@ EXPECTED_MOTO_DRIFT = [
 
 
 class Pipeline:
-    def __init__(self, stack: local_stack.LocalStack, deployment: LocalDeployment, outputs: dict) -> None:
+    def __init__(self, stack: local_runner.LocalRunner, deployment: LocalDeployment, outputs: dict) -> None:
         self.stack = stack
         self.deployment = deployment
         self.outputs = outputs
         self.url = stack.url + "/submit"
-        self.sqs = local_stack.aws_client("sqs", stack.endpoint)
-        self.dynamodb = local_stack.aws_client("dynamodb", stack.endpoint)
-        secret = local_stack.aws_client("secretsmanager", stack.endpoint).get_secret_value(
+        self.sqs = local_runner.aws_client("sqs", stack.endpoint)
+        self.dynamodb = local_runner.aws_client("dynamodb", stack.endpoint)
+        secret = local_runner.aws_client("secretsmanager", stack.endpoint).get_secret_value(
             SecretId=outputs["secretsmanager_secret_arn"]
         )
         credentials = json.loads(secret["SecretString"])
         self.username, self.password = credentials["username"], credentials["password"]
+
+    def restart_runner(self) -> None:
+        """A new runner reading the deployment as it is now (the old one is stopped first)."""
+        self.stack.stop()
+        self.stack = local_runner.start(self.stack.endpoint, self.outputs["apigatewayv2_api_id"])
+        self.url = self.stack.url + "/submit"
 
     def auth(self, password: str | None = None) -> str:
         token = f"{self.username}:{password or self.password}".encode()
@@ -112,26 +120,26 @@ def pipeline(tmp_path_factory):
         # consumer timeout 1 s -> visibility timeout 6 s: retries (and the move to
         # the DLQ after 5 receives) happen within the test's time budget.
         deployment = LocalDeployment(endpoint, workdir / "state", name=NAME, extra_vars=("consumer_timeout_seconds=1",))
-        stack = None
+        pipeline = None
         try:
             started = time.monotonic()
             outputs = deployment.apply()
             print(f"\nterraform apply against moto: {time.monotonic() - started:.0f}s")
-            stack = local_stack.start(endpoint, outputs["apigatewayv2_api_id"])
-            yield Pipeline(stack, deployment, outputs)
+            pipeline = Pipeline(local_runner.start(endpoint, outputs["apigatewayv2_api_id"]), deployment, outputs)
+            yield pipeline
         finally:
-            if stack is not None:
-                stack.stop()
+            if pipeline is not None:
+                pipeline.stack.stop()  # the runner a test may have restarted
             deployment.destroy()
 
 
 @pytest.fixture(autouse=True)
 def dummy_aws(pipeline, monkeypatch):
-    """Overrides conftest's: the in-process functions reach moto through AWS_ENDPOINT_URL."""
+    """Overrides conftest's: the tests' own SDK calls (redrive) reach moto through AWS_ENDPOINT_URL."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", pipeline.stack.endpoint)
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, local_stack.DUMMY_KEY)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", local_stack.REGION)
+        monkeypatch.setenv(name, local_runner.DUMMY_KEY)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", local_runner.REGION)
 
 
 def test_happy_path_stores_the_payload_exactly(pipeline):
@@ -249,8 +257,11 @@ def test_function_logs_hold_decisions_and_metrics_but_no_secret_or_payload(pipel
     consumer_log = pipeline.stack.function_log(f"{NAME}-consumer")
     decisions = [json.loads(line) for line in authorizer_log.splitlines()]
     assert {entry["decision"] for entry in decisions} == {"allow", "deny"}
-    batches = [json.loads(line) for line in consumer_log.splitlines()]
-    assert sum(batch["Stored"] for batch in batches) >= 400 and all("_aws" in batch for batch in batches)
+    entries = [json.loads(line) for line in consumer_log.splitlines()]
+    batches = [entry for entry in entries if "_aws" in entry]  # one metrics record per batch
+    # The rest: the runtime's records of whole-batch failures (the injected outage).
+    assert all(entry.get("level") == "ERROR" for entry in entries if "_aws" not in entry), entries
+    assert sum(batch["Stored"] for batch in batches) >= 400
     everything = authorizer_log + consumer_log
     for secret_or_payload in (pipeline.password, pipeline.auth(), "Basic ", "definitely not json", "happy-1", "load-10"):
         assert secret_or_payload not in everything
@@ -271,6 +282,61 @@ def test_body_at_the_queue_limit_is_stored_and_one_over_is_refused(pipeline):
     assert pipeline.drained()
     assert pipeline.item("size-under")["blob"] == json.loads(under)["blob"]
     assert pipeline.item("size-over") is None
+
+
+def test_each_function_runs_alone_from_its_built_zip(pipeline):
+    assert pipeline.post('{"eventId": "isolation-1"}')[0] == 200
+    assert pipeline.drained()
+    described = {function.name: function.describe() for function in pipeline.stack.functions}
+    assert len({description["pid"] for description in described.values()} | {os.getpid()}) == 3
+    sources = Path(__file__).resolve().parent.parent / "functions"
+    for name, description in described.items():
+        code_dir = description["sys_path"][0]
+        ours = {module: path for module, path in description["modules"].items() if path.startswith(code_dir)}
+        assert "app" in ours, name  # the handler came from the extracted zip
+        assert not [path for path in description["modules"].values() if path.startswith(str(sources))], name
+        assert not [entry for entry in description["sys_path"] if entry.startswith(str(sources))], name
+    authorizer, consumer = described[f"{NAME}-authorizer"]["modules"], described[f"{NAME}-consumer"]["modules"]
+    assert "secret_cache" in authorizer and "secret_cache" not in consumer
+    assert "store" in consumer and "store" not in authorizer
+
+
+def test_first_write_wins_without_put_item_is_refused_by_the_iam_guard(pipeline):
+    """first-write-wins writes from a thread pool: the guard must see those calls too."""
+    function_name, role_name = f"{NAME}-consumer", f"{NAME}-consumer"
+    iam, lambda_client = (local_runner.aws_client(service, pipeline.stack.endpoint) for service in ("iam", "lambda"))
+    environment = lambda_client.get_function_configuration(FunctionName=function_name)["Environment"]["Variables"]
+    policy = iam.get_role_policy(RoleName=role_name, PolicyName="least-privilege")["PolicyDocument"]
+    policy = json.loads(policy) if isinstance(policy, str) else policy
+    without_put_item = json.loads(json.dumps(policy))
+    for statement in without_put_item["Statement"]:
+        if statement.get("Sid") == "WriteEvents":
+            statement["Action"] = [action for action in statement["Action"] if action != "dynamodb:PutItem"] or [
+                "dynamodb:GetItem"
+            ]
+    environment_before = dict(os.environ)
+    lambda_client.update_function_configuration(
+        FunctionName=function_name, Environment={"Variables": {**environment, "WRITE_MODE": "first-write-wins"}}
+    )
+    iam.put_role_policy(RoleName=role_name, PolicyName="least-privilege", PolicyDocument=json.dumps(without_put_item))
+    try:
+        pipeline.restart_runner()
+        assert pipeline.post('{"eventId": "fww-denied-1"}')[0] == 200
+        deadline = time.monotonic() + 20
+        while "may not dynamodb:PutItem" not in pipeline.stack.function_log(function_name) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert "may not dynamodb:PutItem" in pipeline.stack.function_log(function_name)  # the guard's record
+        assert pipeline.item("fww-denied-1") is None
+        # AccessDenied is retriable for the consumer: the message waits for a fixed policy.
+        assert pipeline.queue_total(pipeline.outputs["sqs_queue_url"]) == 1
+    finally:
+        lambda_client.update_function_configuration(FunctionName=function_name, Environment={"Variables": environment})
+        iam.put_role_policy(RoleName=role_name, PolicyName="least-privilege", PolicyDocument=json.dumps(policy))
+        pipeline.restart_runner()
+        for url in (pipeline.outputs["sqs_queue_url"], pipeline.outputs["sqs_dead_letter_queue_url"]):
+            pipeline.sqs.purge_queue(QueueUrl=url)
+    # The runner never takes a function's environment into its own process.
+    assert dict(os.environ) == environment_before
 
 
 def test_second_plan_shows_only_the_documented_moto_drift(pipeline):
@@ -297,7 +363,7 @@ def test_destroy_leaves_nothing_behind(pipeline):
     pipeline.stack.stop()
     pipeline.deployment.destroy()
     endpoint = pipeline.stack.endpoint
-    client = lambda service: local_stack.aws_client(service, endpoint)  # noqa: E731
+    client = lambda service: local_runner.aws_client(service, endpoint)  # noqa: E731
     assert client("sqs").list_queues().get("QueueUrls", []) == []
     assert client("dynamodb").list_tables()["TableNames"] == []
     assert client("lambda").list_functions()["Functions"] == []

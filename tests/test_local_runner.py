@@ -1,14 +1,24 @@
 """The local runner's own rules, checked without a deployment: request-parameter
-mapping, route matching, Lambda's reading of batchItemFailures, the IAM guard."""
+mapping, route matching, Lambda's reading of batchItemFailures, the IAM guard,
+and the function workers (isolation, the guard on every thread)."""
 
 from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-import local_stack
+from emulator import running_moto_server
+from local_runner import front_door, iam_guard, sqs_poller
+from local_runner.aws import aws_client, queue_arn_from_url
+from local_runner.lambda_runtime import InvocationFailed, LocalFunction, worker_environment
+from loopback import is_loopback
 
 
 @pytest.mark.parametrize(
@@ -25,11 +35,11 @@ import local_stack
 )
 def test_request_parameters_are_evaluated_like_api_gateway(template, expected):
     context = {"requestId": "req-1", "authorizer.principal": "alice"}
-    assert local_stack.evaluate_parameter(template, '{"a": 1}', {"x-source": "billing"}, context) == expected
+    assert front_door.evaluate_parameter(template, '{"a": 1}', {"x-source": "billing"}, context) == expected
 
 
 def test_route_patterns_match_path_parameters_only_within_a_segment():
-    pattern = local_stack.route_pattern("/hooks/{source}")
+    pattern = front_door.route_pattern("/hooks/{source}")
     assert pattern.match("/hooks/billing")
     assert not pattern.match("/hooks/billing/extra")
     assert not pattern.match("/hooks/")
@@ -51,11 +61,11 @@ RECORDS = [{"messageId": f"m{i}", "receiptHandle": f"r{i}"} for i in range(3)]
     ],
 )
 def test_deletes_follow_lambdas_rules_for_partial_batch_responses(response, report_failures, deleted):
-    assert local_stack.succeeded_receipts(RECORDS, response, report_failures) == deleted
+    assert sqs_poller.succeeded_receipts(RECORDS, response, report_failures) == deleted
 
 
 def test_role_policy_allows_only_listed_actions_on_listed_resources():
-    policy = local_stack.RolePolicy(
+    policy = iam_guard.RolePolicy(
         "consumer",
         (
             (("sqs:ReceiveMessage", "sqs:DeleteMessage"), ("arn:aws:sqs:us-east-1:1:q",)),
@@ -69,39 +79,41 @@ def test_role_policy_allows_only_listed_actions_on_listed_resources():
 
 
 def test_guarded_resources_name_the_iam_action_and_arn():
-    assert local_stack.guarded_resources("sqs", "SendMessageBatch", {"QueueUrl": "http://127.0.0.1:5/123/dlq"}, "123") == [
+    assert iam_guard.guarded_resources("sqs", "SendMessageBatch", {"QueueUrl": "http://127.0.0.1:5/123/dlq"}, "123") == [
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:123:dlq")
     ]
-    assert local_stack.guarded_resources("dynamodb", "BatchWriteItem", {"RequestItems": {"t": []}}, "123") == [
+    assert iam_guard.guarded_resources("dynamodb", "BatchWriteItem", {"RequestItems": {"t": []}}, "123") == [
         ("dynamodb:BatchWriteItem", "arn:aws:dynamodb:us-east-1:123:table/t")
     ]
 
 
 def test_iam_guard_refuses_a_call_the_role_does_not_allow():
     with mock_aws():
-        session = boto3.Session(region_name="us-east-1")
-        local_stack.install_iam_guard(session, "123456789012", loopback_only=False)  # mock_aws intercepts AWS hosts
-        sqs = session.client("sqs")
+        sqs = boto3.client("sqs", region_name="us-east-1")
         allowed_url = sqs.create_queue(QueueName="allowed")["QueueUrl"]
         denied_url = sqs.create_queue(QueueName="denied")["QueueUrl"]
-        policy = local_stack.RolePolicy("fn", ((("sqs:SendMessage",), (local_stack.queue_arn_from_url(allowed_url),)),))
-        token = local_stack._current_role.set(policy)
+        policy = iam_guard.RolePolicy("fn", ((("sqs:SendMessage",), (queue_arn_from_url(allowed_url),)),))
+        # mock_aws intercepts AWS's own hostnames, so the loopback check is relaxed here only.
+        uninstall = iam_guard.install(policy, "123456789012", lambda host: True, {})
         try:
             sqs.send_message(QueueUrl=allowed_url, MessageBody="ok")
             with pytest.raises(ClientError, match="AccessDenied"):
                 sqs.send_message(QueueUrl=denied_url, MessageBody="no")
         finally:
-            local_stack._current_role.reset(token)
-        sqs.send_message(QueueUrl=denied_url, MessageBody="outside a function: not guarded")
+            uninstall()
+        sqs.send_message(QueueUrl=denied_url, MessageBody="guard removed")
 
 
 @pytest.mark.parametrize("endpoint", ["https://sqs.us-east-1.amazonaws.com", "http://127.attacker.example:4566"])
 def test_requests_to_anything_but_loopback_are_refused(endpoint):
-    session = boto3.Session(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
-    local_stack.install_iam_guard(session, "123456789012")
-    sqs = session.client("sqs", endpoint_url=endpoint)
-    with pytest.raises(RuntimeError, match="only loopback"):
-        sqs.list_queues()
+    everything = iam_guard.RolePolicy("fn", ((("*",), ("*",)),))
+    uninstall = iam_guard.install(everything, "123456789012", is_loopback, {})
+    try:
+        sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
+        with pytest.raises(RuntimeError, match="only loopback"):
+            sqs.list_queues()
+    finally:
+        uninstall()
 
 
 @pytest.mark.parametrize(
@@ -119,7 +131,7 @@ def test_requests_to_anything_but_loopback_are_refused(endpoint):
     ],
 )
 def test_loopback_is_an_address_check(host, allowed):
-    assert local_stack.is_loopback(host) is allowed
+    assert is_loopback(host) is allowed
 
 
 class StubFunction:
@@ -127,7 +139,7 @@ class StubFunction:
         self.result = result
         self.name = "authorizer"
 
-    def invoke(self, event, context):
+    def invoke(self, event):
         if isinstance(self.result, Exception):
             raise self.result
         return self.result
@@ -145,8 +157,111 @@ class StubFunction:
 )
 def test_front_door_maps_authorizer_outcomes_like_api_gateway(authorizer_result, status):
     authorizer = {"AuthorizerId": "a1", "IdentitySource": ["$request.header.Authorization"], "AuthorizerResultTtlInSeconds": 0}
-    route = local_stack.Route("POST", local_stack.route_pattern("/submit"), "POST /submit", authorizer, {})
-    door = local_stack.FrontDoor({"ApiId": "api"}, [route], StubFunction(authorizer_result), sqs=None, account="1")
+    route = front_door.Route("POST", front_door.route_pattern("/submit"), "POST /submit", authorizer, {})
+    door = front_door.FrontDoor({"ApiId": "api"}, [route], StubFunction(authorizer_result), sqs=None, account="1")
     outcome_status, _ = door.authorize(route, "POST", "/submit", "", {"authorization": "Basic x"}, "127.0.0.1", "r")
     assert outcome_status == status
     assert door.authorize(route, "POST", "/submit", "", {}, "127.0.0.1", "r")[0] == 401
+
+
+# --- function workers ---------------------------------------------------------------------
+
+THREADED_HANDLER = """
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+
+import helper
+
+
+def handler(event, context):
+    sqs = boto3.client("sqs")
+    # Calls from a pool, as the consumer's first-write-wins makes them.
+    with ThreadPoolExecutor(2) as pool:
+        sent = list(pool.map(lambda body: sqs.send_message(QueueUrl=os.environ["QUEUE_URL"], MessageBody=body), ["a", "b"]))
+    return {"sent": len(sent), "helper": helper.ORIGIN}
+"""
+
+
+def worker_function(tmp_path: Path, endpoint: str, queue_url: str, statements: iam_guard.Statements) -> LocalFunction:
+    """A function as load_function prepares one, from a hand-written package."""
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text(THREADED_HANDLER)
+    (code / "helper.py").write_text("ORIGIN = 'the package'\n")
+    policy = iam_guard.RolePolicy("fn-role", statements)
+    spec = tmp_path / "spec.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "function_name": "fn",
+                "code_dir": str(code),
+                "handler": "app.handler",
+                "log_file": str(tmp_path / "fn.log"),
+                "policy": policy.to_json(),
+                "account": "123456789012",
+            }
+        )
+    )
+    configuration = {"FunctionName": "fn", "Timeout": 10, "Environment": {"Variables": {"QUEUE_URL": queue_url}}}
+    return LocalFunction("fn", configuration, policy, spec, tmp_path / "fn.log", worker_environment(configuration, endpoint))
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint(tmp_path_factory):
+    with running_moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def queue_url(moto_endpoint):
+    return aws_client("sqs", moto_endpoint).create_queue(QueueName=f"q{uuid.uuid4().hex[:8]}")["QueueUrl"]
+
+
+def test_calls_from_a_functions_own_threads_are_guarded(tmp_path, moto_endpoint, queue_url):
+    function = worker_function(tmp_path, moto_endpoint, queue_url, statements=())
+    try:
+        with pytest.raises(InvocationFailed, match="AccessDenied"):
+            function.invoke({})
+    finally:
+        function.stop()
+    assert "fn-role may not sqs:SendMessage" in function.log()
+    attributes = aws_client("sqs", moto_endpoint).get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "0"
+
+
+def test_a_function_runs_alone_with_its_package_and_its_environment(tmp_path, moto_endpoint, queue_url, monkeypatch):
+    # A module of the same name on the runner's path must not be the one the function gets.
+    decoy = tmp_path / "decoy"
+    decoy.mkdir()
+    (decoy / "helper.py").write_text("ORIGIN = 'the runner'\n")
+    monkeypatch.syspath_prepend(str(decoy))
+    environment_before = dict(os.environ)
+    allowed = ((("sqs:SendMessage",), (queue_arn_from_url(queue_url),)),)
+    function = worker_function(tmp_path, moto_endpoint, queue_url, statements=allowed)
+    try:
+        assert function.invoke({}) == {"sent": 2, "helper": "the package"}
+        described = function.describe()
+    finally:
+        function.stop()
+    assert described["pid"] != os.getpid()
+    assert described["modules"]["helper"] == str(tmp_path / "code" / "helper.py")
+    project = Path(__file__).resolve().parent.parent
+    assert not [
+        entry
+        for entry in described["sys_path"]
+        if entry.startswith((str(project / "scripts"), str(project / "functions"), str(decoy)))
+    ]
+    assert dict(os.environ) == environment_before  # QUEUE_URL never entered the runner's process
+
+
+def test_a_function_that_outlives_its_timeout_is_ended(tmp_path, moto_endpoint, queue_url):
+    function = worker_function(tmp_path, moto_endpoint, queue_url, statements=())
+    (tmp_path / "code" / "app.py").write_text("import time\n\ndef handler(event, context):\n    time.sleep(30)\n")
+    try:
+        with pytest.raises(InvocationFailed, match="timed out"):
+            function.invoke({}, timeout_seconds=0.5)
+        assert function._all and not function._all[0].alive
+    finally:
+        function.stop()

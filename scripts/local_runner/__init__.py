@@ -1,0 +1,24 @@
+"""The local runner: the parts of AWS that moto cannot play, played locally against moto's state.
+
+moto stores the deployed API Gateway and Lambda configuration but cannot serve
+an HTTP API or run Lambda code without Docker. The runner reads that deployed
+configuration back *from the emulator* (routes, authorizer, integration request
+parameters, function environments, event source mappings, role policies) and
+acts on it, so a wiring mistake in the Terraform fails here as it would on AWS.
+One file per job:
+
+- front_door.py: the HTTP API on 127.0.0.1 (routes, authorizer and its cache,
+  request parameters, SQS SendMessage);
+- lambda_runtime.py and worker.py: each function from its built zip, in
+  processes of its own, with the deployed environment;
+- iam_guard.py: every AWS call a function makes checked against its deployed
+  role's inline policies (exact action and resource match);
+- sqs_poller.py: the event source mappings;
+- runner.py: reading the deployment and starting the rest.
+"""
+
+from .aws import DUMMY_KEY, REGION, aws_client
+from .lambda_runtime import InvocationFailed, LocalFunction
+from .runner import LocalRunner, start
+
+__all__ = ["DUMMY_KEY", "REGION", "InvocationFailed", "LocalFunction", "LocalRunner", "aws_client", "start"]

@@ -71,7 +71,7 @@ variable "api" {
 ################################################################################
 
 variable "auth" {
-  description = "Credentials and authorizer settings. Leave secret_arn null to create a secret whose generated password never enters Terraform state; increase secret_version to rotate it. With a secret_arn that is only known after apply, also set create_secret = false; if that secret is encrypted with a customer managed key, give it as secret_kms_key_arn so the authorizer may decrypt it. secret_max_staleness_seconds bounds how long past its TTL a cached secret is still used while Secrets Manager fails transiently; a deleted or inaccessible secret denies at the next refresh."
+  description = "Credentials and authorizer settings. Leave secret_arn null to create a secret whose generated password never enters Terraform state; increase secret_version to rotate it. With a secret_arn that is only known after apply, also set create_secret = false; if that secret is encrypted with a customer managed key, give it as secret_kms_key_arn so the authorizer may decrypt it. secret_max_staleness_seconds bounds how long past its TTL a cached secret is still used while Secrets Manager fails transiently; a deleted or inaccessible secret denies at the next refresh. policy_statements adds statements to the authorizer's execution role (validated)."
   type = object({
     secret_arn                     = optional(string)
     secret_kms_key_arn             = optional(string)
@@ -123,7 +123,7 @@ variable "queue" {
 ################################################################################
 
 variable "consumer" {
-  description = "Consumer function and event source mapping settings. Set enabled = false to pause consumption; messages wait in the queue. ordering_attribute (last-write-wins only) names a body attribute holding a version (a number, or a string such as an ISO 8601 updatedAt): an item is then only replaced by a greater version, and an older one is acknowledged as a duplicate."
+  description = "Consumer function and event source mapping settings. Set event_source_mapping_enabled = false to pause consumption; messages wait in the queue (enabled is its deprecated name). policy_statements adds statements to the execution role (validated: effect, actions, resources, unique sids). ordering_attribute (last-write-wins only) names a body attribute holding a version (a number, or a string such as an ISO 8601 updatedAt): an item is then only replaced by a greater version, and an older one is acknowledged as a duplicate."
   type = object({
     architecture                       = optional(string, "arm64")
     memory_size                        = optional(number, 256)
@@ -181,7 +181,7 @@ variable "table" {
 ################################################################################
 
 variable "alarms" {
-  description = "CloudWatch alarms: DLQ not empty, oldest message age on the main queue, consumer errors. alarm_actions are notified on alarm and on recovery."
+  description = "CloudWatch alarms: DLQ not empty, oldest message age on the main queue, consumer errors. create = false creates none (enabled is its deprecated name); alarm_actions are notified on alarm and on recovery."
   type = object({
     create                           = optional(bool)
     enabled                          = optional(bool) # deprecated: create

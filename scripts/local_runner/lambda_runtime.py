@@ -94,7 +94,7 @@ class Container:
             self.process.stdin.flush()
             line = self._answers.get(timeout=timeout_seconds)
         except queue.Empty:
-            self.stop()  # Lambda ends an environment whose invocation timed out
+            self.kill()  # Lambda ends an environment whose invocation timed out
             raise InvocationFailed(f"Task timed out after {timeout_seconds:.2f} seconds") from None
         except OSError as error:
             raise InvocationFailed(f"the execution environment ended: {error}") from error
@@ -109,15 +109,19 @@ class Container:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
     def stop(self) -> None:
+        """End the process once its current invocation is done (it reads no more requests)."""
         if self.process.stdin is not None and not self.process.stdin.closed:
             with contextlib.suppress(OSError):  # the process may be gone already
                 self.process.stdin.close()
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            self.kill()
 
 
 @dataclass

@@ -1,10 +1,14 @@
 """API Gateway HTTP API REQUEST authorizer (payload 2.0, simple responses).
 
-Checks HTTP Basic credentials against a Secrets Manager secret that is cached
-in memory per container. Any malformed request is a deny, never an exception.
+Checks a request against a Secrets Manager secret that is cached in memory per
+container: HTTP Basic credentials (AUTH_MODE basic, the default) or a token in
+the query string (AUTH_MODE token). Any malformed request is a deny, never an
+exception.
 
 Environment:
-  SECRET_ARN                 required: the credentials secret
+  SECRET_ARN                 required: the credentials (or tokens) secret
+  AUTH_MODE                  optional, basic (default) or token
+  SOURCE_NAME                optional: the source this authorizer guards, the principal of a token match
   SECRET_CACHE_TTL_SECONDS   optional, default 300: how long a fetched secret is reused
   SECRET_MAX_STALENESS_SECONDS  optional, default 900: how long past its TTL a cached
                              secret may still be used while Secrets Manager fails
@@ -21,7 +25,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from basic_auth import Malformed, authorization_header, matching_username, parse_basic
-from secret_cache import DEFAULT_MAX_STALENESS_SECONDS, CachedSecret, SecretUnavailable
+from secret_cache import DEFAULT_MAX_STALENESS_SECONDS, CachedSecret, SecretUnavailable, parse_credentials
+from token_auth import parse_tokens, query_token, token_matches
+
+MODES = ("basic", "token")
 
 DEFAULT_CACHE_TTL_SECONDS = 300.0
 
@@ -58,19 +65,29 @@ def secret_fetcher(secret_arn: str):
     return fetch
 
 
+def auth_mode(environ: Mapping[str, str]) -> str:
+    mode = environ.get("AUTH_MODE", "").strip() or "basic"
+    if mode not in MODES:
+        raise ValueError(f"AUTH_MODE must be one of {MODES}")
+    return mode
+
+
 def cached_secret() -> CachedSecret:
     global _secret
     if _secret is None:
         _secret = CachedSecret(
             fetch=secret_fetcher(os.environ["SECRET_ARN"]),
+            parse=parse_tokens if auth_mode(os.environ) == "token" else parse_credentials,
             ttl_seconds=seconds_setting(os.environ, "SECRET_CACHE_TTL_SECONDS", DEFAULT_CACHE_TTL_SECONDS),
             max_staleness_seconds=seconds_setting(os.environ, "SECRET_MAX_STALENESS_SECONDS", DEFAULT_MAX_STALENESS_SECONDS),
         )
     return _secret
 
 
-def decide(event: Mapping, secret: CachedSecret) -> tuple[dict, str, bool]:
+def decide(event: Mapping, secret: CachedSecret, mode: str = "basic", source: str = "") -> tuple[dict, str, bool]:
     """(authorizer response, reason category, served from a stale secret)."""
+    if mode == "token":
+        return decide_token(event, secret, source)
     header = authorization_header(event)
     if header is None:
         return {"isAuthorized": False}, "missing", False
@@ -88,6 +105,22 @@ def decide(event: Mapping, secret: CachedSecret) -> tuple[dict, str, bool]:
     return {"isAuthorized": True, "context": {"principal": principal}}, "match", stale
 
 
+def decide_token(event: Mapping, secret: CachedSecret, source: str) -> tuple[dict, str, bool]:
+    try:
+        candidate = query_token(event)
+    except Malformed:
+        return {"isAuthorized": False}, "malformed", False
+    if candidate is None:
+        return {"isAuthorized": False}, "missing", False
+    try:
+        tokens, stale = secret.get()
+    except SecretUnavailable:
+        return {"isAuthorized": False}, "secret_unavailable", False
+    if not token_matches(candidate, tokens):
+        return {"isAuthorized": False}, "mismatch", stale
+    return {"isAuthorized": True, "context": {"principal": f"{source or 'token'}-token"}}, "match", stale
+
+
 def handler(event: Any, context: Any) -> dict:
     request_id = None
     try:
@@ -95,7 +128,7 @@ def handler(event: Any, context: Any) -> dict:
             raise TypeError("event is not an object")
         request_context = event.get("requestContext")
         request_id = request_context.get("requestId") if isinstance(request_context, Mapping) else None
-        response, reason, stale = decide(event, cached_secret())
+        response, reason, stale = decide(event, cached_secret(), auth_mode(os.environ), os.environ.get("SOURCE_NAME", ""))
     except Exception as error:  # fail closed: an authorizer that raises answers 500, not 403
         log("ERROR", "authorizer error", decision="deny", reason="error", error=type(error).__name__, requestId=request_id)
         return {"isAuthorized": False}

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from basic_auth import Credential
 
@@ -109,19 +110,21 @@ class CachedSecret:
 
     fetch: Callable[[], str]
     ttl_seconds: float
+    # What the secret must hold: Basic credentials, or a source's tokens.
+    parse: Callable[[str], tuple[Any, ...]] = parse_credentials
     max_staleness_seconds: float = DEFAULT_MAX_STALENESS_SECONDS
     clock: Callable[[], float] = time.monotonic
-    _credentials: tuple[Credential, ...] | None = None
+    _credentials: tuple[Any, ...] | None = None
     _refresh_at: float = float("-inf")
     _serve_until: float = float("-inf")
     _stale: bool = False
 
-    def get(self) -> tuple[tuple[Credential, ...], bool]:
+    def get(self) -> tuple[tuple[Any, ...], bool]:
         now = self.clock()
         if self._credentials is not None and now < self._refresh_at:
             return self._credentials, self._stale
         try:
-            credentials = parse_credentials(self.fetch())
+            credentials = self.parse(self.fetch())
         except Exception as error:
             if self._credentials is not None and is_transient(error) and now < self._serve_until:
                 self._refresh_at = min(now + min(self.ttl_seconds, RETRY_AFTER_FAILURE_SECONDS), self._serve_until)

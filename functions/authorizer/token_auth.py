@@ -1,0 +1,62 @@
+"""Token sources: a secret token in the query string (`?token=...`), compared in constant time.
+
+The cheap gate in front of senders that sign their requests but cannot send an
+Authorization header (GitHub, Stripe and others accept any URL): it keeps
+forged traffic out before a signature is ever computed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Iterable, Mapping
+
+from basic_auth import Malformed
+
+QUERY_PARAMETER = "token"
+# A generated token is 40 characters; anything much longer is not one of ours.
+MAX_TOKEN_LENGTH = 512
+
+
+class InvalidTokenSecret(ValueError):
+    """The secret does not hold {"token": "..."} or {"tokens": ["...", ...]}."""
+
+
+def parse_tokens(secret_string: str) -> tuple[bytes, ...]:
+    """Accept {"token": "..."} or {"tokens": [...]} (old and new overlap during a rotation)."""
+    try:
+        document = json.loads(secret_string)
+    except (TypeError, ValueError) as error:
+        raise InvalidTokenSecret("secret is not JSON") from error
+    if not isinstance(document, dict):
+        raise InvalidTokenSecret("secret is not a JSON object")
+    tokens = document.get("tokens", [document.get("token")])
+    if not isinstance(tokens, list) or not tokens:
+        raise InvalidTokenSecret("tokens must be a non-empty list")
+    if not all(isinstance(token, str) and 16 <= len(token) <= MAX_TOKEN_LENGTH for token in tokens):
+        raise InvalidTokenSecret(f"each token must be a string of 16-{MAX_TOKEN_LENGTH} characters")
+    return tuple(token.encode("utf-8") for token in tokens)
+
+
+def query_token(event: Mapping) -> str | None:
+    """The token of a payload-2.0 REQUEST authorizer event, from its query string.
+
+    API Gateway joins repeated parameters with ","; a repeated token is malformed
+    (which of the two would a sender mean?).
+    """
+    parameters = event.get("queryStringParameters")
+    value = parameters.get(QUERY_PARAMETER) if isinstance(parameters, Mapping) else None
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or "," in value or len(value) > MAX_TOKEN_LENGTH:
+        raise Malformed("token")
+    return value
+
+
+def token_matches(candidate: str, known: Iterable[bytes]) -> bool:
+    """Whether candidate equals one of the known tokens; every one is compared."""
+    given = candidate.encode("utf-8")
+    matched = False
+    for token in known:
+        matched |= hmac.compare_digest(given, token)
+    return matched

@@ -64,7 +64,7 @@ def test_builds_are_byte_identical_across_mtimes_modes_and_umasks(tmp_path):
 def test_zips_hold_exactly_the_sources_with_fixed_metadata():
     expected = {
         "authorizer": ["app.py", "basic_auth.py", "secret_cache.py", "token_auth.py"],
-        "consumer": ["app.py", "clients.py", "dead_letters.py", "emf.py", "ordering.py", "records.py", "store.py"],
+        "consumer": ["app.py", "clients.py", "dead_letters.py", "emf.py", "ordering.py", "records.py", "sources.py", "store.py"],
     }
     for name, files in expected.items():
         package = build.build_package(name)

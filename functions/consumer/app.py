@@ -30,6 +30,7 @@ from dead_letters import send_to_dead_letter_queue
 from emf import metrics_line
 from ordering import with_versions
 from records import Item, Poison, to_item
+from sources import SourceRule, load_sources, to_source_item
 from store import CONDITIONAL_WRITE_WORKERS, RetryPolicy, WriteRules, Written, write_conditionally, write_last_wins
 
 WRITE_MODES = ("last-write-wins", "first-write-wins")
@@ -49,6 +50,7 @@ class Config:
     ttl_days: float | None = None
     ordering_attribute: str | None = None
     metrics_namespace: str = "WebhookIngest"
+    sources: Mapping[str, SourceRule] | None = None  # None: one unnamed source, keys unprefixed
 
 
 def load_config(environ: Mapping[str, str]) -> Config:
@@ -78,6 +80,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
         ttl_days=ttl_days,
         ordering_attribute=ordering_attribute,
         metrics_namespace=environ.get("METRICS_NAMESPACE", "").strip() or "WebhookIngest",
+        sources=load_sources(environ["SOURCES"]) if environ.get("SOURCES", "").strip() else None,
     )
 
 
@@ -103,6 +106,8 @@ def judge(record: Mapping[str, Any], config: Config, extra: Mapping[str, Any]) -
     records of the batch. Only its type is recorded: its message may quote the payload.
     """
     try:
+        if config.sources is not None:
+            return to_source_item(record, config.sources, config.partition_key, extra)
         return to_item(record["messageId"], record.get("body") or "", config.partition_key, extra)
     except Exception as error:  # isolating one record is the point
         return Poison(record["messageId"], "unexpected_error", f"{type(error).__name__} while judging the record")

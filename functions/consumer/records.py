@@ -139,13 +139,23 @@ def _judge(message_id: str, body: str, partition_key: str, extra_attributes: Map
     key = document.get(partition_key)
     if key is None:
         return poison("missing_key", f"no {partition_key!r} attribute")
+    return finish_item(message_id, partition_key, key, {**document, **extra_attributes})
+
+
+def finish_item(message_id: str, partition_key: str, key: Any, attributes: dict[str, Any]) -> Item | Poison:
+    """The checks DynamoDB will make of a keyed item: the key's type and size,
+    nesting, numbers and the item's size."""
+
+    def poison(reason: str, detail: str) -> Poison:
+        return Poison(message_id, reason, detail)
+
     if not isinstance(key, str):
         return poison("invalid_key", f"{partition_key!r} must be a string, got {type(key).__name__}")
     if not key:
         return poison("invalid_key", f"{partition_key!r} is empty")
     if len(key.encode("utf-8")) > MAX_PARTITION_KEY_BYTES:
         return poison("invalid_key", f"{partition_key!r} is over {MAX_PARTITION_KEY_BYTES} bytes")
-    attributes = {**document, **extra_attributes}
+    attributes = {**attributes, partition_key: key}
     depth = nesting_depth(attributes)
     if depth > MAX_NESTING_DEPTH:
         return poison("too_deep", f"nesting depth {depth} exceeds {MAX_NESTING_DEPTH}")

@@ -1,0 +1,153 @@
+"""Sources: where a message came from, and where its key is.
+
+API Gateway's mapping for each source's route adds a static `source` message
+attribute (a sender cannot choose it) and, for a header-keyed source, the
+header's value as `eventKey`. With SOURCES configured, every item's key is
+"<source>#<id>": source names cannot hold "#", so two sources sending the same
+id never meet. Without SOURCES the consumer keys as it always has (the body's
+partition-key attribute, unprefixed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from records import Item, Poison, finish_item, parse_body
+
+SOURCE_ATTRIBUTE = "source"
+EVENT_KEY_ATTRIBUTE = "eventKey"
+KEY_SEPARATOR = "#"
+# What the consumer adds to each item; a body holding one of these is poison
+# (overwriting it would lose the sender's data, keeping it would let a sender
+# claim another source).
+SOURCE_FIELD = "_source"
+RECEIVED_AT_FIELD = "_receivedAt"
+RAW_BODY_FIELD = "body"
+
+
+@dataclass(frozen=True)
+class SourceRule:
+    """How one source's messages become items."""
+
+    name: str
+    event_key: str  # a JSON pointer ("/id") or "header" (the value arrives as eventKey)
+    raw_body: bool = False
+
+    @property
+    def keyed_by_header(self) -> bool:
+        return not self.event_key.startswith("/")
+
+
+def load_sources(raw: str) -> dict[str, SourceRule]:
+    """SOURCES: {"<name>": {"event_key": "/id" | "header", "body": "json" | "raw"}}."""
+    document = json.loads(raw)
+    if not isinstance(document, dict) or not document:
+        raise ValueError("SOURCES must be a non-empty JSON object")
+    rules = {}
+    for name, settings in document.items():
+        if not name or KEY_SEPARATOR in name or not isinstance(settings, dict):
+            raise ValueError(f"SOURCES: invalid source {name!r}")
+        event_key = settings.get("event_key", "/eventId")
+        body = settings.get("body", "json")
+        if (
+            not isinstance(event_key, str)
+            or not (event_key == "header" or event_key.startswith("/"))
+            or body not in ("json", "raw")
+        ):
+            raise ValueError(f"SOURCES: source {name!r} needs event_key '/pointer' or 'header' and body json or raw")
+        if body == "raw" and event_key != "header":
+            raise ValueError(f"SOURCES: source {name!r} stores a raw body, so its key must come from a header")
+        rules[name] = SourceRule(name, event_key, body == "raw")
+    return rules
+
+
+def pointer_value(document: Any, pointer: str) -> Any:
+    """RFC 6901: the value at `pointer` ("/a/0/b", with ~1 for "/" and ~0 for "~"), or None."""
+    value = document
+    for escaped in pointer.split("/")[1:]:
+        step = escaped.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict):
+            value = value.get(step)
+        elif isinstance(value, list) and step.isdigit() and (step == "0" or not step.startswith("0")):
+            index = int(step)
+            value = value[index] if index < len(value) else None
+        else:
+            return None
+        if value is None:
+            return None
+    return value
+
+
+def string_attribute(record: Mapping[str, Any], name: str) -> str | None:
+    attribute = (record.get("messageAttributes") or {}).get(name)
+    value = attribute.get("stringValue") if isinstance(attribute, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def received_at(record: Mapping[str, Any]) -> str | None:
+    """When SQS received the message (SentTimestamp, ms), as ISO 8601 UTC."""
+    sent = (record.get("attributes") or {}).get("SentTimestamp")
+    if not isinstance(sent, str) or not sent.isdigit():
+        return None
+    return datetime.fromtimestamp(int(sent) / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def body_document(rule: SourceRule, body: str, message_id: str) -> dict[str, Any] | Poison:
+    """The attributes a body becomes: the JSON object, or the raw text as one attribute."""
+    if rule.raw_body:
+        return {RAW_BODY_FIELD: body}
+    try:
+        parsed = parse_body(body)
+    except RecursionError:
+        return Poison(message_id, "too_deep", "JSON nesting exceeds what can be parsed")
+    except ValueError as error:
+        return Poison(message_id, "invalid_json", str(error)[:200])
+    if not isinstance(parsed, dict):
+        return Poison(message_id, "not_an_object", f"body is a JSON {type(parsed).__name__}, expected an object")
+    return parsed
+
+
+def identifier(rule: SourceRule, record: Mapping[str, Any], document: Mapping[str, Any]) -> str | Poison:
+    """The message's id within its source: from the key header or the body's pointer."""
+    where = "the key header" if rule.keyed_by_header else rule.event_key
+    value = string_attribute(record, EVENT_KEY_ATTRIBUTE) if rule.keyed_by_header else pointer_value(document, rule.event_key)
+    # Bodies parse numbers as Decimal (exactly); an integral one keys as its digits.
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        value = str(int(value))
+    if value is None or value == "":
+        return Poison(record["messageId"], "missing_key", f"no value at {where}")
+    if not isinstance(value, str):
+        return Poison(
+            record["messageId"],
+            "invalid_key",
+            f"the value at {where} must be a string or an integral number, got {type(value).__name__}",
+        )
+    return value
+
+
+def to_source_item(
+    record: Mapping[str, Any], sources: Mapping[str, SourceRule], partition_key: str, extra: Mapping[str, Any]
+) -> Item | Poison:
+    message_id = record["messageId"]
+    rule = sources.get(string_attribute(record, SOURCE_ATTRIBUTE) or "")
+    if rule is None:
+        return Poison(message_id, "unknown_source", "the message has no source this deployment knows (not sent through its API)")
+    document = body_document(rule, record.get("body") or "", message_id)
+    if isinstance(document, Poison):
+        return document
+    reserved = sorted({SOURCE_FIELD, RECEIVED_AT_FIELD} & set(document))
+    if reserved:
+        return Poison(message_id, "reserved_attribute", f"the body holds {', '.join(reserved)}, which the consumer sets")
+    key = identifier(rule, record, document)
+    if isinstance(key, Poison):
+        return key
+    attributes = {**document, **extra, SOURCE_FIELD: rule.name}
+    when = received_at(record)
+    if when is not None:
+        attributes[RECEIVED_AT_FIELD] = when
+    return finish_item(message_id, partition_key, f"{rule.name}{KEY_SEPARATOR}{key}", attributes)

@@ -5,6 +5,34 @@
 locals {
   # Deprecated names win when set, so an upgrade that keeps them changes nothing.
   create_alarms = coalesce(var.alarms.enabled, var.alarms.create, true)
+
+  # Without var.sources: the single Basic source of the first releases, named
+  # default, on api.route_key, keyed by the body's partition key, unprefixed.
+  sources_given = var.sources != null
+  sources = local.sources_given ? {
+    for name, source in var.sources : name => merge(source, {
+      route_key = coalesce(source.route_key, "POST /hooks/${name}")
+    })
+    } : {
+    default = {
+      route_key              = var.api.route_key
+      auth                   = "basic"
+      secret_arn             = var.auth.secret_arn
+      username               = var.auth.username
+      event_key              = "/${var.table.partition_key}"
+      body                   = "json"
+      throttling_burst_limit = null
+      throttling_rate_limit  = null
+    }
+  }
+  authenticated_sources = { for name, source in local.sources : name => source if source.auth != "none" }
+  # The source the single-valued outputs describe: default, else the first by name.
+  primary_source = contains(keys(local.authenticated_sources), "default") ? "default" : try(sort(keys(local.authenticated_sources))[0], null)
+
+  identity_sources = {
+    basic = local.sources_given ? ["$request.header.Authorization", "$context.routeKey"] : ["$request.header.Authorization"]
+    token = ["$request.querystring.token", "$context.routeKey"]
+  }
 }
 
 ################################################################################
@@ -12,7 +40,8 @@ locals {
 ################################################################################
 
 module "auth" {
-  source = "./modules/auth"
+  source   = "./modules/auth"
+  for_each = local.authenticated_sources
 
   create                = var.create
   name                  = var.name
@@ -20,10 +49,14 @@ module "auth" {
   kms_key_arn           = var.kms_key_arn
   log_retention_in_days = var.log_retention_in_days
 
-  secret_arn                     = var.auth.secret_arn
-  secret_kms_key_arn             = var.auth.secret_kms_key_arn
-  create_secret                  = var.auth.create_secret
-  username                       = var.auth.username
+  mode = each.value.auth
+  # A source named default keeps the names of the single source (its secret and
+  # credentials survive adding sources to an existing deployment).
+  source_name                    = local.sources_given && each.key != "default" ? each.key : null
+  secret_arn                     = each.value.secret_arn
+  secret_kms_key_arn             = local.sources_given ? null : var.auth.secret_kms_key_arn
+  create_secret                  = local.sources_given ? null : var.auth.create_secret
+  username                       = each.value.username
   password_length                = var.auth.password_length
   secret_version                 = var.auth.secret_version
   secret_recovery_window_in_days = var.auth.secret_recovery_window_in_days
@@ -82,11 +115,17 @@ module "consumer" {
   dead_letter_queue_arn = module.queue.sqs_dead_letter_queue_arn
   dead_letter_queue_url = module.queue.sqs_dead_letter_queue_url
 
-  architecture                       = var.consumer.architecture
-  memory_size                        = var.consumer.memory_size
-  timeout_seconds                    = var.consumer.timeout_seconds
-  write_mode                         = var.consumer.write_mode
-  ordering_attribute                 = var.consumer.ordering_attribute
+  architecture       = var.consumer.architecture
+  memory_size        = var.consumer.memory_size
+  timeout_seconds    = var.consumer.timeout_seconds
+  write_mode         = var.consumer.write_mode
+  ordering_attribute = var.consumer.ordering_attribute
+  sources = local.sources_given ? {
+    for name, source in local.sources : name => {
+      event_key = startswith(source.event_key, "/") ? source.event_key : "header"
+      body      = source.body
+    }
+  } : null
   batch_size                         = var.consumer.batch_size
   maximum_batching_window_in_seconds = var.consumer.maximum_batching_window_in_seconds
   maximum_concurrency                = var.consumer.maximum_concurrency
@@ -122,8 +161,23 @@ module "api" {
   kms_key_arn           = var.kms_key_arn
   log_retention_in_days = var.log_retention_in_days
 
-  route_key                        = var.api.route_key
-  authorizer_function_invoke_arn   = module.auth.lambda_function_invoke_arn
+  route_key                      = var.api.route_key
+  authorizer_function_invoke_arn = local.sources_given ? null : module.auth["default"].lambda_function_invoke_arn
+  routes = local.sources_given ? {
+    for name, source in local.sources : name => {
+      route_key                      = source.route_key
+      authorizer_name                = name == "default" ? "${var.name}-basic-auth" : "${var.name}-${name}"
+      authorizer_function_invoke_arn = try(module.auth[name].lambda_function_invoke_arn, null)
+      identity_sources               = lookup(local.identity_sources, source.auth, [])
+      message_attributes = merge(
+        # Static per route: a sender cannot choose its source.
+        { source = name },
+        startswith(source.event_key, "/") ? {} : { eventKey = "$${request.header.${source.event_key}}" },
+      )
+      throttling_burst_limit = source.throttling_burst_limit
+      throttling_rate_limit  = source.throttling_rate_limit
+    }
+  } : null
   authorizer_result_ttl_in_seconds = var.api.authorizer_result_ttl_in_seconds
   throttling_burst_limit           = var.api.throttling_burst_limit
   throttling_rate_limit            = var.api.throttling_rate_limit

@@ -23,17 +23,17 @@ output "apigatewayv2_api_endpoint" {
 
 output "secretsmanager_secret_arn" {
   description = "ARN of the credentials secret (read the generated password from Secrets Manager; it is not in Terraform state)."
-  value       = module.auth.secretsmanager_secret_arn
+  value       = try(module.auth[local.primary_source].secretsmanager_secret_arn, null)
 }
 
 output "authorizer_lambda_function_name" {
   description = "Name of the authorizer function."
-  value       = module.auth.lambda_function_name
+  value       = try(module.auth[local.primary_source].lambda_function_name, null)
 }
 
 output "authorizer_lambda_function_arn" {
   description = "ARN of the authorizer function."
-  value       = module.auth.lambda_function_arn
+  value       = try(module.auth[local.primary_source].lambda_function_arn, null)
 }
 
 ################################################################################
@@ -95,7 +95,7 @@ output "consumer_lambda_event_source_mapping_uuid" {
 
 output "authorizer_iam_role_arn" {
   description = "ARN of the authorizer's execution role."
-  value       = module.auth.iam_role_arn
+  value       = try(module.auth[local.primary_source].iam_role_arn, null)
 }
 
 output "consumer_iam_role_arn" {
@@ -117,4 +117,18 @@ output "cloudwatch_metric_alarm_arns" {
   value = merge(module.queue.cloudwatch_metric_alarm_arns, {
     consumer_errors = module.consumer.cloudwatch_metric_alarm_arn
   })
+}
+
+################################################################################
+# Sources
+################################################################################
+
+output "source_urls" {
+  description = "URL of each source's route, by source name (default without sources). A token source's senders add ?token=<the token in its secret>."
+  value       = module.api.apigatewayv2_route_urls
+}
+
+output "source_secret_arns" {
+  description = "ARN of the secret holding each source's credentials (basic) or token (token), by source name."
+  value       = { for name, auth in module.auth : name => auth.secretsmanager_secret_arn }
 }

@@ -198,6 +198,60 @@ variable "alarms" {
 }
 
 ################################################################################
+# Sources
+################################################################################
+
+variable "sources" {
+  description = "Several senders on one deployment, by source name (1-20 lower-case letters, digits or '-'); each gets its own route (route_key, default POST /hooks/<name>), authorizer and secret, and its items are keyed <name>#<id>. auth: basic (HTTP Basic; credentials generated with username unless secret_arn is given) or token (?token=... in the URL; the secret holds {\"token\"}). event_key: a JSON pointer into the body (default /eventId; /id for Stripe) or a lower-case request header name (x-github-delivery). body: json, or raw (the exact body in the attribute body; needs a header event_key). throttling_burst_limit / throttling_rate_limit: this route's own limits. null keeps the single Basic source on api.route_key of earlier releases (keys unprefixed). See README, Sources."
+  type = map(object({
+    route_key              = optional(string)
+    auth                   = optional(string, "basic")
+    secret_arn             = optional(string)
+    username               = optional(string, "webhook")
+    event_key              = optional(string, "/eventId")
+    body                   = optional(string, "json")
+    throttling_burst_limit = optional(number)
+    throttling_rate_limit  = optional(number)
+  }))
+  default = null
+
+  validation {
+    condition     = var.sources == null || try(length(var.sources) > 0 && alltrue([for name in keys(var.sources) : can(regex("^[a-z][a-z0-9-]{0,19}$", name)) && length(var.name) + length(name) <= 58]), false)
+    error_message = "sources: at least one source; names are 1-20 lower-case letters, digits or '-', starting with a letter, and name + source name at most 58 characters (the authorizer is <name>-<source>-auth, 64 at most)."
+  }
+
+  validation {
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : contains(["basic", "token"], source.auth)]), false)
+    error_message = "sources: auth must be basic or token. none needs a signature check, which this version does not have yet."
+  }
+
+  validation {
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) :
+      can(regex("^(/([^~]|~[01])*)+$", source.event_key)) || can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.event_key))
+    ]), false)
+    error_message = "sources: event_key is a JSON pointer (/eventId, /data/id; ~0 and ~1 escape '~' and '/') or a lower-case header name (x-github-delivery)."
+  }
+
+  validation {
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : contains(["json", "raw"], source.body) && (source.body == "json" || !startswith(source.event_key, "/"))]), false)
+    error_message = "sources: body is json or raw, and a raw body takes its key from a header (event_key = a header name)."
+  }
+
+  validation {
+    condition = var.sources == null || try(
+      length(distinct([for name, source in var.sources : coalesce(source.route_key, "POST /hooks/${name}")])) == length(var.sources) &&
+      alltrue([for name, source in var.sources : can(regex("^(POST|PUT|PATCH) /[A-Za-z0-9._~{}/-]*$", coalesce(source.route_key, "POST /hooks/${name}")))]),
+    false)
+    error_message = "sources: each route_key is POST, PUT or PATCH and a path starting with '/', and no two sources share one."
+  }
+
+  validation {
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : source.secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", source.secret_arn))]), false)
+    error_message = "sources: secret_arn must be a Secrets Manager secret ARN, or null to create the source's secret."
+  }
+}
+
+################################################################################
 # Packages
 ################################################################################
 

@@ -177,14 +177,19 @@ def bench_consumer(batch_sizes: list[int]) -> list[dict]:
 def bench_authorizer(calls: int) -> list[dict]:
     rows = []
     header = "Basic " + base64.b64encode(f"{CREDENTIALS['username']}:{CREDENTIALS['password']}".encode()).decode()
-    event = {"headers": {"authorization": header}, "requestContext": {"requestId": "r"}}
-    for variant in ("ours", "naive"):
+    basic_event = {"headers": {"authorization": header}, "requestContext": {"requestId": "r"}}
+    token = "t" * 40
+    token_event = {"queryStringParameters": {"token": token}, "requestContext": {"requestId": "r"}}
+    for variant in ("ours", "ours token", "naive"):
+        event = token_event if variant == "ours token" else basic_event
+        secret = {"token": token} if variant == "ours token" else CREDENTIALS
         with mock_aws():
             counter = CallCounter()
-            arn = boto3.client("secretsmanager").create_secret(Name="creds", SecretString=json.dumps(CREDENTIALS))["ARN"]
+            arn = boto3.client("secretsmanager").create_secret(Name="creds", SecretString=json.dumps(secret))["ARN"]
             os.environ["SECRET_ARN"], os.environ["SECRET_CACHE_TTL_SECONDS"] = arn, "300"
-            path = ROOT / ("functions/authorizer/app.py" if variant == "ours" else "bench/baselines/naive_authorizer.py")
-            module = load(path, f"{variant}_authorizer")
+            os.environ["AUTH_MODE"] = "token" if variant == "ours token" else "basic"
+            path = ROOT / ("bench/baselines/naive_authorizer.py" if variant == "naive" else "functions/authorizer/app.py")
+            module = load(path, f"{variant.replace(' ', '_')}_authorizer")
             latencies = []
             logged = ByteCounter()
             stdout, sys.stdout = sys.stdout, logged
@@ -347,12 +352,32 @@ def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, reques
         dynamodb_wru_per_message=1,
         log_bytes_per_request=log_bytes_per_request(by_variant["naive"], auth["naive"], 1.0, CONSUMER_BATCH_SIZE),
     )
+    # A token source: every delivery of a sender carries the same URL token, so
+    # API Gateway's cache (key: token + route) holds one entry per source.
+    token_share = min(1.0, 1 / (300 * requests_per_second)) if requests_per_second else 1.0
+    token_source = Deployment(
+        "ours token source (one token, TTL 300 s)",
+        authorizer_invocations_per_request=token_share,
+        secret_calls_per_authorization=auth["ours token"]["secret_calls_per_1000"] / 1000,
+        authorizer_ms=auth["ours token"]["warm_ms_median"],
+        authorizer_memory_mb=256,
+        consumer_ms_per_message=by_variant["ours last-write-wins"]["ms_per_message"],
+        consumer_memory_mb=256,
+        arm64=True,
+        sqs_requests_per_message=sqs_requests_per_message,
+        dynamodb_wru_per_message=1,
+        log_bytes_per_request=log_bytes_per_request(
+            by_variant["ours last-write-wins"], auth["ours token"], token_share, CONSUMER_BATCH_SIZE
+        ),
+    )
     ours_cost, naive_cost = cost_per_million(ours), cost_per_million(naive)
     floor = cost_per_million(Deployment("floor", 0, 0, 0, 128, 0, 128, True, 1, 1, 0), include_compute=False)
     return {
         "senders": senders,
         "requests_per_second": requests_per_second,
         "ours": ours_cost,
+        "ours_token_source": cost_per_million(token_source),
+        "token_authorizer_invocations_per_request": token_share,
         "naive": naive_cost,
         "floor": floor,
         "ours_over_floor": ours_cost["total"] / floor["total"],
@@ -409,7 +434,7 @@ def markdown(results: dict) -> str:
         ]
     cost = results["cost"]
     title = f"### Cost per million webhooks in USD, us-east-1 ({cost['senders']} senders, {cost['requests_per_second']} req/s)"
-    lines += ["", title, "", "| part | floor | ours | naive |", "|---|---:|---:|---:|"]
+    lines += ["", title, "", "| part | floor | ours | ours, token source | naive |", "|---|---:|---:|---:|---:|"]
     for part in [
         "api_gateway",
         "sqs",
@@ -420,8 +445,15 @@ def markdown(results: dict) -> str:
         "cloudwatch_logs",
         "total",
     ]:
-        lines.append(f"| {part} | {cost['floor'].get(part, 0):.4f} | {cost['ours'][part]:.4f} | {cost['naive'][part]:.4f} |")
-    lines += ["", f"ours/floor = {cost['ours_over_floor']:.2f}, naive/ours = {cost['naive_over_ours']:.2f}"]
+        token = cost["ours_token_source"][part]
+        lines.append(
+            f"| {part} | {cost['floor'].get(part, 0):.4f} | {cost['ours'][part]:.4f} | {token:.4f} | {cost['naive'][part]:.4f} |"
+        )
+    lines += [
+        "",
+        f"ours/floor = {cost['ours_over_floor']:.2f}, naive/ours = {cost['naive_over_ours']:.2f}; "
+        f"a token source invokes its authorizer {cost['token_authorizer_invocations_per_request']:.6f} times per request",
+    ]
     return "\n".join(lines)
 
 

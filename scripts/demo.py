@@ -28,6 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import local_runner  # after the path insert, on purpose
 from emulator import running_moto_server
+from local_runner.samples import SampleRequest, sample_requests
 from local_terraform import LOCAL_EXAMPLE, LocalDeployment
 from tfsetup import ROOT
 
@@ -45,8 +46,8 @@ def show(label: str, value: Any) -> None:
     print("    " + f"{label}: " + text.replace("\n", "\n    "), flush=True)
 
 
-def post(url: str, body: str, authorization: str | None) -> tuple[int, Any]:
-    headers = {"content-type": "application/json"}
+def post(url: str, body: str, authorization: str | None, extra_headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    headers = {"content-type": "application/json", **(extra_headers or {})}
     if authorization:
         headers["authorization"] = authorization
     request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")  # noqa: S310 - loopback
@@ -138,6 +139,32 @@ def walkthrough(stack: local_runner.LocalRunner, outputs: dict, url: str) -> Non
         show(function.name, "\n".join(line[:160] + ("..." if len(line) > 160 else "") for line in lines[-2:]))
 
 
+def try_each_source(stack: local_runner.LocalRunner, samples: list[SampleRequest]) -> None:
+    """Several sources: send each its sample request and find each item under its key."""
+    table = consumer_table(stack)
+    dynamodb = local_runner.aws_client("dynamodb", stack.endpoint)
+    for sample in samples:
+        step(f"POST to the {sample.source} source")
+        status, body = post(sample.url, sample.body, sample.headers.get("authorization"), sample.headers)
+        show("response", f"{status} {json.dumps(body)}")
+        expect(status == 200, f"the {sample.source} source did not accept its sample request")
+    step("The consumer stored each under <source>#<id>")
+    queues = {route.integration["RequestParameters"]["QueueUrl"] for route in stack.front_door.routes}
+    expect(stack.wait_until_drained(sorted(queues), 30), "the queue did not drain")
+    for sample in samples:
+        item = dynamodb.get_item(TableName=table, Key={"eventId": {"S": sample.expected_key}}, ConsistentRead=True).get("Item")
+        show(sample.expected_key, json.dumps(item))
+        expect(item is not None, f"no item {sample.expected_key}")
+
+
+def consumer_table(stack: local_runner.LocalRunner) -> str:
+    return next(
+        f.configuration["Environment"]["Variables"]["TABLE_NAME"]
+        for f in stack.functions
+        if "TABLE_NAME" in f.configuration.get("Environment", {}).get("Variables", {})
+    )
+
+
 def interrupted(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -168,19 +195,21 @@ def main(argv: list[str] | None = None) -> int:
             step("Starting the local runner: HTTP front door + SQS poller, configured from what moto holds")
             stack = local_runner.start(endpoint, port=args.port if args.keep_running else 0)
             cleanup.callback(stack.stop)
-            outputs = deployment_facts(stack)
-            show("deployed", {k: v for k, v in outputs.items() if k != "secretsmanager_secret_arn"})
-            url = stack.url + stack.front_door.routes[0].route_key.split(" ", 1)[1]
-            show("front door", url)
+            samples = sample_requests(stack)
+            show("front door", {sample.source or "webhooks": sample.url.split("?", 1)[0] for sample in samples})
 
             if args.keep_running:
-                username, password = credentials(endpoint, outputs["secretsmanager_secret_arn"])
-                print(f"\nThe stack is running. Try:\n\n  curl -u '{username}:{password}' -H 'content-type: application/json' \\")
-                print(f'       -d \'{{"eventId": "hello-1", "n": 1.5}}\' {url}\n')
+                print("\nThe stack is running. Try:\n")
+                for sample in samples:
+                    print(f"  # {sample.source or 'a webhook'}, stored under the key {sample.expected_key}")
+                    print(f"  {sample.curl()}\n")
                 print(f"Emulated AWS at {endpoint} (e.g. AWS_ENDPOINT_URL={endpoint} aws dynamodb scan ...). Ctrl-C stops.")
                 while True:
                     time.sleep(3600)
-            walkthrough(stack, outputs, url)
+            if any(sample.source for sample in samples):
+                try_each_source(stack, samples)
+            else:
+                walkthrough(stack, deployment_facts(stack), samples[0].url)
         except KeyboardInterrupt:
             print("\ninterrupted: cleaning up", flush=True)
             return 130

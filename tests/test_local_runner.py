@@ -158,7 +158,7 @@ class StubFunction:
 def test_front_door_maps_authorizer_outcomes_like_api_gateway(authorizer_result, status):
     authorizer = {"AuthorizerId": "a1", "IdentitySource": ["$request.header.Authorization"], "AuthorizerResultTtlInSeconds": 0}
     route = front_door.Route("POST", front_door.route_pattern("/submit"), "POST /submit", authorizer, {})
-    door = front_door.FrontDoor({"ApiId": "api"}, [route], StubFunction(authorizer_result), sqs=None, account="1")
+    door = front_door.FrontDoor({"ApiId": "api"}, [route], {"a1": StubFunction(authorizer_result)}, sqs=None, account="1")
     outcome_status, _ = door.authorize(route, "POST", "/submit", "", {"authorization": "Basic x"}, "127.0.0.1", "r")
     assert outcome_status == status
     assert door.authorize(route, "POST", "/submit", "", {}, "127.0.0.1", "r")[0] == 401

@@ -229,6 +229,17 @@ CROSS_FIELD = {
     "extra_statement_reusing_a_sid": {"consumer"},
     "deprecated_alarm_toggle_contradicts_the_new_one": {"alarms"},
     "deprecated_mapping_toggle_contradicts_the_new_one": {"consumer"},
+    **{
+        case: {"sources", "name"}
+        for case in (
+            "source_name_upper_case",
+            "source_name_too_long_for_the_function",
+            "source_without_authentication",
+            "source_key_header_with_upper_case",
+            "source_raw_body_keyed_by_pointer",
+            "two_sources_on_one_route",
+        )
+    },
 }
 
 

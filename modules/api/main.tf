@@ -1,18 +1,39 @@
 locals {
-  route_path = split(" ", var.route_key)[1]
+  # One route per source; without var.routes, the one route of the first
+  # releases under the key "default" (moved from count index 0).
+  routes = var.routes != null ? var.routes : {
+    default = {
+      route_key                      = var.route_key
+      authorizer_name                = "${var.name}-basic-auth"
+      authorizer_function_invoke_arn = var.authorizer_function_invoke_arn
+      identity_sources               = ["$request.header.Authorization"]
+      message_attributes             = {}
+      throttling_burst_limit         = null
+      throttling_rate_limit          = null
+    }
+  }
+  route_instances = var.create ? local.routes : {}
+  primary_route   = contains(keys(local.routes), "default") ? "default" : sort(keys(local.routes))[0]
+  route_urls = var.create ? {
+    for name, route in local.routes : name => "${aws_apigatewayv2_api.this[0].api_endpoint}${split(" ", route.route_key)[1]}"
+  } : {}
 
   # SendMessage attributes carried with every message: who sent it (from the
-  # authorizer's context) and API Gateway's request id, to trace a message back.
-  # $${...} is HCL's escape for a literal ${...} that API Gateway evaluates.
-  message_attributes = jsonencode({
-    principal = { DataType = "String", StringValue = "$${context.authorizer.principal}" }
-    requestId = { DataType = "String", StringValue = "$${context.requestId}" }
-  })
-
+  # authorizer's context) and API Gateway's request id, to trace a message back,
+  # plus each route's own (its source, its key header). $${...} is HCL's escape
+  # for a literal ${...} that API Gateway evaluates.
   request_parameters = {
-    QueueUrl          = var.queue_url
-    MessageBody       = "$request.body"
-    MessageAttributes = local.message_attributes
+    for name, route in local.routes : name => {
+      QueueUrl    = var.queue_url
+      MessageBody = "$request.body"
+      MessageAttributes = jsonencode(merge(
+        {
+          principal = { DataType = "String", StringValue = "$${context.authorizer.principal}" }
+          requestId = { DataType = "String", StringValue = "$${context.requestId}" }
+        },
+        { for attribute, value in route.message_attributes : attribute => { DataType = "String", StringValue = value } },
+      ))
+    }
   }
 }
 
@@ -65,6 +86,17 @@ resource "aws_apigatewayv2_stage" "this" {
     throttling_rate_limit  = var.throttling_rate_limit
   }
 
+  # A route's own throttling, where a source sets one.
+  dynamic "route_settings" {
+    for_each = { for name, route in local.routes : name => route if route.throttling_burst_limit != null || route.throttling_rate_limit != null }
+
+    content {
+      route_key              = route_settings.value.route_key
+      throttling_burst_limit = coalesce(route_settings.value.throttling_burst_limit, var.throttling_burst_limit)
+      throttling_rate_limit  = coalesce(route_settings.value.throttling_rate_limit, var.throttling_rate_limit)
+    }
+  }
+
   access_log_settings {
     destination_arn = module.access_log.cloudwatch_log_group_arn
     format = jsonencode({
@@ -91,17 +123,19 @@ resource "aws_apigatewayv2_stage" "this" {
 ################################################################################
 
 resource "aws_apigatewayv2_authorizer" "this" {
-  count = var.create ? 1 : 0
+  # Decided by the identity sources, known at plan time (a new function's ARN is not).
+  for_each = { for name, route in local.route_instances : name => route if length(route.identity_sources) > 0 }
 
   api_id                            = aws_apigatewayv2_api.this[0].id
-  name                              = "${var.name}-basic-auth"
+  name                              = each.value.authorizer_name
   authorizer_type                   = "REQUEST"
-  authorizer_uri                    = var.authorizer_function_invoke_arn
+  authorizer_uri                    = each.value.authorizer_function_invoke_arn
   authorizer_payload_format_version = "2.0"
   enable_simple_responses           = true
-  # The cache key is the identity source: a request without the header gets a
-  # 401 from API Gateway without invoking (and paying for) the authorizer.
-  identity_sources                 = ["$request.header.Authorization"]
+  # The cache key is the identity sources: a request without one gets a 401
+  # from API Gateway without invoking (and paying for) the authorizer. One
+  # authorizer per source, so one source's cached allow never opens another.
+  identity_sources                 = each.value.identity_sources
   authorizer_result_ttl_in_seconds = var.authorizer_result_ttl_in_seconds
 }
 
@@ -134,7 +168,7 @@ module "role" {
 }
 
 resource "aws_apigatewayv2_integration" "this" {
-  count = var.create ? 1 : 0
+  for_each = local.route_instances
 
   api_id              = aws_apigatewayv2_api.this[0].id
   description         = "Send the request body to ${var.queue_url}"
@@ -145,7 +179,7 @@ resource "aws_apigatewayv2_integration" "this" {
   payload_format_version = "1.0"
   timeout_milliseconds   = 10000
 
-  request_parameters = local.request_parameters
+  request_parameters = local.request_parameters[each.key]
 
   lifecycle {
     # The provider does not re-send request_parameters on update
@@ -153,23 +187,23 @@ resource "aws_apigatewayv2_integration" "this" {
     # keep the old mapping. A new integration is built first, the route moved
     # to it, then the old one deleted.
     create_before_destroy = true
-    replace_triggered_by  = [terraform_data.integration_parameters]
+    replace_triggered_by  = [terraform_data.integration_parameters[each.key]]
   }
 }
 
 # Changes whenever the mapping changes, and so replaces the integration.
 resource "terraform_data" "integration_parameters" {
-  count = var.create ? 1 : 0
+  for_each = local.route_instances
 
-  input = sha256(jsonencode(local.request_parameters))
+  input = sha256(jsonencode(local.request_parameters[each.key]))
 }
 
 resource "aws_apigatewayv2_route" "this" {
-  count = var.create ? 1 : 0
+  for_each = local.route_instances
 
   api_id             = aws_apigatewayv2_api.this[0].id
-  route_key          = var.route_key
-  authorization_type = "CUSTOM"
-  authorizer_id      = aws_apigatewayv2_authorizer.this[0].id
-  target             = "integrations/${aws_apigatewayv2_integration.this[0].id}"
+  route_key          = each.value.route_key
+  authorization_type = length(each.value.identity_sources) > 0 ? "CUSTOM" : "NONE"
+  authorizer_id      = try(aws_apigatewayv2_authorizer.this[each.key].id, null)
+  target             = "integrations/${aws_apigatewayv2_integration.this[each.key].id}"
 }

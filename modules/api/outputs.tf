@@ -14,18 +14,18 @@ output "apigatewayv2_api_execution_arn" {
 }
 
 output "apigatewayv2_route_url" {
-  description = "Full URL webhooks are sent to (the route's method is in apigatewayv2_route_key)."
-  value       = var.create ? "${aws_apigatewayv2_api.this[0].api_endpoint}${local.route_path}" : null
+  description = "Full URL webhooks are sent to (the route's method is in apigatewayv2_route_key); with several routes, the one named default, else the first by name."
+  value       = lookup(local.route_urls, local.primary_route, null)
 }
 
 output "apigatewayv2_route_key" {
   description = "Route key of the webhook route."
-  value       = try(aws_apigatewayv2_route.this[0].route_key, null)
+  value       = try(aws_apigatewayv2_route.this[local.primary_route].route_key, null)
 }
 
 output "apigatewayv2_authorizer_id" {
   description = "ID of the REQUEST authorizer."
-  value       = try(aws_apigatewayv2_authorizer.this[0].id, null)
+  value       = try(aws_apigatewayv2_authorizer.this[local.primary_route].id, null)
 }
 
 output "iam_role_arn" {
@@ -45,5 +45,15 @@ output "cloudwatch_log_group_name" {
 
 output "apigatewayv2_integration_id" {
   description = "ID of the SQS-SendMessage integration (replaced whenever its request parameters change)."
-  value       = try(aws_apigatewayv2_integration.this[0].id, null)
+  value       = try(aws_apigatewayv2_integration.this[local.primary_route].id, null)
+}
+
+output "apigatewayv2_route_urls" {
+  description = "URL of each route, by route name (source)."
+  value       = local.route_urls
+}
+
+output "apigatewayv2_authorizer_ids" {
+  description = "ID of each route's REQUEST authorizer, by route name (routes without one are left out)."
+  value       = { for name, authorizer in aws_apigatewayv2_authorizer.this : name => authorizer.id }
 }

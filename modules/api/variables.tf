@@ -62,12 +62,43 @@ variable "route_key" {
 }
 
 variable "authorizer_function_invoke_arn" {
-  description = "Invoke ARN of the REQUEST authorizer function."
+  description = "Invoke ARN of the REQUEST authorizer function of the single route (not used with routes)."
   type        = string
+  default     = null
 
   validation {
-    condition     = !var.create || can(regex("^arn:aws[a-z-]*:apigateway:", var.authorizer_function_invoke_arn))
+    condition     = !var.create || var.routes != null || can(regex("^arn:aws[a-z-]*:apigateway:", var.authorizer_function_invoke_arn))
     error_message = "authorizer_function_invoke_arn must be a Lambda invoke ARN (arn:aws:apigateway:REGION:lambda:path/...)."
+  }
+}
+
+variable "routes" {
+  description = "One route per source, by name: its route key, its authorizer (name, function invoke ARN, identity sources; no identity sources for a route without authorizer), the static and header-mapped message attributes it adds (attribute name => value template) and optional throttling. null: the single route given by route_key and authorizer_function_invoke_arn, named default."
+  type = map(object({
+    route_key                      = string
+    authorizer_name                = string
+    authorizer_function_invoke_arn = optional(string)
+    identity_sources               = list(string)
+    message_attributes             = optional(map(string), {})
+    throttling_burst_limit         = optional(number)
+    throttling_rate_limit          = optional(number)
+  }))
+  default = null
+
+  validation {
+    condition     = var.routes == null || try(length(var.routes) > 0 && alltrue([for route in values(var.routes) : can(regex("^(POST|PUT|PATCH) /[A-Za-z0-9._~{}/-]*$", route.route_key))]), false)
+    error_message = "routes must hold at least one route, each a route_key of POST, PUT or PATCH and a path starting with '/'."
+  }
+
+  validation {
+    condition     = var.routes == null || try(length(distinct([for route in values(var.routes) : route.route_key])) == length(var.routes), false)
+    error_message = "Two routes have the same route_key."
+  }
+
+  validation {
+    # Two attributes are always there (principal, requestId); SQS allows 10.
+    condition     = var.routes == null || try(alltrue([for route in values(var.routes) : length(route.message_attributes) <= 4 && length(setintersection(keys(route.message_attributes), ["principal", "requestId"])) == 0]), false)
+    error_message = "A route adds at most 4 message attributes (SQS allows 10 per message; principal and requestId are taken, the rest is kept for signature headers)."
   }
 }
 

@@ -3,7 +3,8 @@ locals {
   # at plan time even when secret_arn is not.
   create_secret = var.create && (var.create_secret != null ? var.create_secret : var.secret_arn == null)
   secret_arn    = local.create_secret ? aws_secretsmanager_secret.this[0].arn : var.secret_arn
-  function_name = "${var.name}-authorizer"
+  function_name = var.source_name == null ? "${var.name}-authorizer" : "${var.name}-${var.source_name}-auth"
+  secret_prefix = var.source_name == null ? "${var.name}-credentials-" : "${var.name}-${var.source_name}-credentials-"
 
   # The key that encrypts the secret: ours for a created secret, the owner's for a brought one.
   secret_kms_key_arn = local.create_secret ? var.kms_key_arn : var.secret_kms_key_arn
@@ -18,8 +19,8 @@ resource "aws_secretsmanager_secret" "this" {
   count = local.create_secret ? 1 : 0
 
   #checkov:skip=CKV2_AWS_57:Rotation is by secret_version: bump it and apply to write a new generated password. Automatic rotation would need a rotation Lambda and would break senders that cannot be told the new password.
-  name_prefix             = "${var.name}-credentials-"
-  description             = "HTTP Basic credentials accepted by the ${var.name} webhook endpoint."
+  name_prefix             = local.secret_prefix
+  description             = var.mode == "token" ? "Token accepted on the ${var.source_name} route of the ${var.name} webhook endpoint." : "HTTP Basic credentials accepted by the ${var.name} webhook endpoint."
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = var.secret_recovery_window_in_days
 
@@ -40,7 +41,9 @@ resource "aws_secretsmanager_secret_version" "this" {
   count = local.create_secret ? 1 : 0
 
   secret_id = aws_secretsmanager_secret.this[0].id
-  secret_string_wo = jsonencode({
+  secret_string_wo = var.mode == "token" ? jsonencode({
+    token = ephemeral.aws_secretsmanager_random_password.this[0].random_password
+    }) : jsonencode({
     username = var.username
     password = ephemeral.aws_secretsmanager_random_password.this[0].random_password
   })
@@ -56,7 +59,7 @@ module "function" {
 
   create                = var.create
   function_name         = local.function_name
-  description           = "HTTP Basic authorizer for the ${var.name} webhook endpoint."
+  description           = var.source_name == null ? "HTTP Basic authorizer for the ${var.name} webhook endpoint." : "${var.mode == "token" ? "Token" : "HTTP Basic"} authorizer of the ${var.source_name} source of the ${var.name} webhook endpoint."
   architecture          = var.architecture
   memory_size           = var.memory_size
   timeout_seconds       = var.timeout_seconds
@@ -68,11 +71,16 @@ module "function" {
   role_path                 = var.role_path
   role_permissions_boundary = var.role_permissions_boundary
 
-  environment_variables = {
-    SECRET_ARN                   = local.secret_arn
-    SECRET_CACHE_TTL_SECONDS     = tostring(var.secret_cache_ttl_seconds)
-    SECRET_MAX_STALENESS_SECONDS = tostring(var.secret_max_staleness_seconds)
-  }
+  environment_variables = merge(
+    {
+      SECRET_ARN                   = local.secret_arn
+      SECRET_CACHE_TTL_SECONDS     = tostring(var.secret_cache_ttl_seconds)
+      SECRET_MAX_STALENESS_SECONDS = tostring(var.secret_max_staleness_seconds)
+    },
+    # Only what differs from the single Basic source, so its function is unchanged.
+    var.mode == "basic" ? {} : { AUTH_MODE = var.mode },
+    var.source_name == null ? {} : { SOURCE_NAME = var.source_name },
+  )
 
   policy_statements = concat([
     {

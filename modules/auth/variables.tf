@@ -88,6 +88,28 @@ variable "secret_kms_key_arn" {
   }
 }
 
+variable "mode" {
+  description = "What the authorizer checks: basic (HTTP Basic credentials; the secret holds {\"username\", \"password\"} or {\"credentials\": [...]}) or token (a token in the query string, ?token=...; the secret holds {\"token\"} or {\"tokens\": [...]})."
+  type        = string
+  default     = "basic"
+
+  validation {
+    condition     = contains(["basic", "token"], var.mode)
+    error_message = "mode must be basic or token."
+  }
+}
+
+variable "source_name" {
+  description = "The source this authorizer guards, when a deployment has several: the function is then <name>-<source_name>-auth, the secret <name>-<source_name>-credentials-*. null: one source, the names of the first releases."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.source_name == null || can(regex("^[a-z][a-z0-9-]{0,19}$", var.source_name))
+    error_message = "source_name must be 1-20 characters of lower-case letters, digits or '-', starting with a letter."
+  }
+}
+
 variable "username" {
   description = "Username written into a created secret (the password is generated and never enters Terraform state or plan)."
   type        = string

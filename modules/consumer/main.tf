@@ -109,6 +109,7 @@ module "function" {
     },
     var.ttl_attribute == null ? {} : { TTL_ATTRIBUTE = var.ttl_attribute, TTL_DAYS = tostring(var.ttl_days) },
     var.ordering_attribute == null ? {} : { ORDERING_ATTRIBUTE = var.ordering_attribute },
+    var.sources == null ? {} : { SOURCES = jsonencode(var.sources) },
   )
 
   policy_statements = concat([

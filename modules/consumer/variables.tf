@@ -117,6 +117,24 @@ variable "timeout_seconds" {
   }
 }
 
+variable "sources" {
+  description = "Several sources on one deployment: for each source name, where an item's id is (event_key: a JSON pointer into the body such as /id, or header when API Gateway passes a header's value as the eventKey message attribute) and whether the body is stored raw (body = raw: the exact text in the attribute body) or as the JSON object's attributes. Items are then keyed <source>#<id> and record _source and _receivedAt. null: one source, keys unprefixed from the body's partition_key attribute."
+  type = map(object({
+    event_key = string
+    body      = optional(string, "json")
+  }))
+  default = null
+
+  validation {
+    condition = var.sources == null || try(alltrue([for name, source in var.sources :
+      can(regex("^[a-z][a-z0-9-]{0,19}$", name)) && contains(["json", "raw"], source.body) &&
+      (source.event_key == "header" || can(regex("^(/([^~]|~[01])*)+$", source.event_key))) &&
+      (source.body == "json" || source.event_key == "header")
+    ]) && length(var.sources) > 0, false)
+    error_message = "sources: names of 1-20 lower-case letters, digits or '-'; event_key a JSON pointer (/id) or header; body json or raw, and a raw body needs a header key."
+  }
+}
+
 variable "write_mode" {
   description = "last-write-wins (BatchWriteItem; a redelivery overwrites) or first-write-wins (conditional PutItem; the first payload per key is kept)."
   type        = string

@@ -13,6 +13,7 @@ import json
 import re
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,11 +43,23 @@ def route_pattern(path: str) -> re.Pattern:
     return re.compile("^" + "".join(parts) + "$")
 
 
-_PARAMETER = re.compile(r"\$\{?(request\.body|request\.header\.[A-Za-z0-9_-]+|context\.[A-Za-z0-9_.]+)\}?")
+_PARAMETER = re.compile(
+    r"\$\{?(request\.body|request\.header\.[A-Za-z0-9_-]+|request\.querystring\.[A-Za-z0-9_.~-]+|context\.[A-Za-z0-9_.]+)\}?"
+)
 
 
-def evaluate_parameter(template: str, body: str, headers: Mapping[str, str], context: Mapping[str, str]) -> str:
-    """API Gateway's request-parameter mapping: `$request.body`, `$request.header.x`,
+def query_parameters(query: str) -> dict[str, str]:
+    """The query string as API Gateway passes it: repeated names joined with ","."""
+    parameters: dict[str, str] = {}
+    for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+        parameters[name] = f"{parameters[name]},{value}" if name in parameters else value
+    return parameters
+
+
+def evaluate_parameter(
+    template: str, body: str, headers: Mapping[str, str], context: Mapping[str, str], query: Mapping[str, str] | None = None
+) -> str:
+    """API Gateway's request-parameter mapping: `$request.body`, `$request.header.x`, `$request.querystring.x`,
     `$context.x`, alone or embedded as `${...}` in static text."""
 
     def value(match: re.Match) -> str:
@@ -55,6 +68,8 @@ def evaluate_parameter(template: str, body: str, headers: Mapping[str, str], con
             return body
         if name.startswith("request.header."):
             return headers.get(name[len("request.header.") :].lower(), "")
+        if name.startswith("request.querystring."):
+            return (query or {}).get(name[len("request.querystring.") :], "")
         return context.get(name[len("context.") :], "")
 
     return _PARAMETER.sub(value, template)
@@ -96,10 +111,12 @@ class FrontDoorServer(ThreadingHTTPServer):
 class FrontDoor:
     """Serves the deployed HTTP API's routes on 127.0.0.1."""
 
-    def __init__(self, api: Mapping[str, Any], routes: list[Route], authorizer_function: Invocable, sqs: Any, account: str):
+    def __init__(
+        self, api: Mapping[str, Any], routes: list[Route], authorizer_functions: Mapping[str, Invocable], sqs: Any, account: str
+    ):
         self.api = api
         self.routes = routes
-        self.authorizer_function = authorizer_function
+        self.authorizer_functions = authorizer_functions  # by AuthorizerId
         self.sqs = sqs
         self.account = account
         self.caches: dict[str, DecisionCache] = {}
@@ -134,7 +151,10 @@ class FrontDoor:
         assert authorizer is not None
         identity = []
         for source in authorizer["IdentitySource"]:
-            value = evaluate_parameter(source, "", headers, {"routeKey": route.route_key}) if source.startswith("$") else source
+            context = {"routeKey": route.route_key}
+            value = (
+                evaluate_parameter(source, "", headers, context, query_parameters(query)) if source.startswith("$") else source
+            )
             if not value:
                 return 401, {"message": "Unauthorized"}  # API Gateway answers without invoking the authorizer
             identity.append(value)
@@ -148,7 +168,7 @@ class FrontDoor:
             with self._stats_lock:
                 self.stats.authorizer_invocations += 1
             try:
-                decision = self.authorizer_function.invoke(event)
+                decision = self.authorizer_functions[authorizer["AuthorizerId"]].invoke(event)
             except Exception:
                 return 500, {"message": "Internal Server Error"}
             if not isinstance(decision, Mapping) or not isinstance(decision.get("isAuthorized"), bool):
@@ -168,6 +188,7 @@ class FrontDoor:
             "routeKey": route.route_key,
             "rawPath": path,
             "rawQueryString": query,
+            **({"queryStringParameters": query_parameters(query)} if query else {}),
             "headers": dict(headers),
             "requestContext": {
                 "accountId": self.account,

@@ -116,10 +116,13 @@ def start(endpoint: str, api_id: str | None = None, port: int = 0, poll: bool = 
         return functions[name]
 
     routes = read_routes(apigw, iam, api_id)
-    authorizers = {authorizer_function_name(route.authorizer) for route in routes if route.authorizer is not None}
-    if len(authorizers) != 1:
-        raise RuntimeError(f"expected one authorizer function on API {api_id}, found {sorted(authorizers)}")
-    front_door = FrontDoor(apigw.get_api(ApiId=api_id), routes, function(authorizers.pop()), sqs, account)
+    # One authorizer per source: each runs its own function (and has its own cache).
+    authorizers = {
+        route.authorizer["AuthorizerId"]: function(authorizer_function_name(route.authorizer))
+        for route in routes
+        if route.authorizer is not None
+    }
+    front_door = FrontDoor(apigw.get_api(ApiId=api_id), routes, authorizers, sqs, account)
     url = front_door.serve(port)
     pollers = []
     if poll:

@@ -18,28 +18,28 @@ run "defaults" {
   command = plan
 
   assert {
-    condition     = aws_apigatewayv2_route.this[0].route_key == "POST /submit" && aws_apigatewayv2_route.this[0].authorization_type == "CUSTOM"
+    condition     = aws_apigatewayv2_route.this["default"].route_key == "POST /submit" && aws_apigatewayv2_route.this["default"].authorization_type == "CUSTOM"
     error_message = "The default route is POST /submit behind the custom authorizer."
   }
 
   assert {
     condition = (
-      aws_apigatewayv2_authorizer.this[0].authorizer_type == "REQUEST" &&
-      aws_apigatewayv2_authorizer.this[0].authorizer_payload_format_version == "2.0" &&
-      aws_apigatewayv2_authorizer.this[0].enable_simple_responses &&
-      aws_apigatewayv2_authorizer.this[0].identity_sources == toset(["$request.header.Authorization"]) &&
-      aws_apigatewayv2_authorizer.this[0].authorizer_result_ttl_in_seconds == 300
+      aws_apigatewayv2_authorizer.this["default"].authorizer_type == "REQUEST" &&
+      aws_apigatewayv2_authorizer.this["default"].authorizer_payload_format_version == "2.0" &&
+      aws_apigatewayv2_authorizer.this["default"].enable_simple_responses &&
+      aws_apigatewayv2_authorizer.this["default"].identity_sources == toset(["$request.header.Authorization"]) &&
+      aws_apigatewayv2_authorizer.this["default"].authorizer_result_ttl_in_seconds == 300
     )
     error_message = "REQUEST authorizer, payload 2.0, simple responses, keyed on the Authorization header, cached 300 s."
   }
 
   assert {
     condition = (
-      aws_apigatewayv2_integration.this[0].integration_subtype == "SQS-SendMessage" &&
-      aws_apigatewayv2_integration.this[0].request_parameters["QueueUrl"] == var.queue_url &&
-      aws_apigatewayv2_integration.this[0].request_parameters["MessageBody"] == "$request.body" &&
-      jsondecode(aws_apigatewayv2_integration.this[0].request_parameters["MessageAttributes"]).principal.StringValue == "$${context.authorizer.principal}" &&
-      jsondecode(aws_apigatewayv2_integration.this[0].request_parameters["MessageAttributes"]).requestId.StringValue == "$${context.requestId}"
+      aws_apigatewayv2_integration.this["default"].integration_subtype == "SQS-SendMessage" &&
+      aws_apigatewayv2_integration.this["default"].request_parameters["QueueUrl"] == var.queue_url &&
+      aws_apigatewayv2_integration.this["default"].request_parameters["MessageBody"] == "$request.body" &&
+      jsondecode(aws_apigatewayv2_integration.this["default"].request_parameters["MessageAttributes"]).principal.StringValue == "$${context.authorizer.principal}" &&
+      jsondecode(aws_apigatewayv2_integration.this["default"].request_parameters["MessageAttributes"]).requestId.StringValue == "$${context.requestId}"
     )
     error_message = "The integration sends the raw body to the queue with the principal and request id as attributes."
   }
@@ -86,7 +86,7 @@ run "cmk_cors_and_uncached_authorizer" {
   }
 
   assert {
-    condition     = aws_apigatewayv2_api.this[0].cors_configuration[0].allow_origins == toset(["https://dash.example.com"]) && aws_apigatewayv2_authorizer.this[0].authorizer_result_ttl_in_seconds == 0
+    condition     = aws_apigatewayv2_api.this[0].cors_configuration[0].allow_origins == toset(["https://dash.example.com"]) && aws_apigatewayv2_authorizer.this["default"].authorizer_result_ttl_in_seconds == 0
     error_message = "CORS and TTL 0 are passed through."
   }
 }
@@ -124,7 +124,7 @@ run "changed_request_parameters_replace_the_integration" {
   }
 
   assert {
-    condition     = aws_apigatewayv2_integration.this[0].request_parameters["QueueUrl"] == var.queue_url && aws_apigatewayv2_route.this[0].target == "integrations/${output.apigatewayv2_integration_id}"
+    condition     = aws_apigatewayv2_integration.this["default"].request_parameters["QueueUrl"] == var.queue_url && aws_apigatewayv2_route.this["default"].target == "integrations/${output.apigatewayv2_integration_id}"
     error_message = "The route targets the new integration, which carries the new mapping."
   }
 
@@ -145,5 +145,64 @@ run "platform_role_settings" {
   assert {
     condition     = module.role.iam_role.path == "/platform/" && module.role.iam_role.permissions_boundary == var.role_permissions_boundary && module.role.iam_role.name == "${var.name}-api-to-sqs"
     error_message = "The integration role takes the platform's path and permissions boundary and keeps its name."
+  }
+}
+
+run "one_route_per_source_with_its_own_authorizer_and_mapping" {
+  command = plan
+
+  variables {
+    routes = {
+      github = {
+        route_key                      = "POST /hooks/github"
+        authorizer_name                = "unit-api-github"
+        authorizer_function_invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:unit-github-auth/invocations"
+        identity_sources               = ["$request.querystring.token", "$context.routeKey"]
+        message_attributes             = { source = "github", eventKey = "$${request.header.x-github-delivery}" }
+        throttling_burst_limit         = 20
+      }
+      orders = {
+        route_key                      = "POST /submit"
+        authorizer_name                = "unit-api-orders"
+        authorizer_function_invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:unit-orders-auth/invocations"
+        identity_sources               = ["$request.header.Authorization", "$context.routeKey"]
+        message_attributes             = { source = "orders" }
+      }
+    }
+  }
+
+  assert {
+    condition     = { for name, route in aws_apigatewayv2_route.this : name => route.route_key } == { github = "POST /hooks/github", orders = "POST /submit" }
+    error_message = "One route per source, each with its own route key."
+  }
+
+  assert {
+    condition = { for name, authorizer in aws_apigatewayv2_authorizer.this : name => [authorizer.name, authorizer.identity_sources] } == {
+      github = ["unit-api-github", toset(["$request.querystring.token", "$context.routeKey"])]
+      orders = ["unit-api-orders", toset(["$request.header.Authorization", "$context.routeKey"])]
+    }
+    error_message = "Each source has its own authorizer, whose cache key includes the route: one source's allow never opens another."
+  }
+
+  assert {
+    condition = { for name, integration in aws_apigatewayv2_integration.this : name => jsondecode(integration.request_parameters["MessageAttributes"]) } == {
+      github = {
+        principal = { DataType = "String", StringValue = "$${context.authorizer.principal}" }
+        requestId = { DataType = "String", StringValue = "$${context.requestId}" }
+        source    = { DataType = "String", StringValue = "github" }
+        eventKey  = { DataType = "String", StringValue = "$${request.header.x-github-delivery}" }
+      }
+      orders = {
+        principal = { DataType = "String", StringValue = "$${context.authorizer.principal}" }
+        requestId = { DataType = "String", StringValue = "$${context.requestId}" }
+        source    = { DataType = "String", StringValue = "orders" }
+      }
+    }
+    error_message = "Each route's mapping sets its source statically (a sender cannot choose it) and, for a header-keyed source, the header's value."
+  }
+
+  assert {
+    condition     = [for setting in aws_apigatewayv2_stage.this[0].route_settings : [setting.route_key, setting.throttling_burst_limit, setting.throttling_rate_limit]] == [["POST /hooks/github", 20, 100]]
+    error_message = "A source's own throttling applies to its route only, the rest from the stage defaults."
   }
 }

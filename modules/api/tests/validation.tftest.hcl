@@ -127,3 +127,28 @@ run "queue_arn_not_sqs" {
 
   expect_failures = [var.queue_arn]
 }
+
+run "two_routes_with_one_route_key" {
+  command = plan
+
+  variables {
+    routes = {
+      a = { route_key = "POST /hooks/x", authorizer_name = "a", identity_sources = [] }
+      b = { route_key = "POST /hooks/x", authorizer_name = "b", identity_sources = [] }
+    }
+  }
+
+  expect_failures = [var.routes]
+}
+
+run "a_route_taking_a_reserved_attribute" {
+  command = plan
+
+  variables {
+    routes = {
+      a = { route_key = "POST /hooks/a", authorizer_name = "a", identity_sources = [], message_attributes = { principal = "me" } }
+    }
+  }
+
+  expect_failures = [var.routes]
+}

@@ -376,3 +376,50 @@ run "extra_statement_without_resources" {
 
   expect_failures = [var.policy_statements]
 }
+
+run "token_source_has_its_own_names_and_mode" {
+  command = plan
+
+  variables {
+    mode        = "token"
+    source_name = "github"
+  }
+
+  assert {
+    condition     = module.function.lambda_function.function_name == "unit-auth-github-auth" && startswith(aws_secretsmanager_secret.this[0].name_prefix, "unit-auth-github-credentials-")
+    error_message = "A source's authorizer and secret are named after it, so several sources coexist."
+  }
+}
+
+run "token_source_reads_only_its_own_secret" {
+  command = plan
+
+  variables {
+    mode        = "token"
+    source_name = "github"
+    secret_arn  = "arn:aws:secretsmanager:us-east-1:123456789012:secret:github-token-AbCdEf"
+  }
+
+  assert {
+    condition     = module.function.lambda_function.environment[0].variables["AUTH_MODE"] == "token" && module.function.lambda_function.environment[0].variables["SOURCE_NAME"] == "github"
+    error_message = "The function knows its mode and its source (the contract with functions/authorizer/app.py)."
+  }
+
+  assert {
+    condition     = [for s in module.function.iam_role_policy_statements : s.resources if s.sid == "ReadCredentials"] == [toset([var.secret_arn])]
+    error_message = "A source's authorizer may read its own secret and no other."
+  }
+}
+
+run "single_basic_source_keeps_its_environment" {
+  command = plan
+
+  variables {
+    secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:existing-AbCdEf"
+  }
+
+  assert {
+    condition     = !contains(keys(module.function.lambda_function.environment[0].variables), "AUTH_MODE") && !contains(keys(module.function.lambda_function.environment[0].variables), "SOURCE_NAME")
+    error_message = "Without sources the authorizer's environment is what earlier releases deployed (no update on upgrade)."
+  }
+}

@@ -284,3 +284,24 @@ run "platform_role_settings_and_extra_statements" {
     error_message = "Extra statements come in addition to the module's own, never instead."
   }
 }
+
+run "sources_reach_the_function" {
+  command = plan
+
+  variables {
+    sources = {
+      stripe = { event_key = "/id" }
+      github = { event_key = "header" }
+      twilio = { event_key = "header", body = "raw" }
+    }
+  }
+
+  assert {
+    condition = jsondecode(module.function.lambda_function.environment[0].variables["SOURCES"]) == {
+      stripe = { event_key = "/id", body = "json" }
+      github = { event_key = "header", body = "json" }
+      twilio = { event_key = "header", body = "raw" }
+    }
+    error_message = "Each source's key rule and body form reach the consumer as SOURCES (the contract with functions/consumer/sources.py)."
+  }
+}

@@ -250,3 +250,13 @@ run "extra_statement_may_not_take_a_module_sid" {
 
   expect_failures = [var.policy_statements]
 }
+
+run "raw_body_source_keyed_by_a_pointer" {
+  command = plan
+
+  variables {
+    sources = { twilio = { event_key = "/id", body = "raw" } }
+  }
+
+  expect_failures = [var.sources]
+}

@@ -1,0 +1,29 @@
+output "source_urls" {
+  description = "URL of each source's route."
+  value       = module.webhook_ingest.source_urls
+}
+
+output "source_secret_arns" {
+  description = "Secret of each source (credentials or token)."
+  value       = module.webhook_ingest.source_secret_arns
+}
+
+output "apigatewayv2_api_id" {
+  description = "ID of the HTTP API."
+  value       = module.webhook_ingest.apigatewayv2_api_id
+}
+
+output "sqs_queue_url" {
+  description = "URL of the buffering queue."
+  value       = module.webhook_ingest.sqs_queue_url
+}
+
+output "sqs_dead_letter_queue_url" {
+  description = "URL of the dead-letter queue."
+  value       = module.webhook_ingest.sqs_dead_letter_queue_url
+}
+
+output "dynamodb_table_name" {
+  description = "Name of the events table."
+  value       = module.webhook_ingest.dynamodb_table_name
+}

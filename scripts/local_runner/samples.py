@@ -1,0 +1,88 @@
+"""A request each deployed route accepts: what `make local` prints as curl
+commands, and what the demo and tests send to try every source.
+
+Read from the deployment, like the rest of the runner: the route and its
+mapping (static source, key header), the authorizer's mode and secret, the
+consumer's key rule for the source.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shlex
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+from .aws import aws_client
+from .runner import LocalRunner
+
+_HEADER_TEMPLATE = re.compile(r"^\$\{request\.header\.([A-Za-z0-9_-]+)\}$")
+
+
+@dataclass(frozen=True)
+class SampleRequest:
+    source: str | None  # None: the single source of a deployment without sources
+    url: str
+    headers: dict[str, str]
+    body: str
+    expected_key: str  # the item's key once stored
+
+    def curl(self) -> str:
+        headers = " ".join(f"-H {shlex.quote(f'{name}: {value}')}" for name, value in self.headers.items())
+        return f"curl {headers} -d {shlex.quote(self.body)} {shlex.quote(self.url)}"
+
+
+def body_with(pointer: str, value: str) -> dict[str, Any]:
+    """The smallest JSON object holding `value` at an RFC 6901 `pointer`."""
+    steps = [step.replace("~1", "/").replace("~0", "~") for step in pointer.split("/")[1:]]
+    document: dict[str, Any] = {}
+    node = document
+    for step in steps[:-1]:
+        node = node.setdefault(step, {})
+    node[steps[-1]] = value
+    return document
+
+
+def consumer_sources(runner: LocalRunner) -> tuple[dict[str, dict], str]:
+    """(the consumer's SOURCES, its partition key), from the deployed environment."""
+    for function in runner.functions:
+        variables = function.configuration.get("Environment", {}).get("Variables", {})
+        if "TABLE_NAME" in variables:
+            return json.loads(variables.get("SOURCES") or "{}"), variables.get("PARTITION_KEY", "eventId")
+    return {}, "eventId"
+
+
+def sample_requests(runner: LocalRunner, event_id: str = "hello-1") -> list[SampleRequest]:
+    secrets = aws_client("secretsmanager", runner.endpoint)
+    sources, partition_key = consumer_sources(runner)
+    samples = []
+    for route in runner.front_door.routes:
+        attributes = json.loads(route.integration["RequestParameters"].get("MessageAttributes") or "{}")
+        source = (attributes.get("source") or {}).get("StringValue")
+        rule = sources.get(source or "", {"event_key": f"/{partition_key}", "body": "json"})
+        headers = {"content-type": "application/json"}
+        key_header = _HEADER_TEMPLATE.match((attributes.get("eventKey") or {}).get("StringValue", ""))
+        if key_header:
+            headers[key_header.group(1)] = event_id
+        if rule.get("body") == "raw":
+            headers["content-type"] = "application/x-www-form-urlencoded"
+            body = f"sample=1&id={event_id}"
+        else:
+            body = json.dumps(body_with(rule["event_key"], event_id) if rule["event_key"].startswith("/") else {"sample": 1})
+        url = runner.url + re.sub(r"\{[^}]+\}", "sample", route.route_key.split(" ", 1)[1])
+        if route.authorizer is not None:
+            function = runner.front_door.authorizer_functions[route.authorizer["AuthorizerId"]]
+            variables = function.configuration.get("Environment", {}).get("Variables", {})
+            secret = json.loads(secrets.get_secret_value(SecretId=variables["SECRET_ARN"])["SecretString"])
+            if variables.get("AUTH_MODE") == "token":
+                token = (secret.get("tokens") or [secret.get("token")])[0]
+                url += "?" + urllib.parse.urlencode({"token": token})
+            else:
+                credential = (secret.get("credentials") or [secret])[0]
+                basic = base64.b64encode(f"{credential['username']}:{credential['password']}".encode()).decode()
+                headers["authorization"] = f"Basic {basic}"
+        samples.append(SampleRequest(source, url, headers, body, f"{source}#{event_id}" if source else event_id))
+    return sorted(samples, key=lambda sample: sample.source or "")

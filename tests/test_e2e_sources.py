@@ -1,0 +1,170 @@
+"""End to end with three sources on one deployment (examples/local-sources):
+Basic on /submit, Stripe with a URL token keyed by /id, GitHub with a URL token
+keyed by its X-GitHub-Delivery header. Applied to moto_server, served by the
+local runner, exercised over HTTP on 127.0.0.1; bounded like tests/test_e2e.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from boto3.dynamodb.types import TypeDeserializer
+
+import demo
+import local_runner
+from emulator import running_moto_server
+from local_runner.samples import sample_requests
+from local_terraform import LocalDeployment
+
+pytestmark = pytest.mark.e2e
+CONFIG = Path(__file__).resolve().parent.parent / "examples" / "local-sources"
+NAME = "e2e-sources"
+
+
+class Sources:
+    def __init__(self, runner: local_runner.LocalRunner, outputs: dict) -> None:
+        self.runner = runner
+        self.outputs = outputs
+        secrets = local_runner.aws_client("secretsmanager", runner.endpoint)
+        self.secrets = {
+            name: json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"])
+            for name, arn in outputs["source_secret_arns"].items()
+        }
+        self.dynamodb = local_runner.aws_client("dynamodb", runner.endpoint)
+        self.sqs = local_runner.aws_client("sqs", runner.endpoint)
+
+    def url(self, source: str, token: str | None = None) -> str:
+        path = self.outputs["source_urls"][source].split("/", 3)[3]
+        return f"{self.runner.url}/{path}" + (f"?token={token}" if token is not None else "")
+
+    def basic(self) -> str:
+        credentials = self.secrets["orders"]
+        return "Basic " + base64.b64encode(f"{credentials['username']}:{credentials['password']}".encode()).decode()
+
+    def post(self, url: str, body: str, headers: dict | None = None) -> int:
+        headers = {"content-type": "application/json", **(headers or {})}
+        request = urllib.request.Request(url, data=body.encode(), headers=headers)  # noqa: S310 - loopback
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def send(self, source: str, body: dict, **headers: str) -> int:
+        if source == "orders":
+            return self.post(self.url("orders"), json.dumps(body), {"authorization": self.basic(), **headers})
+        return self.post(self.url(source, self.secrets[source]["token"]), json.dumps(body), headers)
+
+    def items(self) -> dict[str, dict]:
+        found = self.dynamodb.scan(TableName=self.outputs["dynamodb_table_name"], ConsistentRead=True)["Items"]
+        return {item["eventId"]["S"]: {k: TypeDeserializer().deserialize(v) for k, v in item.items()} for item in found}
+
+    def drained(self) -> bool:
+        return self.runner.wait_until_drained([self.outputs["sqs_queue_url"]], 60)
+
+    def authorizer_calls(self) -> int:
+        return self.runner.front_door.stats.authorizer_invocations
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("e2e-sources")
+    with running_moto_server(workdir / "moto.log") as endpoint:
+        deployment = LocalDeployment(
+            endpoint, workdir / "state", config_dir=CONFIG, extra_vars=(f"name={NAME}", "consumer_timeout_seconds=1")
+        )
+        runner = None
+        try:
+            outputs = deployment.apply()
+            runner = local_runner.start(endpoint, outputs["apigatewayv2_api_id"])
+            yield Sources(runner, outputs)
+        finally:
+            if runner is not None:
+                runner.stop()
+            deployment.destroy()
+
+
+def test_each_source_has_its_url_and_secret(sources):
+    assert set(sources.outputs["source_urls"]) == {"orders", "stripe", "github"}
+    assert sources.outputs["source_urls"]["orders"].endswith("/submit")
+    assert sources.outputs["source_urls"]["github"].endswith("/hooks/github")
+    assert set(sources.secrets["orders"]) == {"username", "password"}
+    assert set(sources.secrets["stripe"]) == {"token"} and sources.secrets["stripe"] != sources.secrets["github"]
+
+
+def test_the_same_id_from_three_sources_at_once_is_three_items(sources):
+    sends = [
+        ("orders", {"eventId": "same-1", "amount": 12.5}, {}),
+        ("stripe", {"id": "same-1", "object": "event", "type": "charge.succeeded"}, {}),
+        ("github", {"action": "opened", "number": 7}, {"x-github-delivery": "same-1"}),
+    ] * 5  # each source sends its event five times (providers retry)
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(lambda send: sources.send(send[0], send[1], **send[2]), sends))
+    assert statuses == [200] * len(sends)
+    assert sources.drained()
+    items = sources.items()
+    assert {key: items[key]["_source"] for key in ("orders#same-1", "stripe#same-1", "github#same-1")} == {
+        "orders#same-1": "orders",
+        "stripe#same-1": "stripe",
+        "github#same-1": "github",
+    }
+    assert items["github#same-1"]["action"] == "opened" and items["stripe#same-1"]["type"] == "charge.succeeded"
+    assert all(item["_receivedAt"].endswith("Z") for item in items.values())
+
+
+@pytest.mark.parametrize(
+    ("source", "token", "status"),
+    [
+        ("stripe", None, 401),  # no token: API Gateway answers without the authorizer
+        ("stripe", "not-the-token", 403),
+        ("github", "", 401),
+    ],
+)
+def test_a_missing_or_wrong_token_is_refused(sources, source, token, status):
+    assert sources.post(sources.url(source, token), json.dumps({"id": "refused"})) == status
+
+
+def test_one_sources_secret_never_opens_another_route_even_when_cached(sources):
+    stripe_token = sources.secrets["stripe"]["token"]
+    assert sources.post(sources.url("stripe", stripe_token), json.dumps({"id": "cache-1"})) == 200  # allow, now cached
+    calls = sources.authorizer_calls()
+    assert sources.post(sources.url("stripe", stripe_token), json.dumps({"id": "cache-2"})) == 200
+    assert sources.authorizer_calls() == calls  # served from the cache
+    github = sources.url("github", stripe_token)
+    assert sources.post(github, json.dumps({}), {"x-github-delivery": "cache-3"}) == 403
+    # Basic credentials do not open a token route, nor a token the Basic one.
+    assert sources.post(sources.url("stripe"), json.dumps({"id": "x"}), {"authorization": sources.basic()}) == 401
+    assert sources.post(sources.url("orders", stripe_token), json.dumps({"eventId": "x"})) == 401
+    assert sources.drained()
+    assert "github#cache-3" not in sources.items()
+
+
+def test_poison_is_dead_lettered_with_its_source_and_reason(sources):
+    assert sources.send("stripe", {"object": "event"}) == 200  # no /id
+    assert sources.send("orders", {"eventId": "ok", "_source": "stripe"}) == 200  # claims another source
+    assert sources.drained()
+    reasons = {}
+    deadline = time.monotonic() + 20
+    while len(reasons) < 2 and time.monotonic() < deadline:
+        for message in sources.sqs.receive_message(
+            QueueUrl=sources.outputs["sqs_dead_letter_queue_url"], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", []):
+            attributes = message["MessageAttributes"]
+            reasons[attributes["source"]["StringValue"]] = attributes["ingest.failure_reason"]["StringValue"]
+    assert reasons == {"stripe": "missing_key", "orders": "reserved_attribute"}
+
+
+def test_make_local_gives_each_source_a_request_it_accepts(sources):
+    """What `make local CONFIG=examples/local-sources` prints, sent as printed."""
+    samples = sample_requests(sources.runner, "sample-1")
+    assert {sample.source for sample in samples} == {"orders", "stripe", "github"}
+    assert all(sample.curl().startswith("curl -H") for sample in samples)
+    demo.try_each_source(sources.runner, samples)
+    assert {"orders#sample-1", "stripe#sample-1", "github#sample-1"} <= set(sources.items())

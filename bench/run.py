@@ -324,21 +324,25 @@ def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, reques
     cached_share = min(1.0, senders / (300 * requests_per_second)) if requests_per_second else 1.0
     # one send per message, plus one receive and one delete-batch per batch
     sqs_requests_per_message = 1 + 2 / CONSUMER_BATCH_SIZE
-    ours = Deployment(
-        "ours (arm64, 256 MB, TTL 300 s)",
-        authorizer_invocations_per_request=cached_share,
-        secret_calls_per_authorization=auth["ours"]["secret_calls_per_1000"] / 1000,
-        authorizer_ms=auth["ours"]["warm_ms_median"],
-        authorizer_memory_mb=256,
-        consumer_ms_per_message=by_variant["ours last-write-wins"]["ms_per_message"],
-        consumer_memory_mb=256,
-        arm64=True,
-        sqs_requests_per_message=sqs_requests_per_message,
-        dynamodb_wru_per_message=1,  # items under 1 KB
-        log_bytes_per_request=log_bytes_per_request(
-            by_variant["ours last-write-wins"], auth["ours"], cached_share, CONSUMER_BATCH_SIZE
-        ),
-    )
+
+    def ours_with(label: str, authorizer_row: dict, share: float) -> Deployment:
+        """Our consumer (arm64, 256 MB) behind an authorizer invoked `share` times per request."""
+        consumer_row = by_variant["ours last-write-wins"]
+        return Deployment(
+            label,
+            authorizer_invocations_per_request=share,
+            secret_calls_per_authorization=authorizer_row["secret_calls_per_1000"] / 1000,
+            authorizer_ms=authorizer_row["warm_ms_median"],
+            authorizer_memory_mb=256,
+            consumer_ms_per_message=consumer_row["ms_per_message"],
+            consumer_memory_mb=256,
+            arm64=True,
+            sqs_requests_per_message=sqs_requests_per_message,
+            dynamodb_wru_per_message=1,  # items under 1 KB
+            log_bytes_per_request=log_bytes_per_request(consumer_row, authorizer_row, share, CONSUMER_BATCH_SIZE),
+        )
+
+    ours = ours_with("ours (arm64, 256 MB, TTL 300 s)", auth["ours"], cached_share)
     naive = Deployment(
         "naive (x86_64, 128 MB, TTL 0)",
         authorizer_invocations_per_request=1.0,
@@ -355,21 +359,7 @@ def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, reques
     # A token source: every delivery of a sender carries the same URL token, so
     # API Gateway's cache (key: token + route) holds one entry per source.
     token_share = min(1.0, 1 / (300 * requests_per_second)) if requests_per_second else 1.0
-    token_source = Deployment(
-        "ours token source (one token, TTL 300 s)",
-        authorizer_invocations_per_request=token_share,
-        secret_calls_per_authorization=auth["ours token"]["secret_calls_per_1000"] / 1000,
-        authorizer_ms=auth["ours token"]["warm_ms_median"],
-        authorizer_memory_mb=256,
-        consumer_ms_per_message=by_variant["ours last-write-wins"]["ms_per_message"],
-        consumer_memory_mb=256,
-        arm64=True,
-        sqs_requests_per_message=sqs_requests_per_message,
-        dynamodb_wru_per_message=1,
-        log_bytes_per_request=log_bytes_per_request(
-            by_variant["ours last-write-wins"], auth["ours token"], token_share, CONSUMER_BATCH_SIZE
-        ),
-    )
+    token_source = ours_with("ours token source (one token, TTL 300 s)", auth["ours token"], token_share)
     ours_cost, naive_cost = cost_per_million(ours), cost_per_million(naive)
     floor = cost_per_million(Deployment("floor", 0, 0, 0, 128, 0, 128, True, 1, 1, 0), include_compute=False)
     return {

@@ -28,7 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import local_runner  # after the path insert, on purpose
 from emulator import running_moto_server
-from local_runner.samples import SampleRequest, sample_requests
+from local_runner.samples import SampleRequest, consumer_variables, sample_requests
 from local_terraform import LOCAL_EXAMPLE, LocalDeployment
 from tfsetup import ROOT
 
@@ -141,7 +141,7 @@ def walkthrough(stack: local_runner.LocalRunner, outputs: dict, url: str) -> Non
 
 def try_each_source(stack: local_runner.LocalRunner, samples: list[SampleRequest]) -> None:
     """Several sources: send each its sample request and find each item under its key."""
-    table = consumer_table(stack)
+    table = consumer_variables(stack)["TABLE_NAME"]
     dynamodb = local_runner.aws_client("dynamodb", stack.endpoint)
     for sample in samples:
         step(f"POST to the {sample.source} source")
@@ -155,14 +155,6 @@ def try_each_source(stack: local_runner.LocalRunner, samples: list[SampleRequest
         item = dynamodb.get_item(TableName=table, Key={"eventId": {"S": sample.expected_key}}, ConsistentRead=True).get("Item")
         show(sample.expected_key, json.dumps(item))
         expect(item is not None, f"no item {sample.expected_key}")
-
-
-def consumer_table(stack: local_runner.LocalRunner) -> str:
-    return next(
-        f.configuration["Environment"]["Variables"]["TABLE_NAME"]
-        for f in stack.functions
-        if "TABLE_NAME" in f.configuration.get("Environment", {}).get("Variables", {})
-    )
 
 
 def interrupted(signum: int, frame: Any) -> None:

@@ -4,7 +4,6 @@ and the function workers (isolation, the guard on every thread)."""
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from pathlib import Path
@@ -17,7 +16,7 @@ from moto import mock_aws
 from emulator import running_moto_server
 from local_runner import front_door, iam_guard, sqs_poller
 from local_runner.aws import aws_client, queue_arn_from_url
-from local_runner.lambda_runtime import InvocationFailed, LocalFunction, worker_environment
+from local_runner.lambda_runtime import InvocationFailed, LocalFunction, worker_environment, write_spec
 from loopback import is_loopback
 
 
@@ -192,18 +191,7 @@ def worker_function(tmp_path: Path, endpoint: str, queue_url: str, statements: i
     (code / "helper.py").write_text("ORIGIN = 'the package'\n")
     policy = iam_guard.RolePolicy("fn-role", statements)
     spec = tmp_path / "spec.json"
-    spec.write_text(
-        json.dumps(
-            {
-                "function_name": "fn",
-                "code_dir": str(code),
-                "handler": "app.handler",
-                "log_file": str(tmp_path / "fn.log"),
-                "policy": policy.to_json(),
-                "account": "123456789012",
-            }
-        )
-    )
+    write_spec(spec, "fn", code, "app.handler", tmp_path / "fn.log", policy, "123456789012")
     configuration = {"FunctionName": "fn", "Timeout": 10, "Environment": {"Variables": {"QUEUE_URL": queue_url}}}
     return LocalFunction("fn", configuration, policy, spec, tmp_path / "fn.log", worker_environment(configuration, endpoint))
 

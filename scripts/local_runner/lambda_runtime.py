@@ -191,6 +191,21 @@ class LocalFunction:
             self._all.clear()
 
 
+def write_spec(
+    spec_file: Path, function_name: str, code_dir: Path, handler: str, log_file: Path, policy: RolePolicy, account: str
+) -> None:
+    """What worker.py reads at start: the code, handler, log file and the role it is guarded by."""
+    spec = {
+        "function_name": function_name,
+        "code_dir": str(code_dir),
+        "handler": handler,
+        "log_file": str(log_file),
+        "policy": policy.to_json(),
+        "account": account,
+    }
+    spec_file.write_text(json.dumps(spec))
+
+
 def load_function(
     lambda_client: Any, iam: Any, function_name: str, workdir: Path, endpoint: str, account: str, max_containers: int = 4
 ) -> LocalFunction:
@@ -202,18 +217,7 @@ def load_function(
     policy = role_policy(iam, configuration["Role"])
     log_file = workdir / f"{function_name}.log"
     spec_file = workdir / function_name / "spec.json"
-    spec_file.write_text(
-        json.dumps(
-            {
-                "function_name": function_name,
-                "code_dir": str(code_dir),
-                "handler": configuration["Handler"],
-                "log_file": str(log_file),
-                "policy": policy.to_json(),
-                "account": account,
-            }
-        )
-    )
+    write_spec(spec_file, function_name, code_dir, configuration["Handler"], log_file, policy, account)
     return LocalFunction(
         name=function_name,
         configuration=configuration,

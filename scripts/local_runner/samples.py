@@ -46,13 +46,19 @@ def body_with(pointer: str, value: str) -> dict[str, Any]:
     return document
 
 
-def consumer_sources(runner: LocalRunner) -> tuple[dict[str, dict], str]:
-    """(the consumer's SOURCES, its partition key), from the deployed environment."""
+def consumer_variables(runner: LocalRunner) -> dict[str, str]:
+    """The deployed consumer's environment (the function that writes to a table)."""
     for function in runner.functions:
         variables = function.configuration.get("Environment", {}).get("Variables", {})
         if "TABLE_NAME" in variables:
-            return json.loads(variables.get("SOURCES") or "{}"), variables.get("PARTITION_KEY", "eventId")
-    return {}, "eventId"
+            return variables
+    return {}
+
+
+def consumer_sources(runner: LocalRunner) -> tuple[dict[str, dict], str]:
+    """(the consumer's SOURCES, its partition key), from the deployed environment."""
+    variables = consumer_variables(runner)
+    return json.loads(variables.get("SOURCES") or "{}"), variables.get("PARTITION_KEY", "eventId")
 
 
 def sample_requests(runner: LocalRunner, event_id: str = "hello-1") -> list[SampleRequest]:

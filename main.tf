@@ -23,6 +23,7 @@ locals {
       body                   = "json"
       throttling_burst_limit = null
       throttling_rate_limit  = null
+      signature              = null
     }
   }
   authenticated_sources = { for name, source in local.sources : name => source if source.auth != "none" }
@@ -32,6 +33,23 @@ locals {
   identity_sources = {
     basic = local.sources_given ? ["$request.header.Authorization", "$context.routeKey"] : ["$request.header.Authorization"]
     token = ["$request.querystring.token", "$context.routeKey"]
+  }
+
+  # The headers each signature scheme reads (functions/consumer/signatures.py
+  # SCHEME_HEADERS); hmac names its own.
+  signature_headers = {
+    github            = ["x-hub-signature-256"]
+    stripe            = ["stripe-signature"]
+    standard-webhooks = ["webhook-id", "webhook-timestamp", "webhook-signature"]
+    svix              = ["svix-id", "svix-timestamp", "svix-signature"]
+    slack             = ["x-slack-signature", "x-slack-request-timestamp"]
+  }
+  # Each source's headers API Gateway carries to the consumer: its key header and its signature's.
+  carried_headers = {
+    for name, source in local.sources : name => distinct(compact(concat(
+      startswith(source.event_key, "/") ? [] : [source.event_key],
+      try(lookup(local.signature_headers, source.signature.scheme, [source.signature.header, source.signature.timestamp_header, source.signature.id_header]), []),
+    )))
   }
 }
 
@@ -122,18 +140,22 @@ module "consumer" {
   ordering_attribute = var.consumer.ordering_attribute
   sources = local.sources_given ? {
     for name, source in local.sources : name => {
-      event_key = startswith(source.event_key, "/") ? source.event_key : "header"
+      event_key = source.event_key
       body      = source.body
+      signature = source.signature
     }
   } : null
-  batch_size                         = var.consumer.batch_size
-  maximum_batching_window_in_seconds = var.consumer.maximum_batching_window_in_seconds
-  maximum_concurrency                = var.consumer.maximum_concurrency
-  event_source_mapping_enabled       = coalesce(var.consumer.enabled, var.consumer.event_source_mapping_enabled, true)
-  package                            = var.packages.consumer
-  policy_statements                  = var.consumer.policy_statements
-  role_path                          = var.role_path
-  role_permissions_boundary          = var.role_permissions_boundary
+  signing_secret_cache_ttl_seconds       = var.auth.secret_cache_ttl_seconds
+  signing_secret_max_staleness_seconds   = var.auth.secret_max_staleness_seconds
+  signing_secret_recovery_window_in_days = var.auth.secret_recovery_window_in_days
+  batch_size                             = var.consumer.batch_size
+  maximum_batching_window_in_seconds     = var.consumer.maximum_batching_window_in_seconds
+  maximum_concurrency                    = var.consumer.maximum_concurrency
+  event_source_mapping_enabled           = coalesce(var.consumer.enabled, var.consumer.event_source_mapping_enabled, true)
+  package                                = var.packages.consumer
+  policy_statements                      = var.consumer.policy_statements
+  role_path                              = var.role_path
+  role_permissions_boundary              = var.role_permissions_boundary
 
   table_name                     = var.table.name
   create_table                   = var.table.create
@@ -170,9 +192,13 @@ module "api" {
       authorizer_function_invoke_arn = try(module.auth[name].lambda_function_invoke_arn, null)
       identity_sources               = lookup(local.identity_sources, source.auth, [])
       message_attributes = merge(
-        # Static per route: a sender cannot choose its source.
-        { source = name },
-        startswith(source.event_key, "/") ? {} : { eventKey = "$${request.header.${source.event_key}}" },
+        # Static per route: a sender cannot choose its source. receivedAt (ms)
+        # survives a redrive, where SentTimestamp would be the redrive's time.
+        { source = name, receivedAt = "$${context.requestTimeEpoch}" },
+        # "h:" keeps the value non-empty when the header is missing (SQS refuses
+        # an empty attribute, which would refuse the request instead of
+        # dead-lettering it with its reason).
+        { for header in local.carried_headers[name] : "header.${header}" => "h:$${request.header.${header}}" },
       )
       throttling_burst_limit = source.throttling_burst_limit
       throttling_rate_limit  = source.throttling_rate_limit

@@ -132,3 +132,8 @@ output "source_secret_arns" {
   description = "ARN of the secret holding each source's credentials (basic) or token (token), by source name."
   value       = { for name, auth in module.auth : name => auth.secretsmanager_secret_arn }
 }
+
+output "source_signing_secret_arns" {
+  description = "Signing secret ARN of each signed source (created empty unless brought): put the sender's signing secret into it, see README, Connecting senders."
+  value       = module.consumer.secretsmanager_secret_arns
+}

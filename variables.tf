@@ -71,7 +71,7 @@ variable "api" {
 ################################################################################
 
 variable "auth" {
-  description = "Credentials and authorizer settings. Leave secret_arn null to create a secret whose generated password never enters Terraform state; increase secret_version to rotate it. With a secret_arn that is only known after apply, also set create_secret = false; if that secret is encrypted with a customer managed key, give it as secret_kms_key_arn so the authorizer may decrypt it. secret_max_staleness_seconds bounds how long past its TTL a cached secret is still used while Secrets Manager fails transiently; a deleted or inaccessible secret denies at the next refresh. policy_statements adds statements to the authorizer's execution role (validated)."
+  description = "Credentials and authorizer settings. Leave secret_arn null to create a secret whose generated password never enters Terraform state; increase secret_version to rotate it. With a secret_arn that is only known after apply, also set create_secret = false; if that secret is encrypted with a customer managed key, give it as secret_kms_key_arn so the authorizer may decrypt it. secret_max_staleness_seconds bounds how long past its TTL a cached secret is still used while Secrets Manager fails transiently; a deleted or inaccessible secret denies at the next refresh. policy_statements adds statements to the authorizer's execution role (validated). The cache TTL, staleness and recovery window also apply to the signing secrets of signed sources, which the consumer reads."
   type = object({
     secret_arn                     = optional(string)
     secret_kms_key_arn             = optional(string)
@@ -202,7 +202,7 @@ variable "alarms" {
 ################################################################################
 
 variable "sources" {
-  description = "Several senders on one deployment, by source name (1-20 lower-case letters, digits or '-'); each gets its own route (route_key, default POST /hooks/<name>), authorizer and secret, and its items are keyed <name>#<id>. auth: basic (HTTP Basic; credentials generated with username unless secret_arn is given) or token (?token=... in the URL; the secret holds {\"token\"}). event_key: a JSON pointer into the body (default /eventId; /id for Stripe) or a lower-case request header name (x-github-delivery). body: json, or raw (the exact body in the attribute body; needs a header event_key). throttling_burst_limit / throttling_rate_limit: this route's own limits. null keeps the single Basic source on api.route_key of earlier releases (keys unprefixed). See README, Sources."
+  description = "Several senders on one deployment, by source name (1-20 lower-case letters, digits or '-'); each gets its own route (route_key, default POST /hooks/<name>), and its items are keyed <name>#<id>. auth: basic (HTTP Basic; credentials generated with username unless secret_arn is given), token (?token=... in the URL; the secret holds {\"token\"}) or none (only with a signature: the route is open and every message is verified by the consumer before it is stored). signature: how the sender signs (scheme github, stripe, standard-webhooks, svix, slack, or hmac with header, algorithm, encoding, prefix, signed_content, timestamp_header, id_header), with secret_arn (null creates an empty secret to put the sender's signing secret into) and tolerance_seconds (default 300). event_key: a JSON pointer into the body (default /eventId; /id for Stripe) or a lower-case request header name (x-github-delivery, webhook-id). body: json, or raw (the exact body in the attribute body; needs a header event_key). throttling_burst_limit / throttling_rate_limit: this route's own limits. null keeps the single Basic source on api.route_key of earlier releases (keys unprefixed). See README, Sources and Connecting senders."
   type = map(object({
     route_key              = optional(string)
     auth                   = optional(string, "basic")
@@ -212,6 +212,19 @@ variable "sources" {
     body                   = optional(string, "json")
     throttling_burst_limit = optional(number)
     throttling_rate_limit  = optional(number)
+    signature = optional(object({
+      scheme             = string
+      secret_arn         = optional(string)
+      secret_kms_key_arn = optional(string)
+      tolerance_seconds  = optional(number, 300)
+      header             = optional(string)
+      algorithm          = optional(string, "sha256")
+      encoding           = optional(string, "hex")
+      prefix             = optional(string, "")
+      signed_content     = optional(string, "{body}")
+      timestamp_header   = optional(string)
+      id_header          = optional(string)
+    }))
   }))
   default = null
 
@@ -221,8 +234,8 @@ variable "sources" {
   }
 
   validation {
-    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : contains(["basic", "token"], source.auth)]), false)
-    error_message = "sources: auth must be basic or token. none needs a signature check, which this version does not have yet."
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : contains(["basic", "token"], source.auth) || (source.auth == "none" && source.signature != null)]), false)
+    error_message = "sources: auth must be basic, token, or none together with a signature (an open route whose messages nobody verifies would store anything anyone sends)."
   }
 
   validation {
@@ -248,6 +261,16 @@ variable "sources" {
   validation {
     condition     = var.sources == null || try(alltrue([for source in values(var.sources) : source.secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", source.secret_arn))]), false)
     error_message = "sources: secret_arn must be a Secrets Manager secret ARN, or null to create the source's secret."
+  }
+
+  validation {
+    # A message carries at most 10 attributes: principal, requestId, receivedAt,
+    # source and the headers; on a dead letter, the consumer's own take 4 more.
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : length(distinct(compact(concat(
+      startswith(source.event_key, "/") ? [] : [source.event_key],
+      source.signature == null ? [] : lookup(local.signature_headers, source.signature.scheme, [source.signature.header, source.signature.timestamp_header, source.signature.id_header]),
+    )))) <= 3]), false)
+    error_message = "sources: a source carries at most 3 headers (its signature headers and its event_key header): key a Standard Webhooks or Svix source by its id header (webhook-id, svix-id), an hmac source with id_header by that header."
   }
 }
 

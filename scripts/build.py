@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = ROOT / "functions"
 PACKAGES_DIR = ROOT / "packages"
 FUNCTION_NAMES = ("authorizer", "consumer")
+# Modules both packages need (the cached secret): copied into every zip at its
+# root, so each package stays self-contained and has no layer to deploy.
+SHARED_DIR_NAME = "shared"
 MANIFEST_NAME = "manifest.json"
 
 # 1980-01-01 is the earliest timestamp a zip entry can hold: no local clock or
@@ -103,8 +106,20 @@ def zip_entries(entries: list[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
+def package_entries(name: str, functions_dir: Path = FUNCTIONS_DIR) -> list[tuple[str, bytes]]:
+    """A function's own files plus the shared ones, sorted; a name in both is an error
+    (one of the two would silently shadow the other inside the zip)."""
+    own = collect_files(functions_dir / name)
+    shared_dir = functions_dir / SHARED_DIR_NAME
+    shared = collect_files(shared_dir) if shared_dir.is_dir() else []
+    clashes = sorted({relative for relative, _ in own} & {relative for relative, _ in shared})
+    if clashes:
+        raise ValueError(f"{name} and {SHARED_DIR_NAME} both have {', '.join(clashes)}")
+    return sorted(own + shared)
+
+
 def build_package(name: str, functions_dir: Path = FUNCTIONS_DIR) -> Package:
-    entries = collect_files(functions_dir / name)
+    entries = package_entries(name, functions_dir)
     return Package(
         name=name,
         zip_bytes=zip_entries(entries),

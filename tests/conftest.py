@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
 
 # Lambda puts a package's root on sys.path; helper module names are unique
-# across the two packages, so both roots can be on the path at once.
-for _name in ("authorizer", "consumer"):
+# across the packages and their shared files, so every root can be on the path at once.
+for _name in ("authorizer", "consumer", "shared"):
     if str(FUNCTIONS / _name) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS / _name))
 sys.path.insert(0, str(ROOT / "scripts"))

@@ -10,9 +10,9 @@ import boto3
 import pytest
 
 import basic_auth
-from basic_auth import Credential, Malformed, matching_username, parse_basic
+from basic_auth import Credential, Malformed, matching_username, parse_basic, parse_credentials
+from cached_secret import CachedSecret, InvalidSecret
 from conftest import SECRET, load_handler_module
-from secret_cache import CachedSecret, InvalidSecret, parse_credentials
 
 
 def basic(user_pass: str | bytes, scheme: str = "Basic") -> str:
@@ -99,7 +99,7 @@ def authorizer():
 
 def fixed_secret(value: dict | str = SECRET) -> CachedSecret:
     text = value if isinstance(value, str) else json.dumps(value)
-    return CachedSecret(fetch=lambda: text, ttl_seconds=300)
+    return CachedSecret(fetch=lambda: text, ttl_seconds=300, parse=parse_credentials)
 
 
 @pytest.mark.parametrize(("event", "allowed", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -192,7 +192,9 @@ class FakeClock:
 def test_cache_fetches_once_per_ttl_window():
     calls = []
     clock = FakeClock()
-    cache = CachedSecret(fetch=lambda: calls.append(1) or json.dumps(SECRET), ttl_seconds=300, clock=clock)
+    cache = CachedSecret(
+        fetch=lambda: calls.append(1) or json.dumps(SECRET), ttl_seconds=300, parse=parse_credentials, clock=clock
+    )
     for step in range(1000):
         clock.now = 1000.0 + step * 0.9  # 900 s in all: three windows of 300 s
         cache.get()
@@ -201,7 +203,9 @@ def test_cache_fetches_once_per_ttl_window():
 
 def test_cache_ttl_zero_fetches_every_time():
     calls = []
-    cache = CachedSecret(fetch=lambda: calls.append(1) or json.dumps(SECRET), ttl_seconds=0, clock=FakeClock())
+    cache = CachedSecret(
+        fetch=lambda: calls.append(1) or json.dumps(SECRET), ttl_seconds=0, parse=parse_credentials, clock=FakeClock()
+    )
     for _ in range(5):
         cache.get()
     assert len(calls) == 5
@@ -217,7 +221,7 @@ def test_stale_value_is_served_during_an_outage_and_retried_later():
             raise ConnectionError("secrets manager down")
         return json.dumps(SECRET)
 
-    cache = CachedSecret(fetch=fetch, ttl_seconds=300, clock=clock)
+    cache = CachedSecret(fetch=fetch, ttl_seconds=300, parse=parse_credentials, clock=clock)
     assert cache.get()[1] is False
     state["up"] = False
     clock.now += 301

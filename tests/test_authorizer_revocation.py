@@ -8,8 +8,9 @@ import pytest
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from test_authorizer import FakeClock, basic, event_with
 
+from basic_auth import parse_credentials
+from cached_secret import CachedSecret, InvalidSecret, SecretUnavailable
 from conftest import SECRET, load_handler_module
-from secret_cache import CachedSecret, InvalidSecret, SecretUnavailable, parse_credentials
 
 
 def client_error(code: str, status: int = 400) -> ClientError:
@@ -50,7 +51,7 @@ class Failing:
 
 def cache_after_one_fetch(max_staleness: float = 600) -> tuple[CachedSecret, Failing, FakeClock]:
     clock, fetch = FakeClock(), Failing()
-    cache = CachedSecret(fetch=fetch, ttl_seconds=300, max_staleness_seconds=max_staleness, clock=clock)
+    cache = CachedSecret(fetch=fetch, ttl_seconds=300, parse=parse_credentials, max_staleness_seconds=max_staleness, clock=clock)
     cache.get()
     return cache, fetch, clock
 

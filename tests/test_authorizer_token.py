@@ -11,8 +11,8 @@ import secrets
 
 import pytest
 
+from cached_secret import CachedSecret
 from conftest import load_handler_module
-from secret_cache import CachedSecret
 from token_auth import InvalidTokenSecret, parse_tokens, query_token, token_matches
 
 TOKEN = secrets.token_urlsafe(30)

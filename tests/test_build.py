@@ -63,8 +63,20 @@ def test_builds_are_byte_identical_across_mtimes_modes_and_umasks(tmp_path):
 
 def test_zips_hold_exactly_the_sources_with_fixed_metadata():
     expected = {
-        "authorizer": ["app.py", "basic_auth.py", "secret_cache.py", "token_auth.py"],
-        "consumer": ["app.py", "clients.py", "dead_letters.py", "emf.py", "ordering.py", "records.py", "sources.py", "store.py"],
+        "authorizer": ["app.py", "basic_auth.py", "cached_secret.py", "token_auth.py"],
+        "consumer": [
+            "app.py",
+            "cached_secret.py",
+            "clients.py",
+            "dead_letters.py",
+            "emf.py",
+            "ordering.py",
+            "records.py",
+            "signatures.py",
+            "signing_secrets.py",
+            "sources.py",
+            "store.py",
+        ],
     }
     for name, files in expected.items():
         package = build.build_package(name)
@@ -75,7 +87,17 @@ def test_zips_hold_exactly_the_sources_with_fixed_metadata():
                 assert info.date_time == build.FIXED_DATE_TIME
                 assert info.external_attr >> 16 == 0o100644
                 assert info.compress_type == zipfile.ZIP_STORED
-                assert archive.read(info) == (ROOT / "functions" / name / info.filename).read_bytes()
+                own = ROOT / "functions" / name / info.filename
+                source = own if own.is_file() else ROOT / "functions" / build.SHARED_DIR_NAME / info.filename
+                assert archive.read(info) == source.read_bytes()
+
+
+def test_a_shared_module_that_a_function_also_has_is_refused(tmp_path):
+    for directory, content in (("consumer", b"own"), ("shared", b"shared")):
+        (tmp_path / directory).mkdir()
+        (tmp_path / directory / "helper.py").write_bytes(content)
+    with pytest.raises(ValueError, match=r"consumer and shared both have helper\.py"):
+        build.build_package("consumer", tmp_path)
 
 
 def test_manifest_hash_is_what_terraform_filebase64sha256_gives():

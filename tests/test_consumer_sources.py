@@ -13,17 +13,24 @@ from sources import load_sources, pointer_value
 SOURCES = {
     "orders": {"event_key": "/eventId"},
     "stripe": {"event_key": "/id"},
-    "github": {"event_key": "header"},
-    "twilio": {"event_key": "header", "body": "raw"},
+    "github": {"event_key": "x-github-delivery"},
+    "twilio": {"event_key": "i-twilio-idempotency-token", "body": "raw"},
 }
+
+
+def carried_headers(headers: dict[str, str]) -> dict:
+    """Headers as API Gateway's mapping carries them: header.<name> = "h:" + the value
+    (a missing header arrives as "h:" alone)."""
+    return {f"header.{name}": {"stringValue": f"h:{value}", "dataType": "String"} for name, value in headers.items()}
 
 
 def from_source(message_id: str, body: str, source: str | None, event_key: str | None = None) -> dict:
     attributes = {}
     if source is not None:
         attributes["source"] = {"stringValue": source, "dataType": "String"}
-    if event_key is not None:
-        attributes["eventKey"] = {"stringValue": event_key, "dataType": "String"}
+        key_header = SOURCES.get(source, {}).get("event_key", "/")
+        if not key_header.startswith("/"):
+            attributes.update(carried_headers({key_header: event_key or ""}))
     return record(message_id, body, attributes=attributes)
 
 
@@ -129,9 +136,9 @@ def test_json_pointer_to_nothing_is_none(pointer):
         "{}",
         "[]",
         json.dumps({"a#b": {"event_key": "/id"}}),
-        json.dumps({"a": {"event_key": "id"}}),
+        json.dumps({"a": {"event_key": "X-Id"}}),
         json.dumps({"a": {"event_key": "/id", "body": "raw"}}),
-        json.dumps({"a": {"event_key": "header", "body": "xml"}}),
+        json.dumps({"a": {"event_key": "x-id", "body": "xml"}}),
     ],
 )
 def test_a_wrong_sources_setting_is_a_clear_error(raw):

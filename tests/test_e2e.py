@@ -297,7 +297,7 @@ def test_each_function_runs_alone_from_its_built_zip(pipeline):
         assert not [path for path in description["modules"].values() if path.startswith(str(sources))], name
         assert not [entry for entry in description["sys_path"] if entry.startswith(str(sources))], name
     authorizer, consumer = described[f"{NAME}-authorizer"]["modules"], described[f"{NAME}-consumer"]["modules"]
-    assert "secret_cache" in authorizer and "secret_cache" not in consumer
+    assert "basic_auth" in authorizer and "basic_auth" not in consumer
     assert "store" in consumer and "store" not in authorizer
 
 

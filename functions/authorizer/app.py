@@ -24,8 +24,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from basic_auth import Malformed, authorization_header, matching_username, parse_basic
-from secret_cache import DEFAULT_MAX_STALENESS_SECONDS, CachedSecret, SecretUnavailable, parse_credentials
+from basic_auth import Malformed, authorization_header, matching_username, parse_basic, parse_credentials
+from cached_secret import DEFAULT_MAX_STALENESS_SECONDS, CachedSecret, SecretUnavailable, seconds_setting, secret_fetcher
 from token_auth import parse_tokens, query_token, token_matches
 
 MODES = ("basic", "token")
@@ -38,31 +38,6 @@ _secret: CachedSecret | None = None
 def log(level: str, message: str, **fields: Any) -> None:
     """One JSON line on stdout, which Lambda ships to CloudWatch Logs."""
     print(json.dumps({"level": level, "message": message, **fields}, default=str), file=sys.stdout, flush=True)
-
-
-def seconds_setting(environ: Mapping[str, str], name: str, default: float) -> float:
-    raw = environ.get(name, "")
-    if not raw.strip():
-        return default
-    seconds = float(raw)
-    if not 0 <= seconds <= 86400:
-        raise ValueError(f"{name} must be between 0 and 86400")
-    return seconds
-
-
-def secret_fetcher(secret_arn: str):
-    """A function reading the secret string; the client is created on first use."""
-    client = None
-
-    def fetch() -> str:
-        nonlocal client
-        if client is None:
-            import boto3  # the runtime ships it; imported lazily to keep cold starts short
-
-            client = boto3.client("secretsmanager")
-        return client.get_secret_value(SecretId=secret_arn)["SecretString"]
-
-    return fetch
 
 
 def auth_mode(environ: Mapping[str, str]) -> str:

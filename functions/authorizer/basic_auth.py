@@ -5,12 +5,20 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from cached_secret import InvalidSecret
 
 # Longest token we decode. A real Basic token is a few hundred bytes; refusing
 # early keeps a hostile 1 MB header from costing base64 work on every request.
 MAX_TOKEN_LENGTH = 4096
+
+# API Gateway writes the principal into the SQS MessageAttributes JSON as it is:
+# a '"' or '\\' would break or rewrite every message of that sender.
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@+-]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -91,3 +99,30 @@ def matching_username(candidate: Credential, known: Iterable[Credential]) -> str
         if username_equal & password_equal and matched is None:
             matched = credential.username.decode("utf-8")
     return matched
+
+
+def parse_credentials(secret_string: str) -> tuple[Credential, ...]:
+    """Accept {"username", "password"} or {"credentials": [{...}, ...]}.
+
+    The list form lets several senders have their own credentials, and old and
+    new credentials overlap during a rotation.
+    """
+    try:
+        document = json.loads(secret_string)
+    except (TypeError, ValueError) as error:
+        raise InvalidSecret("secret is not JSON") from error
+    if not isinstance(document, dict):
+        raise InvalidSecret("secret is not a JSON object")
+    entries = document.get("credentials", [document])
+    if not isinstance(entries, list) or not entries:
+        raise InvalidSecret("credentials must be a non-empty list")
+    credentials = []
+    for entry in entries:
+        username = entry.get("username") if isinstance(entry, dict) else None
+        password = entry.get("password") if isinstance(entry, dict) else None
+        if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+            raise InvalidSecret("each credential needs a non-empty string username and password")
+        if not USERNAME_PATTERN.fullmatch(username):
+            raise InvalidSecret("usernames are 1-128 characters of letters, digits, '.', '_', '@', '+' or '-'")
+        credentials.append(Credential(username.encode("utf-8"), password.encode("utf-8")))
+    return tuple(credentials)

@@ -12,13 +12,14 @@ import json
 from collections.abc import Iterable, Mapping
 
 from basic_auth import Malformed
+from cached_secret import InvalidSecret
 
 QUERY_PARAMETER = "token"
 # A generated token is 40 characters; anything much longer is not one of ours.
 MAX_TOKEN_LENGTH = 512
 
 
-class InvalidTokenSecret(ValueError):
+class InvalidTokenSecret(InvalidSecret):
     """The secret does not hold {"token": "..."} or {"tokens": ["...", ...]}."""
 
 

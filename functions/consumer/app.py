@@ -13,10 +13,15 @@ Environment:
   ORDERING_ATTRIBUTE     optional, last-write-wins only: the body attribute holding a
                          version; an item is only replaced by a greater version
   METRICS_NAMESPACE      default "WebhookIngest"
+  SOURCES                optional: several sources (sources.py), some of them signed
+  SIGNING_SECRET_CACHE_TTL_SECONDS      default 300: how long a signing secret is reused
+  SIGNING_SECRET_MAX_STALENESS_SECONDS  default 900: how long past its TTL a cached signing
+                         secret still verifies while Secrets Manager fails transiently
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -30,7 +35,8 @@ from dead_letters import send_to_dead_letter_queue
 from emf import metrics_line
 from ordering import with_versions
 from records import Item, Poison, to_item
-from sources import SourceRule, load_sources, to_source_item
+from signing_secrets import SigningSecrets
+from sources import SourceRule, load_sources, source_of, to_source_item
 from store import CONDITIONAL_WRITE_WORKERS, RetryPolicy, WriteRules, Written, write_conditionally, write_last_wins
 
 WRITE_MODES = ("last-write-wins", "first-write-wins")
@@ -97,7 +103,13 @@ class BatchResult:
     poison_reasons: Counter
 
 
-def judge(record: Mapping[str, Any], config: Config, extra: Mapping[str, Any]) -> Item | Poison:
+def judge(
+    record: Mapping[str, Any],
+    config: Config,
+    extra: Mapping[str, Any],
+    signing_keys: Mapping[str, tuple[bytes, ...]] | None = None,
+    now: float = 0.0,
+) -> Item | Poison:
     """One record's item, or why it can never be one.
 
     to_item returns Poison for every input it knows to be bad. Any other
@@ -107,7 +119,7 @@ def judge(record: Mapping[str, Any], config: Config, extra: Mapping[str, Any]) -
     """
     try:
         if config.sources is not None:
-            return to_source_item(record, config.sources, config.partition_key, extra)
+            return to_source_item(record, config.sources, config.partition_key, extra, signing_keys, now)
         return to_item(record["messageId"], record.get("body") or "", config.partition_key, extra)
     except Exception as error:  # isolating one record is the point
         return Poison(record["messageId"], "unexpected_error", f"{type(error).__name__} while judging the record")
@@ -120,15 +132,40 @@ def write(items: list[Item], config: Config, table: Any, retry: RetryPolicy, now
     return write_conditionally(table, items, rules, retry)
 
 
+def waiting_for_a_secret(
+    records: list[Mapping[str, Any]], config: Config, secrets: SigningSecrets | None
+) -> tuple[dict[str, tuple[bytes, ...]], set[str], dict[str, str]]:
+    """(signing keys, ids of records whose source's secret is unreadable, why by source)."""
+    if config.sources is None or secrets is None:
+        return {}, set(), {}
+    rules = [rule for rule in (source_of(record, config.sources) for record in records) if rule is not None]
+    keys, unavailable = secrets.keys_for(rules)
+    waiting = {
+        record["messageId"] for record in records if getattr(source_of(record, config.sources), "name", None) in unavailable
+    }
+    return keys, waiting, unavailable
+
+
 def process_batch(
-    records: list[Mapping[str, Any]], config: Config, table: Any, sqs: Any, retry: RetryPolicy, now: float
+    records: list[Mapping[str, Any]],
+    config: Config,
+    table: Any,
+    sqs: Any,
+    retry: RetryPolicy,
+    now: float,
+    secrets: SigningSecrets | None = None,
 ) -> BatchResult:
     extra = ttl_attributes(config, now)
     items: list[Item] = []
     poisoned: list[tuple[Mapping[str, Any], Poison]] = []
     by_id = {record["messageId"]: record for record in records}
+    signing_keys, waiting, unavailable = waiting_for_a_secret(records, config, secrets)
+    for source, why in sorted(unavailable.items()):
+        log("ERROR", "signing secret unavailable; its messages wait in the queue", source=source, error=why)
     for record in records:
-        parsed = judge(record, config, extra)
+        if record["messageId"] in waiting:
+            continue
+        parsed = judge(record, config, extra, signing_keys, now)
         if isinstance(parsed, Poison):
             poisoned.append((record, parsed))
         else:
@@ -150,14 +187,26 @@ def process_batch(
         Stored=sum(outcome == Written.STORED for outcome in outcomes.values()),
         Duplicates=sum(outcome == Written.DUPLICATE for outcome in outcomes.values()),
         Poison=len(poisoned),
-        Retried=len(retriable) + len(unsent),
+        Retried=len(retriable) + len(unsent) + len(waiting),
     )
-    failed_ids = set(retriable) | unsent
+    failed_ids = set(retriable) | unsent | waiting
     failures = [record["messageId"] for record in records if record["messageId"] in failed_ids]
     return BatchResult(failures, counts, Counter(poison.reason for _, poison in poisoned))
 
 
 _clients: dict[str, Any] = {}
+_signing_secrets: SigningSecrets | None = None
+
+
+def log(level: str, message: str, **fields: Any) -> None:
+    print(json.dumps({"level": level, "message": message, **fields}), file=sys.stdout, flush=True)
+
+
+def signing_secrets() -> SigningSecrets:
+    global _signing_secrets
+    if _signing_secrets is None:
+        _signing_secrets = SigningSecrets(os.environ)
+    return _signing_secrets
 
 
 def aws_clients(config: Config) -> tuple[Any, Any]:
@@ -184,7 +233,7 @@ def handler(event: Mapping[str, Any], context: Any) -> dict:
     table, sqs = aws_clients(config)
     seconds_left = remaining_seconds(context)
     retry = RetryPolicy(deadline=seconds_left, safety_margin=safety_margin(seconds_left()))
-    result = process_batch(records, config, table, sqs, retry, time.time())
+    result = process_batch(records, config, table, sqs, retry, time.time(), signing_secrets())
     line = metrics_line(
         config.metrics_namespace,
         getattr(context, "function_name", "local"),

@@ -28,10 +28,17 @@ DROPPED_ATTRIBUTE = "ingest.dropped_attributes"
 OWN_ATTRIBUTES = (REASON_ATTRIBUTE, DETAIL_ATTRIBUTE, SOURCE_ID_ATTRIBUTE, RECEIVE_COUNT_ATTRIBUTE, DROPPED_ATTRIBUTE)
 
 
+def kept_first(named: tuple[str, Any]) -> tuple[bool, str]:
+    """The attributes a redrive cannot do without come first, so that they are the
+    ones kept when not all fit: the source, the receive time, the carried headers."""
+    name = named[0]
+    return (not (name in ("source", "receivedAt") or name.startswith("header.")), name)
+
+
 def send_attributes(event_attributes: Mapping[str, Any]) -> dict[str, dict]:
     """SQS event-record attributes (camelCase) in SendMessage form (PascalCase)."""
     converted = {}
-    for name, value in sorted(event_attributes.items()):
+    for name, value in sorted(event_attributes.items(), key=kept_first):
         if name in OWN_ATTRIBUTES or not isinstance(value, Mapping):
             continue
         data_type = value.get("dataType")

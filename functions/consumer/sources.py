@@ -1,8 +1,13 @@
 """Sources: where a message came from, and where its key is.
 
 API Gateway's mapping for each source's route adds a static `source` message
-attribute (a sender cannot choose it) and, for a header-keyed source, the
-header's value as `eventKey`. With SOURCES configured, every item's key is
+attribute (a sender cannot choose it) and carries each header the source needs
+(its key header, its signature headers) as the attribute `header.<name>`, the
+value prefixed with "h:" so that a missing header still makes a non-empty
+attribute (SQS refuses empty ones, which would refuse the whole request at the
+edge instead of dead-lettering it with its reason). A signed source's messages
+are verified (signatures.py) before their body is even parsed. With SOURCES
+configured, every item's key is
 "<source>#<id>": source names cannot hold "#", so two sources sending the same
 id never meet. Without SOURCES the consumer keys as it always has (the body's
 partition-key attribute, unprefixed).
@@ -18,9 +23,12 @@ from decimal import Decimal
 from typing import Any
 
 from records import Item, Poison, finish_item, parse_body
+from signatures import HEADER_NAME, Rejected, SignatureRule, load_signature, verify
 
 SOURCE_ATTRIBUTE = "source"
-EVENT_KEY_ATTRIBUTE = "eventKey"
+RECEIVED_AT_ATTRIBUTE = "receivedAt"
+HEADER_ATTRIBUTE_PREFIX = "header."
+HEADER_VALUE_PREFIX = "h:"
 KEY_SEPARATOR = "#"
 # What the consumer adds to each item; a body holding one of these is poison
 # (overwriting it would lose the sender's data, keeping it would let a sender
@@ -35,8 +43,10 @@ class SourceRule:
     """How one source's messages become items."""
 
     name: str
-    event_key: str  # a JSON pointer ("/id") or "header" (the value arrives as eventKey)
+    event_key: str  # a JSON pointer ("/id") or a lower-case header name
     raw_body: bool = False
+    signature: SignatureRule | None = None
+    signing_secret_arn: str = ""
 
     @property
     def keyed_by_header(self) -> bool:
@@ -44,7 +54,8 @@ class SourceRule:
 
 
 def load_sources(raw: str) -> dict[str, SourceRule]:
-    """SOURCES: {"<name>": {"event_key": "/id" | "header", "body": "json" | "raw"}}."""
+    """SOURCES: {"<name>": {"event_key": "/id" | "<header>", "body": "json" | "raw",
+    "signature": {"scheme": ..., "secret_arn": ..., ...} (optional)}}."""
     document = json.loads(raw)
     if not isinstance(document, dict) or not document:
         raise ValueError("SOURCES must be a non-empty JSON object")
@@ -56,13 +67,21 @@ def load_sources(raw: str) -> dict[str, SourceRule]:
         body = settings.get("body", "json")
         if (
             not isinstance(event_key, str)
-            or not (event_key == "header" or event_key.startswith("/"))
+            or not (event_key.startswith("/") or HEADER_NAME.fullmatch(event_key))
             or body not in ("json", "raw")
         ):
-            raise ValueError(f"SOURCES: source {name!r} needs event_key '/pointer' or 'header' and body json or raw")
-        if body == "raw" and event_key != "header":
+            raise ValueError(
+                f"SOURCES: source {name!r} needs event_key '/pointer' or a lower-case header name and body json or raw"
+            )
+        if body == "raw" and event_key.startswith("/"):
             raise ValueError(f"SOURCES: source {name!r} stores a raw body, so its key must come from a header")
-        rules[name] = SourceRule(name, event_key, body == "raw")
+        signature, secret_arn = None, ""
+        if settings.get("signature") is not None:
+            signature = load_signature(settings["signature"], f"SOURCES: source {name!r}")
+            secret_arn = settings["signature"].get("secret_arn") or ""
+            if not secret_arn:
+                raise ValueError(f"SOURCES: source {name!r} is signed but names no secret_arn")
+        rules[name] = SourceRule(name, event_key, body == "raw", signature, secret_arn)
     return rules
 
 
@@ -89,12 +108,32 @@ def string_attribute(record: Mapping[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def header_value(record: Mapping[str, Any], name: str) -> str:
+    """A request header API Gateway carried for this source; "" when the request had none."""
+    value = string_attribute(record, HEADER_ATTRIBUTE_PREFIX + name) or ""
+    return value.removeprefix(HEADER_VALUE_PREFIX) if value.startswith(HEADER_VALUE_PREFIX) else ""
+
+
+def source_of(record: Mapping[str, Any], sources: Mapping[str, SourceRule]) -> SourceRule | None:
+    return sources.get(string_attribute(record, SOURCE_ATTRIBUTE) or "")
+
+
+def received_seconds(record: Mapping[str, Any]) -> float | None:
+    """When the request was received, in Unix seconds: API Gateway's receivedAt
+    (kept through any redrive), else SQS's SentTimestamp (a copy made by a
+    redrive has a new one)."""
+    for value in (string_attribute(record, RECEIVED_AT_ATTRIBUTE), (record.get("attributes") or {}).get("SentTimestamp")):
+        if isinstance(value, str) and value.isdigit() and len(value) <= 15:
+            return int(value) / 1000
+    return None
+
+
 def received_at(record: Mapping[str, Any]) -> str | None:
-    """When SQS received the message (SentTimestamp, ms), as ISO 8601 UTC."""
-    sent = (record.get("attributes") or {}).get("SentTimestamp")
-    if not isinstance(sent, str) or not sent.isdigit():
+    """When the request was received (received_seconds), as ISO 8601 UTC."""
+    seconds = received_seconds(record)
+    if seconds is None:
         return None
-    return datetime.fromtimestamp(int(sent) / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def body_document(rule: SourceRule, body: str, message_id: str) -> dict[str, Any] | Poison:
@@ -115,7 +154,7 @@ def body_document(rule: SourceRule, body: str, message_id: str) -> dict[str, Any
 def identifier(rule: SourceRule, record: Mapping[str, Any], document: Mapping[str, Any]) -> str | Poison:
     """The message's id within its source: from the key header or the body's pointer."""
     where = "the key header" if rule.keyed_by_header else rule.event_key
-    value = string_attribute(record, EVENT_KEY_ATTRIBUTE) if rule.keyed_by_header else pointer_value(document, rule.event_key)
+    value = header_value(record, rule.event_key) if rule.keyed_by_header else pointer_value(document, rule.event_key)
     # Bodies parse numbers as Decimal (exactly); an integral one keys as its digits.
     if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         value = str(int(value))
@@ -130,13 +169,37 @@ def identifier(rule: SourceRule, record: Mapping[str, Any], document: Mapping[st
     return value
 
 
+def signature_poison(rule: SourceRule, record: Mapping[str, Any], keys: tuple[bytes, ...], now: float) -> Poison | None:
+    """None when the message is what its sender signed (or the source is unsigned)."""
+    if rule.signature is None:
+        return None
+    headers = {name: header_value(record, name) for name in rule.signature.headers}
+    received = received_seconds(record)
+    try:
+        body = (record.get("body") or "").encode("utf-8")
+        verify(rule.signature, keys, headers, body, now if received is None else received)
+    except Rejected as rejected:
+        return Poison(record["messageId"], rejected.reason, rejected.detail)
+    return None
+
+
 def to_source_item(
-    record: Mapping[str, Any], sources: Mapping[str, SourceRule], partition_key: str, extra: Mapping[str, Any]
+    record: Mapping[str, Any],
+    sources: Mapping[str, SourceRule],
+    partition_key: str,
+    extra: Mapping[str, Any],
+    signing_keys: Mapping[str, tuple[bytes, ...]] | None = None,
+    now: float = 0.0,
 ) -> Item | Poison:
+    """`signing_keys` holds the keys of every signed source among the records (the
+    caller keeps back the records of a source whose secret it could not read)."""
     message_id = record["messageId"]
-    rule = sources.get(string_attribute(record, SOURCE_ATTRIBUTE) or "")
+    rule = source_of(record, sources)
     if rule is None:
         return Poison(message_id, "unknown_source", "the message has no source this deployment knows (not sent through its API)")
+    rejected = signature_poison(rule, record, (signing_keys or {}).get(rule.name, ()), now)
+    if rejected is not None:
+        return rejected
     document = body_document(rule, record.get("body") or "", message_id)
     if isinstance(document, Poison):
         return document

@@ -27,10 +27,9 @@ locals {
       QueueUrl    = var.queue_url
       MessageBody = "$request.body"
       MessageAttributes = jsonencode(merge(
-        {
-          principal = { DataType = "String", StringValue = "$${context.authorizer.principal}" }
-          requestId = { DataType = "String", StringValue = "$${context.requestId}" }
-        },
+        # A route without an authorizer has no principal: SQS refuses an empty attribute.
+        length(route.identity_sources) == 0 ? {} : { principal = { DataType = "String", StringValue = "$${context.authorizer.principal}" } },
+        { requestId = { DataType = "String", StringValue = "$${context.requestId}" } },
         { for attribute, value in route.message_attributes : attribute => { DataType = "String", StringValue = value } },
       ))
     }

@@ -96,9 +96,9 @@ variable "routes" {
   }
 
   validation {
-    # Two attributes are always there (principal, requestId); SQS allows 10.
-    condition     = var.routes == null || try(alltrue([for route in values(var.routes) : length(route.message_attributes) <= 4 && length(setintersection(keys(route.message_attributes), ["principal", "requestId"])) == 0]), false)
-    error_message = "A route adds at most 4 message attributes (SQS allows 10 per message; principal and requestId are taken, the rest is kept for signature headers)."
+    # principal and requestId are ours; SQS allows 10 attributes per message.
+    condition     = var.routes == null || try(alltrue([for route in values(var.routes) : length(route.message_attributes) <= 8 && length(setintersection(keys(route.message_attributes), ["principal", "requestId"])) == 0]), false)
+    error_message = "A route adds at most 8 message attributes (SQS allows 10 per message; principal and requestId are taken)."
   }
 }
 

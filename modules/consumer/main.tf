@@ -12,6 +12,47 @@ locals {
   # one PutItem each; BatchWriteItem only serves plain last-write-wins.
   conditional_writes = var.write_mode == "first-write-wins" || var.ordering_attribute != null
   table_actions      = local.conditional_writes ? ["dynamodb:PutItem"] : ["dynamodb:BatchWriteItem", "dynamodb:PutItem"]
+
+  # Signed sources: the consumer verifies each message before storing it, with
+  # the source's signing secret (created empty here unless one is brought).
+  signed_sources          = var.sources == null ? {} : { for name, source in var.sources : name => source.signature if source.signature != null }
+  created_signing_secrets = var.create ? { for name, signature in local.signed_sources : name => signature if signature.secret_arn == null } : {}
+  signing_secret_arns = {
+    for name, signature in local.signed_sources : name => signature.secret_arn != null ? signature.secret_arn : try(aws_secretsmanager_secret.signing[name].arn, null)
+  }
+  # Keys of brought secrets, each granted once; the module's key covers the created ones.
+  signing_secret_keys = distinct(concat(
+    length(local.created_signing_secrets) > 0 && var.kms_key_arn != null ? [var.kms_key_arn] : [],
+    compact([for signature in values(local.signed_sources) : signature.secret_kms_key_arn]),
+  ))
+  # What the function reads (SOURCES): nulls left out, the Lambda environment holds 4 KB in all.
+  sources_setting = var.sources == null ? null : {
+    for name, source in var.sources : name => merge(
+      { event_key = source.event_key, body = source.body },
+      source.signature == null ? {} : {
+        signature = merge(
+          { for field, value in source.signature : field => value if value != null && field != "secret_kms_key_arn" },
+          { secret_arn = local.signing_secret_arns[name] },
+        )
+      },
+    )
+  }
+}
+
+################################################################################
+# Signing secrets
+################################################################################
+
+resource "aws_secretsmanager_secret" "signing" {
+  for_each = local.created_signing_secrets
+
+  #checkov:skip=CKV2_AWS_57:The sender owns this secret (GitHub, Stripe... show it once); it is rotated there and put here, by hand or by the user's pipeline, not by a rotation Lambda.
+  name_prefix             = "${var.name}-${each.key}-signing-"
+  description             = "Signing secret of the ${each.key} webhook source (${each.value.scheme}) of ${var.name}: the sender's secret exactly as it shows it, or a JSON list of several while one is rotated."
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = var.signing_secret_recovery_window_in_days
+
+  tags = var.tags
 }
 
 ################################################################################
@@ -109,7 +150,11 @@ module "function" {
     },
     var.ttl_attribute == null ? {} : { TTL_ATTRIBUTE = var.ttl_attribute, TTL_DAYS = tostring(var.ttl_days) },
     var.ordering_attribute == null ? {} : { ORDERING_ATTRIBUTE = var.ordering_attribute },
-    var.sources == null ? {} : { SOURCES = jsonencode(var.sources) },
+    var.sources == null ? {} : { SOURCES = jsonencode(local.sources_setting) },
+    length(local.signed_sources) == 0 ? {} : {
+      SIGNING_SECRET_CACHE_TTL_SECONDS     = tostring(var.signing_secret_cache_ttl_seconds)
+      SIGNING_SECRET_MAX_STALENESS_SECONDS = tostring(var.signing_secret_max_staleness_seconds)
+    },
   )
 
   policy_statements = concat([
@@ -128,14 +173,25 @@ module "function" {
       actions   = local.table_actions
       resources = [local.table_arn]
     },
+    ], length(local.signed_sources) == 0 ? [] : [
+    {
+      sid       = "ReadSigningSecrets"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = values(local.signing_secret_arns)
+    },
   ], var.policy_statements)
 
-  kms_grants = [for grant in [
+  kms_grants = concat([for grant in [
     # Receiving from and sending to SSE-KMS queues.
     { sid = "UseQueueKey", key = var.kms_key_arn, service = "sqs", actions = ["kms:Decrypt", "kms:GenerateDataKey"] },
     # What AWS's own aws/dynamodb key policy grants to principals using a table.
     { sid = "UseTableKey", key = local.table_kms_key_arn, service = "dynamodb", actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"] },
-  ] : grant if grant.key != null]
+    ] : grant if grant.key != null],
+    # Reading the signing secrets, each key only through Secrets Manager.
+    [for index, key in local.signing_secret_keys :
+      { sid = "DecryptSigningSecret${index}", key = key, service = "secretsmanager", actions = ["kms:Decrypt"] }
+    ],
+  )
 
   tags = var.tags
 }

@@ -47,3 +47,8 @@ output "cloudwatch_metric_alarm_arn" {
   description = "ARN of the function error alarm."
   value       = try(aws_cloudwatch_metric_alarm.errors[0].arn, null)
 }
+
+output "secretsmanager_secret_arns" {
+  description = "Signing secret ARN of each signed source, created or brought (empty without signed sources). Put the sender's signing secret into the created ones."
+  value       = local.signing_secret_arns
+}

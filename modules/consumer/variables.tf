@@ -118,20 +118,94 @@ variable "timeout_seconds" {
 }
 
 variable "sources" {
-  description = "Several sources on one deployment: for each source name, where an item's id is (event_key: a JSON pointer into the body such as /id, or header when API Gateway passes a header's value as the eventKey message attribute) and whether the body is stored raw (body = raw: the exact text in the attribute body) or as the JSON object's attributes. Items are then keyed <source>#<id> and record _source and _receivedAt. null: one source, keys unprefixed from the body's partition_key attribute."
+  description = "Several sources on one deployment: for each source name, where an item's id is (event_key: a JSON pointer into the body such as /id, or a lower-case header name, whose value API Gateway carries as the header.<name> message attribute), whether the body is stored raw (body = raw: the exact text in the attribute body) or as the JSON object's attributes, and how the sender signs (signature: scheme github, stripe, standard-webhooks, svix, slack or hmac; secret_arn, or null to create an empty secret; tolerance_seconds; for hmac: header, algorithm, encoding, prefix, signed_content with {id} {timestamp} {body}, timestamp_header, id_header). Items are keyed <source>#<id> and record _source and _receivedAt. null: one source, keys unprefixed from the body's partition_key attribute."
   type = map(object({
     event_key = string
     body      = optional(string, "json")
+    signature = optional(object({
+      scheme             = string
+      secret_arn         = optional(string)
+      secret_kms_key_arn = optional(string)
+      tolerance_seconds  = optional(number, 300)
+      header             = optional(string)
+      algorithm          = optional(string, "sha256")
+      encoding           = optional(string, "hex")
+      prefix             = optional(string, "")
+      signed_content     = optional(string, "{body}")
+      timestamp_header   = optional(string)
+      id_header          = optional(string)
+    }))
   }))
   default = null
 
   validation {
     condition = var.sources == null || try(alltrue([for name, source in var.sources :
       can(regex("^[a-z][a-z0-9-]{0,19}$", name)) && contains(["json", "raw"], source.body) &&
-      (source.event_key == "header" || can(regex("^(/([^~]|~[01])*)+$", source.event_key))) &&
-      (source.body == "json" || source.event_key == "header")
+      (can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.event_key)) || can(regex("^(/([^~]|~[01])*)+$", source.event_key))) &&
+      (source.body == "json" || !startswith(source.event_key, "/"))
     ]) && length(var.sources) > 0, false)
-    error_message = "sources: names of 1-20 lower-case letters, digits or '-'; event_key a JSON pointer (/id) or header; body json or raw, and a raw body needs a header key."
+    error_message = "sources: names of 1-20 lower-case letters, digits or '-'; event_key a JSON pointer (/id) or a lower-case header name; body json or raw, and a raw body needs a header key."
+  }
+
+  validation {
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ||
+      contains(["github", "stripe", "standard-webhooks", "svix", "slack", "hmac"], source.signature.scheme) &&
+      source.signature.tolerance_seconds >= 1 && source.signature.tolerance_seconds <= 86400 && floor(source.signature.tolerance_seconds) == source.signature.tolerance_seconds
+    ]), false)
+    error_message = "sources: signature.scheme is github, stripe, standard-webhooks, svix, slack or hmac, and tolerance_seconds a whole number of seconds from 1 to 86400."
+  }
+
+  validation {
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ||
+      (source.signature.secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", source.signature.secret_arn))) &&
+      (source.signature.secret_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", source.signature.secret_kms_key_arn)))
+    ]), false)
+    error_message = "sources: signature.secret_arn is a Secrets Manager secret ARN (or null to create the secret) and secret_kms_key_arn a KMS key ARN."
+  }
+
+  validation {
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null || source.signature.scheme != "hmac" || (
+      can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.signature.header)) &&
+      contains(["sha256", "sha512", "sha1"], source.signature.algorithm) && contains(["hex", "base64"], source.signature.encoding) &&
+      length(split("{body}", source.signature.signed_content)) == 2 &&
+      strcontains(source.signature.signed_content, "{timestamp}") == (source.signature.timestamp_header != null) &&
+      strcontains(source.signature.signed_content, "{id}") == (source.signature.id_header != null) &&
+      alltrue([for header in compact([source.signature.timestamp_header, source.signature.id_header]) : can(regex("^[a-z0-9][a-z0-9-]{0,63}$", header))])
+    )]), false)
+    error_message = "sources: an hmac signature needs header (a lower-case header name), algorithm sha256, sha512 or sha1, encoding hex or base64, signed_content holding {body} once, {timestamp} exactly when timestamp_header is set and {id} exactly when id_header is set."
+  }
+}
+
+variable "signing_secret_cache_ttl_seconds" {
+  description = "How long the consumer reuses a signing secret it read (one GetSecretValue per source per container per TTL). A new secret verifies at most this long after it is put."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.signing_secret_cache_ttl_seconds >= 0 && var.signing_secret_cache_ttl_seconds <= 3600
+    error_message = "signing_secret_cache_ttl_seconds must be between 0 and 3600."
+  }
+}
+
+variable "signing_secret_max_staleness_seconds" {
+  description = "How long past its TTL a cached signing secret still verifies while Secrets Manager fails transiently (throttling, 5xx, network); a deleted or unreadable secret stops verification at once and its messages wait in the queue."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.signing_secret_max_staleness_seconds >= 0 && var.signing_secret_max_staleness_seconds <= 86400
+    error_message = "signing_secret_max_staleness_seconds must be between 0 and 86400."
+  }
+}
+
+variable "signing_secret_recovery_window_in_days" {
+  description = "Days a deleted signing secret the module created can still be restored (0 deletes at once, else 7-30)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.signing_secret_recovery_window_in_days == 0 || (var.signing_secret_recovery_window_in_days >= 7 && var.signing_secret_recovery_window_in_days <= 30)
+    error_message = "signing_secret_recovery_window_in_days must be 0 or between 7 and 30."
   }
 }
 

@@ -24,6 +24,26 @@ from botocore.exceptions import ClientError
 
 from .aws import REGION, queue_arn_from_url
 
+# The characters SQS accepts in a message body and in attribute values
+# (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+NOT_ALLOWED_BY_SQS = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def sqs_refusal(arguments: Mapping[str, Any]) -> dict | None:
+    """What AWS's SQS answers (and moto does not) for a body with characters it
+    does not accept, or an attribute whose string value is empty."""
+    if NOT_ALLOWED_BY_SQS.search(arguments["MessageBody"]):
+        message = (
+            "Invalid binary character in the message body. "
+            "Allowed: #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
+        )
+        return {"Error": {"Code": "InvalidMessageContents", "Message": message}}
+    for name, attribute in (arguments.get("MessageAttributes") or {}).items():
+        if attribute.get("DataType") == "String" and not attribute.get("StringValue"):
+            message = f"Message (user) attribute '{name}' must contain a non-empty value of type 'String'."
+            return {"Error": {"Code": "InvalidParameterValue", "Message": message}}
+    return None
+
 
 class Invocable(Protocol):
     def invoke(self, event: Mapping[str, Any]) -> Any: ...
@@ -138,7 +158,12 @@ class FrontDoor:
         route = self.match(method, path)
         if route is None:
             return 404, {"message": "Not Found"}
-        context: dict[str, str] = {"requestId": request_id, "routeKey": route.route_key, "stage": "$default"}
+        context: dict[str, str] = {
+            "requestId": request_id,
+            "routeKey": route.route_key,
+            "stage": "$default",
+            "requestTimeEpoch": str(int(time.time() * 1000)),
+        }
         if route.authorizer is not None:
             status, outcome = self.authorize(route, method, path, query, headers, source_ip, request_id)
             if status != 200:
@@ -226,9 +251,9 @@ class FrontDoor:
         if not arguments["MessageBody"]:
             # AWS's SQS refuses an empty body (moto accepts it): answer as API Gateway relays SQS's error.
             return 400, {"Error": {"Code": "MissingParameter", "Message": "The request must contain the parameter MessageBody."}}
-        too_large = self.message_too_large(arguments)
-        if too_large is not None:
-            return 400, too_large
+        refused = sqs_refusal(arguments) or self.message_too_large(arguments)
+        if refused is not None:
+            return 400, refused
         integration_role = integration["_policy"]
         if not integration_role.allows("sqs:SendMessage", queue_arn_from_url(arguments["QueueUrl"])):
             return 500, {"message": "Internal Server Error"}  # API Gateway cannot assume a role that may not send
@@ -277,6 +302,8 @@ class FrontDoor:
 
             def do_any(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
+                # Bytes that are not UTF-8 become U+FFFD, as a Java UTF-8 decoder
+                # does by default (assumed of API Gateway: docs/local-runner.md).
                 body = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
                 path, _, query = self.path.partition("?")
                 headers: dict[str, str] = {}

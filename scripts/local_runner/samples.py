@@ -2,8 +2,9 @@
 commands, and what the demo and tests send to try every source.
 
 Read from the deployment, like the rest of the runner: the route and its
-mapping (static source, key header), the authorizer's mode and secret, the
-consumer's key rule for the source.
+mapping (its static source), the authorizer's mode and secret, the consumer's
+key rule for the source. Signed sources have no sample: only their sender holds
+what signs them.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from typing import Any
 
 from .aws import aws_client
 from .runner import LocalRunner
-
-_HEADER_TEMPLATE = re.compile(r"^\$\{request\.header\.([A-Za-z0-9_-]+)\}$")
 
 
 @dataclass(frozen=True)
@@ -69,10 +68,11 @@ def sample_requests(runner: LocalRunner, event_id: str = "hello-1") -> list[Samp
         attributes = json.loads(route.integration["RequestParameters"].get("MessageAttributes") or "{}")
         source = (attributes.get("source") or {}).get("StringValue")
         rule = sources.get(source or "", {"event_key": f"/{partition_key}", "body": "json"})
+        if rule.get("signature"):
+            continue  # only its sender can sign it (README, Connecting senders)
         headers = {"content-type": "application/json"}
-        key_header = _HEADER_TEMPLATE.match((attributes.get("eventKey") or {}).get("StringValue", ""))
-        if key_header:
-            headers[key_header.group(1)] = event_id
+        if not rule["event_key"].startswith("/"):
+            headers[rule["event_key"]] = event_id
         if rule.get("body") == "raw":
             headers["content-type"] = "application/x-www-form-urlencoded"
             body = f"sample=1&id={event_id}"

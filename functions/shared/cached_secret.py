@@ -1,4 +1,4 @@
-"""The credentials secret, fetched once per TTL per container.
+"""A secret, fetched once per TTL per container (shared by both packages).
 
 Revocation must work: deleting the secret, removing the function's access to
 it or writing an invalid value takes effect at the next refresh. Only a
@@ -8,24 +8,16 @@ service, and only for a bounded time.
 
 from __future__ import annotations
 
-import json
-import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from basic_auth import Credential
 
 # After a transient failure we keep serving the cached value and try again only
 # after this many seconds (or the TTL, if shorter): a Secrets Manager outage
 # must not turn every authorization into another doomed API call.
 RETRY_AFTER_FAILURE_SECONDS = 10.0
 DEFAULT_MAX_STALENESS_SECONDS = 900.0
-
-# API Gateway writes the principal into the SQS MessageAttributes JSON as it is:
-# a '"' or '\\' would break or rewrite every message of that sender.
-USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@+-]{1,128}")
 
 # Error codes that say "try again later", not "no": throttling and server faults.
 TRANSIENT_ERROR_CODES = frozenset(
@@ -50,34 +42,7 @@ class SecretUnavailable(RuntimeError):
 
 
 class InvalidSecret(ValueError):
-    """The secret's value is not one of the accepted JSON shapes."""
-
-
-def parse_credentials(secret_string: str) -> tuple[Credential, ...]:
-    """Accept {"username", "password"} or {"credentials": [{...}, ...]}.
-
-    The list form lets several senders have their own credentials, and old and
-    new credentials overlap during a rotation.
-    """
-    try:
-        document = json.loads(secret_string)
-    except (TypeError, ValueError) as error:
-        raise InvalidSecret("secret is not JSON") from error
-    if not isinstance(document, dict):
-        raise InvalidSecret("secret is not a JSON object")
-    entries = document.get("credentials", [document])
-    if not isinstance(entries, list) or not entries:
-        raise InvalidSecret("credentials must be a non-empty list")
-    credentials = []
-    for entry in entries:
-        username = entry.get("username") if isinstance(entry, dict) else None
-        password = entry.get("password") if isinstance(entry, dict) else None
-        if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-            raise InvalidSecret("each credential needs a non-empty string username and password")
-        if not USERNAME_PATTERN.fullmatch(username):
-            raise InvalidSecret("usernames are 1-128 characters of letters, digits, '.', '_', '@', '+' or '-'")
-        credentials.append(Credential(username.encode("utf-8"), password.encode("utf-8")))
-    return tuple(credentials)
+    """The secret's value is not one of the shapes its user accepts."""
 
 
 def is_transient(error: Exception) -> bool:
@@ -100,7 +65,7 @@ def is_transient(error: Exception) -> bool:
 
 @dataclass
 class CachedSecret:
-    """Credentials from `fetch`, refreshed at most once per `ttl_seconds`.
+    """Parsed values from `fetch`, refreshed at most once per `ttl_seconds`.
 
     get() returns (credentials, stale). When a refresh fails transiently, the
     cached value is returned with stale=True until it is `max_staleness_seconds`
@@ -110,8 +75,9 @@ class CachedSecret:
 
     fetch: Callable[[], str]
     ttl_seconds: float
-    # What the secret must hold: Basic credentials, or a source's tokens.
-    parse: Callable[[str], tuple[Any, ...]] = parse_credentials
+    # What the secret must hold (Basic credentials, tokens, signing secrets);
+    # raises InvalidSecret otherwise.
+    parse: Callable[[str], tuple[Any, ...]]
     max_staleness_seconds: float = DEFAULT_MAX_STALENESS_SECONDS
     clock: Callable[[], float] = time.monotonic
     _credentials: tuple[Any, ...] | None = None
@@ -137,3 +103,28 @@ class CachedSecret:
         self._serve_until = self._refresh_at + self.max_staleness_seconds
         self._stale = False
         return credentials, False
+
+
+def seconds_setting(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "")
+    if not raw.strip():
+        return default
+    seconds = float(raw)
+    if not 0 <= seconds <= 86400:
+        raise ValueError(f"{name} must be between 0 and 86400")
+    return seconds
+
+
+def secret_fetcher(secret_arn: str) -> Callable[[], str]:
+    """A function reading the secret string; the client is created on first use."""
+    client = None
+
+    def fetch() -> str:
+        nonlocal client
+        if client is None:
+            import boto3  # the runtime ships it; imported lazily to keep cold starts short
+
+            client = boto3.client("secretsmanager")
+        return client.get_secret_value(SecretId=secret_arn)["SecretString"]
+
+    return fetch

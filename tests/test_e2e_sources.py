@@ -1,6 +1,7 @@
-"""End to end with three sources on one deployment (examples/local-sources):
+"""End to end with several sources on one deployment (examples/local-sources):
 Basic on /submit, Stripe with a URL token keyed by /id, GitHub with a URL token
-keyed by its X-GitHub-Delivery header. Applied to moto_server, served by the
+keyed by its X-GitHub-Delivery header, and one open source per signature scheme,
+signed by the senders' own libraries. Applied to moto_server, served by the
 local runner, exercised over HTTP on 127.0.0.1; bounded like tests/test_e2e.py.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets as secrets_module
 import time
 import urllib.error
 import urllib.request
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
+from test_signatures import sign_custom_hmac, sign_github, sign_slack, sign_standard_webhooks, sign_stripe, sign_svix, whsec
 
 import demo
 import local_runner
@@ -91,8 +94,13 @@ def sources(tmp_path_factory):
             deployment.destroy()
 
 
+SIGNED = {"signed-stripe", "signed-github", "webhooks", "svix", "slack", "custom"}
+
+
 def test_each_source_has_its_url_and_secret(sources):
-    assert set(sources.outputs["source_urls"]) == {"orders", "stripe", "github"}
+    assert set(sources.outputs["source_urls"]) == {"orders", "stripe", "github"} | SIGNED
+    assert set(sources.outputs["source_secret_arns"]) == {"orders", "stripe", "github"}  # signed ones have no authorizer
+    assert set(sources.outputs["source_signing_secret_arns"]) == SIGNED
     assert sources.outputs["source_urls"]["orders"].endswith("/submit")
     assert sources.outputs["source_urls"]["github"].endswith("/hooks/github")
     assert set(sources.secrets["orders"]) == {"username", "password"}
@@ -168,3 +176,130 @@ def test_make_local_gives_each_source_a_request_it_accepts(sources):
     assert all(sample.curl().startswith("curl -H") for sample in samples)
     demo.try_each_source(sources.runner, samples)
     assert {"orders#sample-1", "stripe#sample-1", "github#sample-1"} <= set(sources.items())
+
+
+# --- signed sources --------------------------------------------------------------------
+
+SIGNERS = {
+    "signed-stripe": sign_stripe,
+    "signed-github": sign_github,
+    "webhooks": sign_standard_webhooks,
+    "svix": sign_svix,
+    "slack": sign_slack,
+    "custom": sign_custom_hmac,
+}
+# What each signed source is keyed by: a body pointer (the body carries the id) or a header.
+KEY_HEADERS = {"signed-github": "x-github-delivery", "webhooks": "webhook-id", "svix": "svix-id", "custom": "x-delivery"}
+SIGNATURE_HEADERS = {
+    "signed-stripe": "stripe-signature",
+    "signed-github": "x-hub-signature-256",
+    "webhooks": "webhook-signature",
+    "svix": "svix-signature",
+    "slack": "x-slack-signature",
+    "custom": "x-signature",
+}
+
+
+@pytest.fixture(scope="module")
+def signing(sources):
+    """The signing secrets, put into the secrets the module created empty, as README says."""
+    secrets_client = local_runner.aws_client("secretsmanager", sources.runner.endpoint)
+    secrets = {
+        "signed-stripe": "whsec_" + secrets_module.token_hex(16),
+        "signed-github": secrets_module.token_hex(20),
+        "webhooks": whsec(),
+        "svix": whsec(),
+        "slack": secrets_module.token_hex(16),
+        "custom": secrets_module.token_urlsafe(32),
+    }
+    for name, arn in sources.outputs["source_signing_secret_arns"].items():
+        secrets_client.put_secret_value(SecretId=arn, SecretString=secrets[name])
+    return secrets
+
+
+def signed_body(source: str, event_id: str) -> tuple[str, str]:
+    """(body, content type) as the sender would send it, with non-ASCII text in it."""
+    if source == "custom":
+        return f"event={event_id}&note=Zo%C3%AB+%E2%9C%93&amount=100", "application/x-www-form-urlencoded"
+    field = {"slack": "event_id"}.get(source, "id")
+    return json.dumps({field: event_id, "type": "invoice.paid", "note": "Zoë ✓"}, ensure_ascii=False), "application/json"
+
+
+def send_signed(sources, signing, source: str, event_id: str, signed_at: int | None = None, **change) -> int:
+    body, content_type = signed_body(source, event_id)
+    headers = SIGNERS[source](body, signing[source], int(time.time()) if signed_at is None else signed_at, event_id)
+    if source in KEY_HEADERS:
+        headers[KEY_HEADERS[source]] = event_id
+    for name in change.pop("drop", ()):
+        headers.pop(name)
+    sent = change.pop("body", body)
+    return sources.post(sources.url(source), sent, {"content-type": content_type, **headers})
+
+
+def delivery_of(body: str) -> str:
+    if body.startswith("{"):
+        document = json.loads(body)
+        return str(document.get("id") or document.get("event_id"))
+    return body.split("&", maxsplit=1)[0].removeprefix("event=")
+
+
+def dead_letter_reasons(sources, prefix: str, expected: int) -> dict[str, str]:
+    """The reason of each dead letter whose delivery id starts with `prefix` (taken off the DLQ)."""
+    dlq_url = sources.outputs["sqs_dead_letter_queue_url"]
+    reasons: dict[str, str] = {}
+    deadline = time.monotonic() + 30
+    while len(reasons) < expected and time.monotonic() < deadline:
+        batch = sources.sqs.receive_message(
+            QueueUrl=dlq_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], VisibilityTimeout=1
+        ).get("Messages", [])
+        for message in batch:
+            delivery = delivery_of(message["Body"])
+            if delivery.startswith(prefix + "-"):
+                reasons[delivery] = message["MessageAttributes"]["ingest.failure_reason"]["StringValue"]
+                sources.sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
+    return reasons
+
+
+@pytest.mark.parametrize("source", sorted(SIGNERS))
+def test_each_scheme_signed_by_its_sender_is_stored_once_and_forgeries_are_dead_lettered(sources, signing, source):
+    prefix = source.replace("-", "")
+    now = int(time.time())
+    accepted = [
+        send_signed(sources, signing, source, f"{prefix}-ok"),
+        send_signed(sources, signing, source, f"{prefix}-ok"),  # a replay of the same delivery
+        send_signed(sources, signing, source, f"{prefix}-tampered", body=signed_body(source, f"{prefix}-tampered")[0] + " "),
+        send_signed(sources, signing, source, f"{prefix}-unsigned", drop=[SIGNATURE_HEADERS[source]]),
+        send_signed(sources, signing, source, f"{prefix}-stale", signed_at=now - 600),
+        send_signed(sources, signing, source, f"{prefix}-future", signed_at=now + 600),
+    ]
+    assert accepted == [200] * 6  # answered at once: verification happens after the queue
+    assert sources.drained()
+    items = sources.items()
+    ours = sorted(key for key in items if key.startswith(f"{source}#"))
+    expected_reasons = {
+        f"{prefix}-tampered": "signature_invalid",
+        f"{prefix}-unsigned": "signature_missing",
+        f"{prefix}-stale": "timestamp_outside_tolerance",
+        f"{prefix}-future": "timestamp_outside_tolerance",
+    }
+    if source == "signed-github":  # GitHub signs no time: an old or future delivery is genuine
+        expected_reasons = {key: value for key, value in expected_reasons.items() if "tampered" in key or "unsigned" in key}
+        assert ours == sorted(f"{source}#{prefix}-{kind}" for kind in ("future", "ok", "stale"))
+    else:
+        assert ours == [f"{source}#{prefix}-ok"]
+    assert dead_letter_reasons(sources, prefix, len(expected_reasons)) == expected_reasons
+    stored = items[f"{source}#{prefix}-ok"]
+    if source == "custom":
+        assert stored["body"] == signed_body(source, f"{prefix}-ok")[0]  # the exact form-encoded bytes
+    else:
+        assert stored["note"] == "Zoë ✓"
+
+
+def test_a_body_sqs_cannot_carry_is_refused_at_the_edge(sources, signing):
+    body = json.dumps({"id": "control-1"}) + "\u0001"
+    headers = sign_stripe(body, signing["signed-stripe"], int(time.time()), "control-1")
+    request = urllib.request.Request(sources.url("signed-stripe"), data=body.encode(), headers=headers)  # noqa: S310 - loopback
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)  # noqa: S310 - loopback
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read())["Error"]["Code"] == "InvalidMessageContents"

@@ -1,6 +1,8 @@
-# The local profile with three sources on one deployment: an internal sender
+# The local profile with several sources on one deployment: an internal sender
 # with HTTP Basic on today's /submit, Stripe with a URL token keyed by the
-# body's /id, and GitHub with a URL token keyed by its X-GitHub-Delivery header.
+# body's /id, and GitHub with a URL token keyed by its X-GitHub-Delivery header;
+# then one signed source per signature scheme, open (auth = none) and verified
+# by the consumer, each with the secret the module creates empty.
 # Used by the end-to-end tests; try it with make local CONFIG=examples/local-sources.
 # The emulator settings are examples/local's, each explained there.
 
@@ -18,6 +20,28 @@ module "webhook_ingest" {
     orders = { auth = "basic", route_key = "POST /submit" }
     stripe = { auth = "token", event_key = "/id" }
     github = { auth = "token", event_key = "x-github-delivery" }
+
+    signed-stripe = { auth = "none", event_key = "/id", signature = { scheme = "stripe" } }
+    signed-github = { auth = "none", event_key = "x-github-delivery", signature = { scheme = "github" } }
+    webhooks      = { auth = "none", event_key = "webhook-id", signature = { scheme = "standard-webhooks" } }
+    svix          = { auth = "none", event_key = "svix-id", signature = { scheme = "svix" } }
+    slack         = { auth = "none", event_key = "/event_id", signature = { scheme = "slack" } }
+    # A custom sender signing a form-encoded body: stored raw, keyed by its delivery header.
+    custom = {
+      auth      = "none"
+      event_key = "x-delivery"
+      body      = "raw"
+      signature = {
+        scheme           = "hmac"
+        header           = "x-signature"
+        algorithm        = "sha512"
+        encoding         = "base64"
+        prefix           = "sha512="
+        signed_content   = "{id}.{timestamp}.{body}"
+        timestamp_header = "x-timestamp"
+        id_header        = "x-delivery"
+      }
+    }
   }
 
   api      = { authorizer_result_ttl_in_seconds = 300 }

@@ -8,6 +8,11 @@ output "source_secret_arns" {
   value       = module.webhook_ingest.source_secret_arns
 }
 
+output "source_signing_secret_arns" {
+  description = "Signing secret of each signed source, to put the sender's secret into."
+  value       = module.webhook_ingest.source_signing_secret_arns
+}
+
 output "apigatewayv2_api_id" {
   description = "ID of the HTTP API."
   value       = module.webhook_ingest.apigatewayv2_api_id

@@ -148,23 +148,24 @@ variable "sources" {
   }
 
   validation {
-    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ||
+    # Terraform evaluates both sides of ||: a null signature needs a conditional.
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ? true : (
       contains(["github", "stripe", "standard-webhooks", "svix", "slack", "hmac"], source.signature.scheme) &&
       source.signature.tolerance_seconds >= 1 && source.signature.tolerance_seconds <= 86400 && floor(source.signature.tolerance_seconds) == source.signature.tolerance_seconds
-    ]), false)
+    )]), false)
     error_message = "sources: signature.scheme is github, stripe, standard-webhooks, svix, slack or hmac, and tolerance_seconds a whole number of seconds from 1 to 86400."
   }
 
   validation {
-    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ||
-      (source.signature.secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", source.signature.secret_arn))) &&
-      (source.signature.secret_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", source.signature.secret_kms_key_arn)))
-    ]), false)
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ? true : (
+      (source.signature.secret_arn == null ? true : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", source.signature.secret_arn))) &&
+      (source.signature.secret_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", source.signature.secret_kms_key_arn)))
+    )]), false)
     error_message = "sources: signature.secret_arn is a Secrets Manager secret ARN (or null to create the secret) and secret_kms_key_arn a KMS key ARN."
   }
 
   validation {
-    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null || source.signature.scheme != "hmac" || (
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ? true : source.signature.scheme != "hmac" ? true : (
       can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.signature.header)) &&
       contains(["sha256", "sha512", "sha1"], source.signature.algorithm) && contains(["hex", "base64"], source.signature.encoding) &&
       length(split("{body}", source.signature.signed_content)) == 2 &&

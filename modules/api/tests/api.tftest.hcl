@@ -158,8 +158,15 @@ run "one_route_per_source_with_its_own_authorizer_and_mapping" {
         authorizer_name                = "unit-api-github"
         authorizer_function_invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:unit-github-auth/invocations"
         identity_sources               = ["$request.querystring.token", "$context.routeKey"]
-        message_attributes             = { source = "github", eventKey = "$${request.header.x-github-delivery}" }
+        message_attributes             = { source = "github", "header.x-github-delivery" = "h:$${request.header.x-github-delivery}" }
         throttling_burst_limit         = 20
+      }
+      stripe = {
+        route_key                      = "POST /hooks/stripe"
+        authorizer_name                = "unit-api-stripe"
+        authorizer_function_invoke_arn = null
+        identity_sources               = []
+        message_attributes             = { source = "stripe", "header.stripe-signature" = "h:$${request.header.stripe-signature}" }
       }
       orders = {
         route_key                      = "POST /submit"
@@ -172,7 +179,7 @@ run "one_route_per_source_with_its_own_authorizer_and_mapping" {
   }
 
   assert {
-    condition     = { for name, route in aws_apigatewayv2_route.this : name => route.route_key } == { github = "POST /hooks/github", orders = "POST /submit" }
+    condition     = { for name, route in aws_apigatewayv2_route.this : name => route.route_key } == { github = "POST /hooks/github", orders = "POST /submit", stripe = "POST /hooks/stripe" }
     error_message = "One route per source, each with its own route key."
   }
 
@@ -190,7 +197,14 @@ run "one_route_per_source_with_its_own_authorizer_and_mapping" {
         principal = { DataType = "String", StringValue = "$${context.authorizer.principal}" }
         requestId = { DataType = "String", StringValue = "$${context.requestId}" }
         source    = { DataType = "String", StringValue = "github" }
-        eventKey  = { DataType = "String", StringValue = "$${request.header.x-github-delivery}" }
+
+        "header.x-github-delivery" = { DataType = "String", StringValue = "h:$${request.header.x-github-delivery}" }
+      }
+      stripe = {
+        requestId = { DataType = "String", StringValue = "$${context.requestId}" }
+        source    = { DataType = "String", StringValue = "stripe" }
+
+        "header.stripe-signature" = { DataType = "String", StringValue = "h:$${request.header.stripe-signature}" }
       }
       orders = {
         principal = { DataType = "String", StringValue = "$${context.authorizer.principal}" }
@@ -198,7 +212,12 @@ run "one_route_per_source_with_its_own_authorizer_and_mapping" {
         source    = { DataType = "String", StringValue = "orders" }
       }
     }
-    error_message = "Each route's mapping sets its source statically (a sender cannot choose it) and, for a header-keyed source, the header's value."
+    error_message = "Each route's mapping sets its source statically (a sender cannot choose it) and carries its headers; a route without an authorizer has no principal (SQS refuses an empty attribute)."
+  }
+
+  assert {
+    condition     = keys(aws_apigatewayv2_authorizer.this) == ["github", "orders"] && aws_apigatewayv2_route.this["stripe"].authorization_type == "NONE"
+    error_message = "A route without identity sources (a signed source with auth none) has no authorizer."
   }
 
   assert {

@@ -291,17 +291,123 @@ run "sources_reach_the_function" {
   variables {
     sources = {
       stripe = { event_key = "/id" }
-      github = { event_key = "header" }
-      twilio = { event_key = "header", body = "raw" }
+      github = { event_key = "x-github-delivery" }
+      twilio = { event_key = "i-twilio-idempotency-token", body = "raw" }
     }
   }
 
   assert {
     condition = jsondecode(module.function.lambda_function.environment[0].variables["SOURCES"]) == {
       stripe = { event_key = "/id", body = "json" }
-      github = { event_key = "header", body = "json" }
-      twilio = { event_key = "header", body = "raw" }
+      github = { event_key = "x-github-delivery", body = "json" }
+      twilio = { event_key = "i-twilio-idempotency-token", body = "raw" }
     }
     error_message = "Each source's key rule and body form reach the consumer as SOURCES (the contract with functions/consumer/sources.py)."
+  }
+}
+
+run "signed_sources_with_brought_secrets" {
+  command = plan
+
+  variables {
+    kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    sources = {
+      stripe = {
+        event_key = "/id"
+        signature = {
+          scheme             = "stripe"
+          secret_arn         = "arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-signing-AbCdEf"
+          secret_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555"
+          tolerance_seconds  = 600
+        }
+      }
+      custom = {
+        event_key = "x-delivery"
+        signature = {
+          scheme           = "hmac"
+          secret_arn       = "arn:aws:secretsmanager:us-east-1:123456789012:secret:custom-signing-AbCdEf"
+          header           = "x-signature"
+          encoding         = "base64"
+          signed_content   = "{timestamp}.{body}"
+          timestamp_header = "x-timestamp"
+        }
+      }
+      orders = { event_key = "/eventId" }
+    }
+  }
+
+  assert {
+    condition     = length(aws_secretsmanager_secret.signing) == 0
+    error_message = "Brought signing secrets are used as they are: the module creates none."
+  }
+
+  assert {
+    condition = [for s in module.function.iam_role_policy_statements : [toset(s.actions), toset(s.resources)] if s.sid == "ReadSigningSecrets"] == [[
+      toset(["secretsmanager:GetSecretValue"]),
+      toset(["arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-signing-AbCdEf", "arn:aws:secretsmanager:us-east-1:123456789012:secret:custom-signing-AbCdEf"]),
+    ]]
+    error_message = "The consumer reads exactly the signing secrets of its signed sources, and nothing else of Secrets Manager."
+  }
+
+  assert {
+    condition = { for s in module.function.iam_role_policy_statements : s.sid => [toset(s.actions), toset(s.resources), [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"]] if startswith(s.sid, "DecryptSigningSecret") } == {
+      DecryptSigningSecret0 = [toset(["kms:Decrypt"]), toset(["arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555"]), ["StringEquals kms:ViaService secretsmanager.us-east-1.amazonaws.com"]]
+    }
+    error_message = "A brought secret's own key may decrypt through Secrets Manager only; the module key is not granted for secrets it did not create."
+  }
+
+  assert {
+    condition = jsondecode(module.function.lambda_function.environment[0].variables["SOURCES"]) == {
+      stripe = { event_key = "/id", body = "json", signature = {
+        scheme    = "stripe", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-signing-AbCdEf", tolerance_seconds = 600,
+        algorithm = "sha256", encoding = "hex", prefix = "", signed_content = "{body}"
+      } }
+      custom = { event_key = "x-delivery", body = "json", signature = {
+        scheme = "hmac", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:custom-signing-AbCdEf", tolerance_seconds = 300,
+        header = "x-signature", algorithm = "sha256", encoding = "base64", prefix = "", signed_content = "{timestamp}.{body}", timestamp_header = "x-timestamp"
+      } }
+      orders = { event_key = "/eventId", body = "json" }
+    }
+    error_message = "Each source's signature reaches the consumer in SOURCES with its secret ARN, without nulls or the key ARN (the contract with functions/consumer/sources.py)."
+  }
+
+  assert {
+    condition     = module.function.lambda_function.environment[0].variables["SIGNING_SECRET_CACHE_TTL_SECONDS"] == "300" && module.function.lambda_function.environment[0].variables["SIGNING_SECRET_MAX_STALENESS_SECONDS"] == "900"
+    error_message = "The signing secret cache settings reach the function."
+  }
+}
+
+run "signed_source_without_a_secret_gets_an_empty_one" {
+  command = plan
+
+  variables {
+    name                         = "unit-signed"
+    event_source_mapping_enabled = false
+    sources = {
+      github = { event_key = "x-github-delivery", signature = { scheme = "github" } }
+      orders = { event_key = "/eventId" }
+    }
+  }
+
+  assert {
+    condition     = keys(aws_secretsmanager_secret.signing) == ["github"] && aws_secretsmanager_secret.signing["github"].name_prefix == "unit-signed-github-signing-"
+    error_message = "A signed source without secret_arn gets its own secret, named after it."
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret.signing["github"].recovery_window_in_days == 30 && aws_secretsmanager_secret.signing["github"].kms_key_id == null
+    error_message = "The created secret keeps a 30-day recovery window."
+  }
+
+  # The created ARN is known after apply only: that it reaches the policy and
+  # SOURCES is asserted by the local end-to-end test (tests/test_e2e_signatures.py).
+  assert {
+    condition     = keys(output.secretsmanager_secret_arns) == ["github"] && length([for s in module.function.iam_role_policy_statements : s.resources if s.sid == "ReadSigningSecrets"][0]) == 1
+    error_message = "The created secret is an output and the only one the consumer may read."
+  }
+
+  assert {
+    condition     = length([for s in module.function.iam_role_policy_statements : s if startswith(s.sid, "DecryptSigningSecret")]) == 0
+    error_message = "Without a CMK there is no KMS grant."
   }
 }

@@ -260,3 +260,73 @@ run "raw_body_source_keyed_by_a_pointer" {
 
   expect_failures = [var.sources]
 }
+
+run "unknown_signature_scheme" {
+  command = plan
+
+  variables {
+    sources = { mailchimp = { event_key = "/id", signature = { scheme = "mailchimp" } } }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "signature_tolerance_of_zero" {
+  command = plan
+
+  variables {
+    sources = { stripe = { event_key = "/id", signature = { scheme = "stripe", tolerance_seconds = 0 } } }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "signing_secret_that_is_not_a_secret_arn" {
+  command = plan
+
+  variables {
+    sources = { stripe = { event_key = "/id", signature = { scheme = "stripe", secret_arn = "stripe-signing" } } }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "hmac_without_a_header" {
+  command = plan
+
+  variables {
+    sources = { custom = { event_key = "/id", signature = { scheme = "hmac" } } }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "hmac_timestamp_placeholder_without_its_header" {
+  command = plan
+
+  variables {
+    sources = { custom = { event_key = "/id", signature = { scheme = "hmac", header = "x-signature", signed_content = "{timestamp}.{body}" } } }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "hmac_signed_content_without_the_body" {
+  command = plan
+
+  variables {
+    sources = { custom = { event_key = "/id", signature = { scheme = "hmac", header = "x-signature", signed_content = "{id}", id_header = "x-id" } } }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "signing_secret_cache_ttl_over_an_hour" {
+  command = plan
+
+  variables {
+    signing_secret_cache_ttl_seconds = 3601
+  }
+
+  expect_failures = [var.signing_secret_cache_ttl_seconds]
+}

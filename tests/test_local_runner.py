@@ -163,6 +163,41 @@ def test_front_door_maps_authorizer_outcomes_like_api_gateway(authorizer_result,
     assert door.authorize(route, "POST", "/submit", "", {}, "127.0.0.1", "r")[0] == 401
 
 
+@pytest.mark.parametrize(
+    ("body", "attributes", "code"),
+    [
+        ('{"note": "Zoë ✓ 😀"}', {"source": "x"}, None),  # non-ASCII text is what SQS carries
+        ("a=1&b=%C3%AB\r\n\t", {}, None),
+        (r'{"a": "\u0001"}', {}, None),  # escaped in JSON: plain ASCII on the wire
+        ("a\u0001b", {}, "InvalidMessageContents"),
+        ("a\ufffeb", {}, "InvalidMessageContents"),
+        ("{}", {"header.stripe-signature": ""}, "InvalidParameterValue"),
+        ("{}", {"header.stripe-signature": "h:"}, None),  # the module's prefix: a missing header still queues
+    ],
+)
+def test_the_front_door_refuses_what_sqs_refuses(body, attributes, code):
+    arguments = {
+        "MessageBody": body,
+        "MessageAttributes": {name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()},
+    }
+    refusal = front_door.sqs_refusal(arguments)
+    assert (refusal or {}).get("Error", {}).get("Code") == code
+
+
+def test_a_header_that_breaks_the_attributes_json_is_a_500_not_a_crash():
+    integration = {
+        "IntegrationSubtype": "SQS-SendMessage",
+        "RequestParameters": {
+            "QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+            "MessageBody": "$request.body",
+            "MessageAttributes": '{"header.x": {"DataType": "String", "StringValue": "h:${request.header.x}"}}',
+        },
+    }
+    route = front_door.Route("POST", front_door.route_pattern("/in"), "POST /in", None, integration)
+    door = front_door.FrontDoor({"ApiId": "api"}, [route], {}, sqs=None, account="1")
+    assert door.handle("POST", "/in", "", {"x": 'a", "source": {"DataType": "String'}, "{}", "127.0.0.1")[0] == 500
+
+
 # --- function workers ---------------------------------------------------------------------
 
 THREADED_HANDLER = """

@@ -199,6 +199,55 @@ CASES: dict[str, tuple[dict, str, str]] = {
         "package needs exactly one of local_path",
         "modules/auth/",
     ),
+    "source_name_upper_case": (
+        {"sources": {"Stripe": {"auth": "token"}}},
+        "sources: at least one source; names are",
+        "variables.tf",
+    ),
+    "source_name_too_long_for_the_function": (
+        {"name": "a-deployment-name-of-forty-characters-xx", "sources": {"a-source-of-twenty-c": {"auth": "token"}}},
+        "sources: at least one source; names are",
+        "variables.tf",
+    ),
+    "source_without_authentication": (
+        {"sources": {"stripe": {"auth": "none", "event_key": "/id"}}},
+        "sources: auth must be basic, token, or none together with a signature",
+        "variables.tf",
+    ),
+    "source_key_header_with_upper_case": (
+        {"sources": {"github": {"auth": "token", "event_key": "X-GitHub-Delivery"}}},
+        "sources: event_key is a JSON pointer",
+        "variables.tf",
+    ),
+    "source_raw_body_keyed_by_pointer": (
+        {"sources": {"twilio": {"auth": "token", "body": "raw", "event_key": "/id"}}},
+        "sources: body is json or raw",
+        "variables.tf",
+    ),
+    "two_sources_on_one_route": (
+        {"sources": {"a": {"auth": "token", "route_key": "POST /in"}, "b": {"auth": "token", "route_key": "POST /in"}}},
+        "sources: each route_key is POST, PUT or PATCH",
+        "variables.tf",
+    ),
+    "source_carrying_too_many_headers": (
+        {
+            "sources": {
+                "webhooks": {"auth": "none", "event_key": "x-delivery", "signature": {"scheme": "standard-webhooks"}},
+            }
+        },
+        "sources: a source carries at most 3 headers",
+        "variables.tf",
+    ),
+    "source_with_an_unknown_signature_scheme": (
+        {"sources": {"mailchimp": {"auth": "none", "event_key": "/id", "signature": {"scheme": "mailchimp"}}}},
+        "sources: signature.scheme is github, stripe",
+        "modules/consumer/",
+    ),
+    "source_hmac_without_a_header": (
+        {"sources": {"custom": {"auth": "none", "event_key": "/id", "signature": {"scheme": "hmac"}}}},
+        "sources: an hmac signature needs header",
+        "modules/consumer/",
+    ),
     "deprecated_alarm_toggle_contradicts_the_new_one": (
         {"alarms": {"enabled": False, "create": True}},
         "alarms.enabled is the deprecated name",
@@ -230,7 +279,9 @@ CROSS_FIELD = {
     "deprecated_alarm_toggle_contradicts_the_new_one": {"alarms"},
     "deprecated_mapping_toggle_contradicts_the_new_one": {"consumer"},
     **{
-        case: {"sources", "name"}
+        # With sources, auth's single-secret settings and api.route_key are not used:
+        # a sources case shares no plan with cases of those.
+        case: {"sources", "name", "auth", "api"}
         for case in (
             "source_name_upper_case",
             "source_name_too_long_for_the_function",
@@ -238,6 +289,9 @@ CROSS_FIELD = {
             "source_key_header_with_upper_case",
             "source_raw_body_keyed_by_pointer",
             "two_sources_on_one_route",
+            "source_carrying_too_many_headers",
+            "source_with_an_unknown_signature_scheme",
+            "source_hmac_without_a_header",
         )
     },
 }

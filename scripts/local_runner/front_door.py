@@ -244,7 +244,10 @@ class FrontDoor:
         }
         arguments: dict[str, Any] = {"QueueUrl": parameters["QueueUrl"], "MessageBody": parameters.get("MessageBody", "")}
         if "MessageAttributes" in parameters:
-            arguments["MessageAttributes"] = json.loads(parameters["MessageAttributes"])
+            try:
+                arguments["MessageAttributes"] = json.loads(parameters["MessageAttributes"])
+            except ValueError:  # a header value broke the JSON it was interpolated into
+                return 500, {"message": "Internal Server Error"}
         for optional in ("DelaySeconds", "MessageGroupId", "MessageDeduplicationId"):
             if optional in parameters:
                 arguments[optional] = int(parameters[optional]) if optional == "DelaySeconds" else parameters[optional]

@@ -108,6 +108,39 @@ def sqs_records(count: int, round_index: int) -> list[dict]:
     ]
 
 
+SIGNING_SECRET = "whsec_" + "ab" * 16
+
+
+def source_records(count: int, round_index: int, signed: bool) -> list[dict]:
+    """One source's messages as API Gateway queues them; signed by Stripe's own library (outside the timing)."""
+    import stripe
+
+    now = int(time.time())
+    records = []
+    for record in sqs_records(count, round_index):
+        body = record["body"].replace('"eventId"', '"id"')
+        attributes = {
+            "source": {"stringValue": "shop", "dataType": "String"},
+            "receivedAt": {"stringValue": str(now * 1000), "dataType": "String"},
+        }
+        if signed:
+            header = stripe.WebhookSignature.generate_signature_header(body, SIGNING_SECRET, now)
+            attributes["header.stripe-signature"] = {"stringValue": "h:" + header, "dataType": "String"}
+        record.update(body=body, messageAttributes=attributes)
+        record["attributes"]["SentTimestamp"] = str(now * 1000)
+        records.append(record)
+    return records
+
+
+def sources_setting(signed: bool) -> str:
+    """SOURCES for one source keyed by /id, signed with a secret created in the active mock."""
+    source: dict = {"event_key": "/id"}
+    if signed:
+        arn = boto3.client("secretsmanager").create_secret(Name="shop-signing", SecretString=SIGNING_SECRET)["ARN"]
+        source["signature"] = {"scheme": "stripe", "secret_arn": arn}
+    return json.dumps({"shop": source})
+
+
 class Context:
     function_name = "bench"
 
@@ -122,6 +155,9 @@ def bench_consumer(batch_sizes: list[int]) -> list[dict]:
         "ours last-write-wins": {"WRITE_MODE": "last-write-wins", "ORDERING_ATTRIBUTE": ""},
         "ours last-write-wins + ordering guard": {"WRITE_MODE": "last-write-wins", "ORDERING_ATTRIBUTE": "seq"},
         "ours first-write-wins": {"WRITE_MODE": "first-write-wins", "ORDERING_ATTRIBUTE": ""},
+        # The price of verification: the same source, unsigned and signed (Stripe's scheme).
+        "ours source, unsigned": {"WRITE_MODE": "last-write-wins", "ORDERING_ATTRIBUTE": "", "SOURCES": "unsigned"},
+        "ours source, signed": {"WRITE_MODE": "last-write-wins", "ORDERING_ATTRIBUTE": "", "SOURCES": "signed"},
         "naive": {"WRITE_MODE": "", "ORDERING_ATTRIBUTE": ""},
     }
     for batch_size in batch_sizes:
@@ -136,7 +172,11 @@ def bench_consumer(batch_sizes: list[int]) -> list[dict]:
                         AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
                         BillingMode="PAY_PER_REQUEST",
                     )
-                    os.environ.update(TABLE_NAME="events", **environment)
+                    sources = environment.get("SOURCES")
+                    os.environ.update(TABLE_NAME="events", **{k: v for k, v in environment.items() if k != "SOURCES"})
+                    os.environ.pop("SOURCES", None)
+                    if sources is not None:
+                        os.environ["SOURCES"] = sources_setting(sources == "signed")
                     if variant == "naive":
                         module = load(
                             ROOT / "bench" / "baselines" / "naive_consumer.py", f"naive_consumer_{batch_size}_{round_index}"
@@ -145,7 +185,12 @@ def bench_consumer(batch_sizes: list[int]) -> list[dict]:
                         module = load(
                             ROOT / "functions" / "consumer" / "app.py", f"consumer_{batch_size}_{round_index}_{len(rows)}"
                         )
-                    records = sqs_records(batch_size, round_index)
+                    if sources is None:
+                        records = sqs_records(batch_size, round_index)
+                    else:
+                        records = source_records(batch_size, round_index, sources == "signed")
+                        # A warm container: the signing secret is cached (one read per TTL, not per batch).
+                        module.signing_secrets().keys_for(module.load_config(os.environ).sources.values())
                     logged = ByteCounter()
                     stdout, sys.stdout = sys.stdout, logged
                     try:
@@ -157,6 +202,7 @@ def bench_consumer(batch_sizes: list[int]) -> list[dict]:
                         log_bytes.append(logged.bytes / batch_size)
                     finally:
                         sys.stdout = stdout
+            os.environ.pop("SOURCES", None)
             throughput = [batch_size / s for s in seconds]
             rows.append(
                 {
@@ -325,9 +371,9 @@ def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, reques
     # one send per message, plus one receive and one delete-batch per batch
     sqs_requests_per_message = 1 + 2 / CONSUMER_BATCH_SIZE
 
-    def ours_with(label: str, authorizer_row: dict, share: float) -> Deployment:
+    def ours_with(label: str, authorizer_row: dict, share: float, consumer_variant: str = "ours last-write-wins") -> Deployment:
         """Our consumer (arm64, 256 MB) behind an authorizer invoked `share` times per request."""
-        consumer_row = by_variant["ours last-write-wins"]
+        consumer_row = by_variant[consumer_variant]
         return Deployment(
             label,
             authorizer_invocations_per_request=share,
@@ -360,6 +406,10 @@ def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, reques
     # API Gateway's cache (key: token + route) holds one entry per source.
     token_share = min(1.0, 1 / (300 * requests_per_second)) if requests_per_second else 1.0
     token_source = ours_with("ours token source (one token, TTL 300 s)", auth["ours token"], token_share)
+    # A signed source needs no authorizer (auth = none): the consumer's verification is its price.
+    unsigned_source = ours_with("ours token source, unsigned", auth["ours token"], token_share, "ours source, unsigned")
+    signed_source = ours_with("ours signed source (auth none)", auth["ours token"], 0.0, "ours source, signed")
+    signed_with_token = ours_with("ours signed token source", auth["ours token"], token_share, "ours source, signed")
     ours_cost, naive_cost = cost_per_million(ours), cost_per_million(naive)
     floor = cost_per_million(Deployment("floor", 0, 0, 0, 128, 0, 128, True, 1, 1, 0), include_compute=False)
     return {
@@ -368,6 +418,9 @@ def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, reques
         "ours": ours_cost,
         "ours_token_source": cost_per_million(token_source),
         "token_authorizer_invocations_per_request": token_share,
+        "ours_unsigned_source": cost_per_million(unsigned_source),
+        "ours_signed_token_source": cost_per_million(signed_with_token),
+        "ours_signed_source": cost_per_million(signed_source),
         "naive": naive_cost,
         "floor": floor,
         "ours_over_floor": ours_cost["total"] / floor["total"],
@@ -444,7 +497,42 @@ def markdown(results: dict) -> str:
         f"ours/floor = {cost['ours_over_floor']:.2f}, naive/ours = {cost['naive_over_ours']:.2f}; "
         f"a token source invokes its authorizer {cost['token_authorizer_invocations_per_request']:.6f} times per request",
     ]
+    lines += signature_price(results)
     return "\n".join(lines)
+
+
+def signature_price(results: dict) -> list[str]:
+    """The verification's price: the same source unsigned and signed, measured side by side."""
+    rows = {(row["batch_size"], row["variant"]): row for row in results["consumer"]}
+    lines = [
+        "",
+        "### Signature verification's price (the same source, Stripe's scheme, side by side)",
+        "",
+        "| batch | unsigned msgs/s | signed msgs/s | signed/unsigned | ms/msg unsigned | ms/msg signed |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for batch_size in sorted({row["batch_size"] for row in results["consumer"]}):
+        unsigned, signed = rows[(batch_size, "ours source, unsigned")], rows[(batch_size, "ours source, signed")]
+        ratio = signed["messages_per_second"]["median"] / unsigned["messages_per_second"]["median"]
+        lines.append(
+            f"| {batch_size} | {unsigned['messages_per_second']['median']:.0f} | {signed['messages_per_second']['median']:.0f} | "
+            f"{ratio:.2f} | {unsigned['ms_per_message']:.3f} | {signed['ms_per_message']:.3f} |"
+        )
+    cost = results["cost"]
+    unsigned_total = cost["ours_unsigned_source"]["total"]
+    lines += [
+        "",
+        "| cost per million, USD | total | lambda_duration | vs unsigned token source |",
+        "|---|---:|---:|---:|",
+    ]
+    for key, label in (
+        ("ours_unsigned_source", "token source, unsigned"),
+        ("ours_signed_token_source", "token source, signed"),
+        ("ours_signed_source", "signed source, auth none (no authorizer)"),
+    ):
+        row = cost[key]
+        lines.append(f"| {label} | {row['total']:.4f} | {row['lambda_duration']:.4f} | {row['total'] / unsigned_total:.4f} |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

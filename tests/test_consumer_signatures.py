@@ -119,16 +119,18 @@ def test_a_replayed_delivery_is_stored_once(signed, aws, monkeypatch):
     assert dead_letters(sqs, dlq_url) == []
 
 
-def test_a_redrive_hours_later_verifies_against_when_it_was_first_received(signed, aws):
+@pytest.mark.parametrize("source", ["stripe", "webhooks", "github"])
+def test_a_redrive_hours_later_verifies_against_when_it_was_first_received(signed, aws, source):
     """Signed at NOW, received by API Gateway at NOW + 2; redriven (a new SentTimestamp)
     and processed months later by the consumer's clock: still inside the window."""
     consumer, _, _ = signed
     table, _, _ = aws
-    redriven = signed_record("m1", "stripe", STRIPE_SECRET, received_at=NOW + 2)
+    secret = {"stripe": STRIPE_SECRET, "webhooks": WEBHOOKS_SECRET, "github": GITHUB_SECRET}[source]
+    redriven = signed_record("m1", source, secret, received_at=NOW + 2, delivery="d-1")
     redriven["attributes"]["SentTimestamp"] = str((NOW + 6 * 3600) * 1000)
     assert time.time() - NOW > 3600  # the consumer's own clock is far outside any window
     assert consumer.handler({"Records": [redriven]}, Context()) == {"batchItemFailures": []}
-    assert set(stored(table)) == {"stripe#evt_1"}
+    assert len(stored(table)) == 1
 
 
 def test_an_unreadable_secret_keeps_its_messages_waiting_not_dead_lettered(signed, aws, capsys):

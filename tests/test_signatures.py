@@ -6,8 +6,7 @@ slack_sdk), by GitHub's documented example, or, for the generic HMAC scheme
 and GitHub's other cases, by OpenSSL through `cryptography` (an independent
 HMAC implementation). For every scheme: valid, tampered body, wrong secret,
 missing header, old and future timestamps, several signatures in one header,
-the secret list form, and a redrive hours later of a message that was valid
-when SQS received it.
+and the secret list form (a redrive hours later: tests/test_consumer_signatures.py).
 """
 
 from __future__ import annotations
@@ -249,13 +248,6 @@ def test_the_secret_list_form_verifies_with_any_of_its_secrets(sender):
     check(sender, listed, sender.sign(BODY, old, NOW, MESSAGE_ID))
     check(sender, listed, sender.sign(BODY, new, NOW, MESSAGE_ID))
     assert reason_of(sender, listed, sender.sign(BODY, sender.new_secret(), NOW, MESSAGE_ID)) == INVALID
-
-
-def test_a_redrive_hours_later_still_verifies(sender):
-    """The window is measured at SQS receipt: the consumer's own clock plays no part."""
-    secret = sender.new_secret()
-    headers = sender.sign(BODY, secret, NOW, MESSAGE_ID)
-    check(sender, secret, headers, received_at=NOW + 3)  # what verify sees, whenever the consumer runs
 
 
 def test_a_secret_copied_with_a_trailing_newline_still_verifies(sender):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -15,6 +16,11 @@ from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
+
+# Tests start moto_server and terraform from several threads at once. A clean-clone
+# run once failed to exec with EFAULT ("Bad address") inside vfork(); plain fork()
+# is a little slower and has no such window (Python's documented escape hatch).
+subprocess._USE_VFORK = False
 
 # Lambda puts a package's root on sys.path; helper module names are unique
 # across the packages and their shared files, so every root can be on the path at once.

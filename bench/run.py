@@ -43,7 +43,8 @@ def spread(values: list[float]) -> dict:
 
 
 def load(path: Path, name: str) -> ModuleType:
-    sys.path.insert(0, str(path.parent))
+    # A package's root and the files every package gets (functions/shared), as in the zips.
+    sys.path[:0] = [str(path.parent), str(ROOT / "functions" / "shared")]
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module

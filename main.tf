@@ -88,6 +88,9 @@ module "auth" {
   role_path                      = var.role_path
   role_permissions_boundary      = var.role_permissions_boundary
 
+  denial_alarm_threshold = local.create_alarms ? var.alarms.authorizer_denial_alarm_threshold : null
+  alarm_actions          = var.alarms.alarm_actions
+
   api_execution_arn = module.api.apigatewayv2_api_execution_arn
 }
 
@@ -166,8 +169,10 @@ module "consumer" {
   ttl_attribute                  = var.table.ttl_attribute
   ttl_days                       = var.table.ttl_days
 
-  create_error_alarm = local.create_alarms
-  alarm_actions      = var.alarms.alarm_actions
+  create_error_alarm                  = local.create_alarms
+  delivery_lag_alarm_seconds          = local.create_alarms ? var.alarms.delivery_lag_alarm_seconds : null
+  signature_rejection_alarm_threshold = local.create_alarms ? var.alarms.signature_rejection_alarm_threshold : null
+  alarm_actions                       = var.alarms.alarm_actions
 }
 
 ################################################################################

@@ -113,10 +113,18 @@ output "apigatewayv2_integration_iam_role_arn" {
 ################################################################################
 
 output "cloudwatch_metric_alarm_arns" {
-  description = "ARNs of the alarms by purpose: dead_letter_not_empty, oldest_message_age, consumer_errors (null when alarms are off)."
+  description = "ARNs of the alarms by purpose: dead_letter_not_empty, oldest_message_age, consumer_errors, delivery_lag (null when off), and by source: signature_rejections, authorizer_denials (empty when off)."
   value = merge(module.queue.cloudwatch_metric_alarm_arns, {
-    consumer_errors = module.consumer.cloudwatch_metric_alarm_arn
+    consumer_errors      = module.consumer.cloudwatch_metric_alarm_arn
+    delivery_lag         = module.consumer.cloudwatch_metric_alarm_arns.delivery_lag
+    signature_rejections = module.consumer.cloudwatch_metric_alarm_arns.signature_rejections
+    authorizer_denials   = local.create_alarms && var.alarms.authorizer_denial_alarm_threshold != null ? { for name, auth in module.auth : name => auth.cloudwatch_metric_alarm_arn } : {}
   })
+}
+
+output "cloudwatch_dashboard_arn" {
+  description = "ARN of the CloudWatch dashboard (null with create_dashboard = false)."
+  value       = try(aws_cloudwatch_dashboard.this[0].dashboard_arn, null)
 }
 
 ################################################################################

@@ -181,12 +181,15 @@ variable "table" {
 ################################################################################
 
 variable "alarms" {
-  description = "CloudWatch alarms: DLQ not empty, oldest message age on the main queue, consumer errors. create = false creates none (enabled is its deprecated name); alarm_actions are notified on alarm and on recovery."
+  description = "CloudWatch alarms: DLQ not empty, oldest message age on the main queue, consumer errors. create = false creates none (enabled is its deprecated name); alarm_actions are notified on alarm and on recovery. Optional, off unless set: delivery_lag_alarm_seconds (p99 receipt-to-stored lag over 10 minutes), signature_rejection_alarm_threshold (per signed source, rejections per 5 minutes), authorizer_denial_alarm_threshold (per source with an authorizer, denials per 5 minutes)."
   type = object({
-    create                           = optional(bool)
-    enabled                          = optional(bool) # deprecated: create
-    alarm_actions                    = optional(list(string), [])
-    oldest_message_age_alarm_seconds = optional(number, 600)
+    create                              = optional(bool)
+    enabled                             = optional(bool) # deprecated: create
+    alarm_actions                       = optional(list(string), [])
+    oldest_message_age_alarm_seconds    = optional(number, 600)
+    delivery_lag_alarm_seconds          = optional(number)
+    signature_rejection_alarm_threshold = optional(number)
+    authorizer_denial_alarm_threshold   = optional(number)
   })
   default  = {}
   nullable = false
@@ -272,6 +275,17 @@ variable "sources" {
     )))) <= 3]), false)
     error_message = "sources: a source carries at most 3 headers (its signature headers and its event_key header): key a Standard Webhooks or Svix source by its id header (webhook-id, svix-id), an hmac source with id_header by that header."
   }
+}
+
+################################################################################
+# Dashboard
+################################################################################
+
+variable "create_dashboard" {
+  description = "Create a CloudWatch dashboard <name>-webhooks: API requests, errors and latency, authorizer denials, queue depth and age, delivery lag, stored/duplicates/dead letters by reason and source, DLQ depth, consumer errors, throttles and duration."
+  type        = bool
+  default     = true
+  nullable    = false
 }
 
 ################################################################################

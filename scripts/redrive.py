@@ -6,7 +6,7 @@ Two ways, chosen automatically:
   SQS moves the messages itself, at an optional rate; this script waits and
   reports progress.
 - a receive/send/delete copy, for endpoints without that API (emulators) and
-  whenever messages are filtered by reason: a message is deleted from the DLQ
+  whenever messages are filtered by reason or source: a message is deleted from the DLQ
   only after its copy was sent, so a crash or error can duplicate a message
   (the consumer is idempotent) but never lose one.
 
@@ -17,6 +17,7 @@ for the next run instead of going round for ever.
 Usage:
   python3 scripts/redrive.py --dlq-url URL [--source-url URL] [--dry-run] [--rate N] [--mode auto|move-task|copy]
                              [--reason R ...] [--exclude-reason R ...]
+                             [--webhook-source S ...] [--exclude-webhook-source S ...]
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ CONSUMER_ATTRIBUTE_PREFIX = "ingest."
 REASON_ATTRIBUTE = "ingest.failure_reason"
 # What a message SQS moved itself after maxReceiveCount (no reason attached) matches.
 NO_REASON = "none"
+# The webhook source a message came from; a deployment without sources has one, "default".
+SOURCE_ATTRIBUTE = "source"
+DEFAULT_SOURCE = "default"
 # Messages a copy examined but does not move stay invisible while it runs, so it
 # does not meet them again; they are made visible again when it ends.
 HOLD_SECONDS = 600
@@ -53,19 +57,29 @@ class RedriveResult:
 
 
 @dataclass(frozen=True)
-class ReasonFilter:
-    """Which dead letters to move, by the consumer's ingest.failure_reason."""
+class DeadLetterFilter:
+    """Which dead letters to move: by the consumer's ingest.failure_reason, and by
+    the webhook source the message came from (its `source` attribute)."""
 
     only: frozenset[str] = frozenset()
     exclude: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()
+    exclude_sources: frozenset[str] = frozenset()
 
     @property
     def active(self) -> bool:
-        return bool(self.only or self.exclude)
+        return bool(self.only or self.exclude or self.sources or self.exclude_sources)
 
     def matches(self, message: dict) -> bool:
-        reason = (message.get("MessageAttributes") or {}).get(REASON_ATTRIBUTE, {}).get("StringValue") or NO_REASON
-        return (not self.only or reason in self.only) and reason not in self.exclude
+        attributes = message.get("MessageAttributes") or {}
+        reason = attributes.get(REASON_ATTRIBUTE, {}).get("StringValue") or NO_REASON
+        source = attributes.get(SOURCE_ATTRIBUTE, {}).get("StringValue") or DEFAULT_SOURCE
+        return (
+            (not self.only or reason in self.only)
+            and reason not in self.exclude
+            and (not self.sources or source in self.sources)
+            and source not in self.exclude_sources
+        )
 
 
 def queue_depth(sqs: Any, queue_url: str) -> int:
@@ -145,7 +159,7 @@ def copy_back(
     dlq_url: str,
     source_url: str,
     limit: int | None = None,
-    reasons: ReasonFilter = ReasonFilter(),
+    reasons: DeadLetterFilter = DeadLetterFilter(),
     started_ms: int | None = None,
 ) -> RedriveResult:
     """Receive from the DLQ, send to the source, delete only what was sent.
@@ -216,7 +230,7 @@ def redrive(
     rate: int | None = None,
     dry_run: bool = False,
     poll: Callable[[], None] = lambda: time.sleep(5),
-    reasons: ReasonFilter = ReasonFilter(),
+    reasons: DeadLetterFilter = DeadLetterFilter(),
 ) -> RedriveResult:
     started_ms = int(time.time() * 1000)
     source_url = source_url or source_queue_url(sqs, dlq_url)
@@ -251,6 +265,13 @@ def main(argv: list[str] | None = None) -> int:
         "--reason", action="append", default=[], help=f"move only messages with this ingest.failure_reason ('{NO_REASON}': none)"
     )
     parser.add_argument("--exclude-reason", action="append", default=[], help="leave messages with this reason in the DLQ")
+    parser.add_argument(
+        "--webhook-source",
+        action="append",
+        default=[],
+        help=f"move only messages of this source ('{DEFAULT_SOURCE}' without sources)",
+    )
+    parser.add_argument("--exclude-webhook-source", action="append", default=[], help="leave messages of this source in the DLQ")
     parser.add_argument("--endpoint-url", help="AWS endpoint (e.g. a local moto_server)")
     args = parser.parse_args(argv)
     if args.rate is not None and not 1 <= args.rate <= 500:
@@ -258,7 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     import boto3
 
     sqs = boto3.client("sqs", endpoint_url=args.endpoint_url)
-    reasons = ReasonFilter(frozenset(args.reason), frozenset(args.exclude_reason))
+    reasons = DeadLetterFilter(
+        frozenset(args.reason),
+        frozenset(args.exclude_reason),
+        frozenset(args.webhook_source),
+        frozenset(args.exclude_webhook_source),
+    )
     result = redrive(sqs, args.dlq_url, args.source_url, args.mode, args.rate, args.dry_run, reasons=reasons)
     print(
         f"{result.mode}: moved {result.moved}, failed {result.failed}, skipped {result.skipped}, "

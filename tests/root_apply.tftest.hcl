@@ -23,7 +23,9 @@ run "two_instances_apply_side_by_side" {
     condition = length(distinct(flatten([for instance in values(output.instances) : concat([
       instance.sqs_queue_url, instance.sqs_dead_letter_queue_url, instance.dynamodb_table_name, instance.secretsmanager_secret_arn,
       instance.consumer_lambda_function_name, instance.authorizer_lambda_function_name, instance.apigatewayv2_api_id,
-    ], values(instance.cloudwatch_metric_alarm_arns))]))) == 2 * 10
+      instance.cloudwatch_dashboard_arn, instance.cloudwatch_metric_alarm_arns.dead_letter_not_empty,
+      instance.cloudwatch_metric_alarm_arns.oldest_message_age, instance.cloudwatch_metric_alarm_arns.consumer_errors,
+    ])]))) == 2 * 11
     error_message = "Every named resource of the two instances must be distinct."
   }
 

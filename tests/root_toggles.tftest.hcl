@@ -15,8 +15,110 @@ run "defaults_wire_the_parts_together" {
   command = plan
 
   assert {
-    condition     = output.cloudwatch_metric_alarm_arns != null && length(keys(output.cloudwatch_metric_alarm_arns)) == 3
-    error_message = "Three alarms by default: DLQ not empty, oldest message age, consumer errors."
+    condition = output.cloudwatch_metric_alarm_arns.delivery_lag == null && length(output.cloudwatch_metric_alarm_arns.signature_rejections) == 0 && length(output.cloudwatch_metric_alarm_arns.authorizer_denials) == 0 && jsonencode(sort(keys(output.cloudwatch_metric_alarm_arns))) == jsonencode(sort([
+      "dead_letter_not_empty", "oldest_message_age", "consumer_errors", "delivery_lag", "signature_rejections", "authorizer_denials",
+    ]))
+    error_message = "Three alarms by default: DLQ not empty, oldest message age, consumer errors; the optional ones are off."
+  }
+}
+
+run "dashboard_names_this_deployment" {
+  command = plan
+
+  # The API's id is only known after apply: give it one so the widgets can be compared.
+  override_module {
+    target          = module.api
+    override_during = plan
+    outputs = {
+      apigatewayv2_api_id            = "a1b2c3d4e5"
+      apigatewayv2_api_execution_arn = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5"
+      apigatewayv2_route_urls        = {}
+    }
+  }
+
+  assert {
+    condition     = aws_cloudwatch_dashboard.this[0].dashboard_name == "root-toggles-webhooks"
+    error_message = "The dashboard is created by default and named after the deployment."
+  }
+
+  assert {
+    condition = jsonencode([for widget in jsondecode(aws_cloudwatch_dashboard.this[0].dashboard_body).widgets : widget.properties.title]) == jsonencode([
+      "API requests and errors (sum per 5 min)",
+      "API latency (ms)",
+      "Authorizer denials by source (not counting API Gateway's cached decisions)",
+      "Queue: waiting messages and oldest message age (s)",
+      "Delivery lag: received to stored (ms)",
+      "Consumer outcomes (sum per 5 min)",
+      "Dead letters by reason",
+      "Dead letters and signature rejections by source",
+      "Dead-letter queue: waiting messages",
+      "Consumer errors and throttles (sum per 5 min)",
+      "Consumer duration (ms)",
+    ])
+    error_message = "The widgets follow a webhook's path: API, authorizers, queue, lag, outcomes, dead letters, DLQ, consumer health."
+  }
+
+  assert {
+    # Each metric's dimension value, by widget: [namespace, metric, dimension, value].
+    # jsonencode on both sides: a list and a tuple of the same strings are not == in HCL.
+    condition = jsonencode({ for widget in jsondecode(aws_cloudwatch_dashboard.this[0].dashboard_body).widgets : widget.properties.title => distinct([for metric in widget.properties.metrics : "${metric[0]} ${metric[2]}=${metric[3]}" if length(metric) >= 4]) if length([for metric in widget.properties.metrics : metric if length(metric) >= 4]) > 0 }) == jsonencode({
+      "API requests and errors (sum per 5 min)"            = ["AWS/ApiGateway ApiId=a1b2c3d4e5"]
+      "API latency (ms)"                                   = ["AWS/ApiGateway ApiId=a1b2c3d4e5"]
+      "Queue: waiting messages and oldest message age (s)" = ["AWS/SQS QueueName=${module.queue.sqs_queue_name}"]
+      "Delivery lag: received to stored (ms)"              = ["WebhookIngest/root-toggles FunctionName=${output.consumer_lambda_function_name}"]
+      "Consumer outcomes (sum per 5 min)"                  = ["WebhookIngest/root-toggles FunctionName=${output.consumer_lambda_function_name}"]
+      "Dead-letter queue: waiting messages"                = ["AWS/SQS QueueName=${module.queue.sqs_dead_letter_queue_name}"]
+      "Consumer errors and throttles (sum per 5 min)"      = ["AWS/Lambda FunctionName=${output.consumer_lambda_function_name}"]
+      "Consumer duration (ms)"                             = ["AWS/Lambda FunctionName=${output.consumer_lambda_function_name}"]
+    })
+    error_message = "Every widget's metrics name this deployment's API, queues and consumer, in the namespace the consumer writes to."
+  }
+
+  assert {
+    condition = jsonencode([for widget in jsondecode(aws_cloudwatch_dashboard.this[0].dashboard_body).widgets : [for metric in widget.properties.metrics : metric[0].expression if length(metric) == 1] if widget.properties.title == "Dead letters by reason"]) == jsonencode([[
+      "SEARCH('{\"WebhookIngest/root-toggles\",FunctionName,Reason} MetricName=\"DeadLettered\" FunctionName=\"root-toggles-consumer\"', 'Sum', 300)",
+    ]])
+    error_message = "Dead letters by reason come from the consumer's DeadLettered metric, whatever reasons appear."
+  }
+}
+
+run "dashboard_off" {
+  command = plan
+
+  variables {
+    create_dashboard = false
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_dashboard.this) == 0 && output.cloudwatch_dashboard_arn == null
+    error_message = "create_dashboard = false creates no dashboard."
+  }
+}
+
+run "optional_alarms_on" {
+  command = plan
+
+  variables {
+    sources = {
+      orders = { auth = "basic", route_key = "POST /submit" }
+      stripe = { auth = "none", event_key = "/id", signature = { scheme = "stripe" } }
+    }
+    alarms = {
+      delivery_lag_alarm_seconds          = 120
+      signature_rejection_alarm_threshold = 5
+      authorizer_denial_alarm_threshold   = 50
+      alarm_actions                       = ["arn:aws:sns:us-east-1:123456789012:oncall"]
+    }
+  }
+
+  assert {
+    condition     = module.consumer.cloudwatch_metrics_namespace == "WebhookIngest/root-toggles"
+    error_message = "The consumer's metrics live in WebhookIngest/<name>."
+  }
+
+  assert {
+    condition     = jsonencode(keys(output.cloudwatch_metric_alarm_arns.signature_rejections)) == jsonencode(["stripe"]) && jsonencode(keys(output.cloudwatch_metric_alarm_arns.authorizer_denials)) == jsonencode(["orders"])
+    error_message = "One signature alarm per signed source, one denial alarm per source with an authorizer."
   }
 }
 
@@ -36,7 +138,7 @@ run "create_false_creates_nothing" {
   }
 
   assert {
-    condition     = alltrue([for arn in values(output.cloudwatch_metric_alarm_arns) : arn == null])
+    condition     = alltrue([for name, arn in output.cloudwatch_metric_alarm_arns : arn == null ? true : length(arn) == 0])
     error_message = "create = false must create no alarms."
   }
 }
@@ -49,7 +151,7 @@ run "alarms_off" {
   }
 
   assert {
-    condition     = alltrue([for arn in values(output.cloudwatch_metric_alarm_arns) : arn == null])
+    condition     = alltrue([for name, arn in output.cloudwatch_metric_alarm_arns : arn == null ? true : length(arn) == 0])
     error_message = "alarms.enabled = false must remove every alarm."
   }
 }

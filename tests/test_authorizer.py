@@ -287,6 +287,7 @@ def test_logs_never_contain_credentials_or_headers(secrets_manager, authorizer, 
     lines = output.splitlines()
     assert len(lines) == len(headers)  # one line per decision
     for entry in map(json.loads, lines):
-        assert set(entry) <= {"level", "message", "decision", "reason", "requestId", "error"}
+        assert set(entry) <= {"level", "message", "source", "decision", "reason", "requestId", "error"}
+        assert entry["source"] == "default"  # the metric filter counts denials per source from it
     for secret_text in ("correct horse", "pa:ss", "pässwörd", "alice", "bob", "zoe", ALICE, "Basic", "QUFB"):
         assert secret_text not in output, secret_text

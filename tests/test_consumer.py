@@ -367,7 +367,11 @@ def test_one_emf_line_per_batch_without_payloads(consumer, aws, capsys):
     consumer.handler(
         {"Records": [record("m1", body("k1", secret="hunter2")), record("m2", "junk"), record("m3", body("k1"))]}, Context()
     )
-    [line] = capsys.readouterr().out.splitlines()
+    output = capsys.readouterr().out
+    # The batch line, then the delivery lag of the stored ones and the dead letters by reason and source.
+    line, lag, dead = output.splitlines()
+    assert json.loads(lag)["DeliveryLagMs"] and json.loads(dead)["Reason"] == "invalid_json"
+    assert "hunter2" not in output and "junk" not in output
     document = json.loads(line)
     assert document["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "WebhookIngest"
     assert (document["Received"], document["Stored"], document["Poison"], document["Retried"]) == (3, 2, 1, 0)

@@ -164,8 +164,10 @@ def test_cli_rejects_a_rate_sqs_would_refuse(capsys):
 # --- reliability round: copies end, filter by reason, one mover at a time ------------------
 
 
-def dead_letter(sqs, dlq_url: str, event_id: str, reason: str | None) -> None:
+def dead_letter(sqs, dlq_url: str, event_id: str, reason: str | None, source: str | None = None) -> None:
     attributes = {"principal": {"DataType": "String", "StringValue": "alice"}}
+    if source is not None:
+        attributes["source"] = {"DataType": "String", "StringValue": source}
     if reason is not None:
         attributes["ingest.failure_reason"] = {"DataType": "String", "StringValue": reason}
     sqs.send_message(QueueUrl=dlq_url, MessageBody=json.dumps({"eventId": event_id}), MessageAttributes=attributes)
@@ -205,11 +207,11 @@ def test_filter_by_reason_moves_only_those(queues):
     dead_letter(sqs, dlq_url, "c", "too_large")
     dead_letter(sqs, dlq_url, "d", None)  # moved by SQS after maxReceiveCount: no reason
     time.sleep(0.01)
-    result = redrive.redrive(sqs, dlq_url, source_url, reasons=redrive.ReasonFilter(exclude=frozenset({"too_large"})))
+    result = redrive.redrive(sqs, dlq_url, source_url, reasons=redrive.DeadLetterFilter(exclude=frozenset({"too_large"})))
     assert (result.mode, result.moved, result.skipped, result.remaining) == ("copy", 3, 1, 1)
     assert sorted(json.loads(m["Body"])["eventId"] for m in drain(sqs, source_url)) == ["a", "b", "d"]
     # The skipped message is visible again at once, for the next run.
-    result = redrive.redrive(sqs, dlq_url, source_url, reasons=redrive.ReasonFilter(only=frozenset({"none", "too_large"})))
+    result = redrive.redrive(sqs, dlq_url, source_url, reasons=redrive.DeadLetterFilter(only=frozenset({"none", "too_large"})))
     assert (result.moved, result.remaining) == (1, 0)
     assert [json.loads(m["Body"])["eventId"] for m in drain(sqs, source_url)] == ["c"]
 
@@ -218,7 +220,7 @@ def test_reason_filter_refuses_a_move_task(queues):
     sqs, dlq_url, source_url = queues
     dead_letter(sqs, dlq_url, "a", "invalid_json")
     with pytest.raises(SystemExit, match="--mode copy"):
-        redrive.redrive(sqs, dlq_url, source_url, mode="move-task", reasons=redrive.ReasonFilter(only=frozenset({"x"})))
+        redrive.redrive(sqs, dlq_url, source_url, mode="move-task", reasons=redrive.DeadLetterFilter(only=frozenset({"x"})))
 
 
 def test_cli_filters_by_reason(queues, monkeypatch, capsys):
@@ -229,6 +231,22 @@ def test_cli_filters_by_reason(queues, monkeypatch, capsys):
     monkeypatch.setattr(boto3, "client", lambda *args, **kwargs: sqs)
     assert redrive.main(["--dlq-url", dlq_url, "--source-url", source_url, "--mode", "copy", "--reason", "too_large"]) == 0
     assert "moved 1, failed 0, skipped 1, 1 left in the DLQ" in capsys.readouterr().out
+
+
+def test_cli_filters_by_webhook_source_and_reason(queues, monkeypatch, capsys):
+    sqs, dlq_url, source_url = queues
+    dead_letter(sqs, dlq_url, "s1", "signature_invalid", source="stripe")
+    dead_letter(sqs, dlq_url, "s2", "invalid_json", source="stripe")
+    dead_letter(sqs, dlq_url, "g1", "signature_invalid", source="github")
+    dead_letter(sqs, dlq_url, "d1", "invalid_json")  # a deployment without sources: source "default"
+    time.sleep(0.01)
+    monkeypatch.setattr(boto3, "client", lambda *args, **kwargs: sqs)
+    arguments = ["--dlq-url", dlq_url, "--source-url", source_url, "--mode", "copy"]
+    assert redrive.main([*arguments, "--webhook-source", "stripe", "--reason", "signature_invalid"]) == 0
+    assert [json.loads(m["Body"])["eventId"] for m in drain(sqs, source_url)] == ["s1"]
+    assert redrive.main([*arguments, "--exclude-webhook-source", "github", "--exclude-webhook-source", "stripe"]) == 0
+    assert [json.loads(m["Body"])["eventId"] for m in drain(sqs, source_url)] == ["d1"]
+    assert "moved 1, failed 0, skipped 2, 2 left in the DLQ" in capsys.readouterr().out.splitlines()[-1]
 
 
 class MoveTaskStartsThenListingFails:

@@ -36,8 +36,10 @@ _secret: CachedSecret | None = None
 
 
 def log(level: str, message: str, **fields: Any) -> None:
-    """One JSON line on stdout, which Lambda ships to CloudWatch Logs."""
-    print(json.dumps({"level": level, "message": message, **fields}, default=str), file=sys.stdout, flush=True)
+    """One JSON line on stdout, which Lambda ships to CloudWatch Logs. Each names
+    its source: the module's metric filter counts denials per source from them."""
+    source = os.environ.get("SOURCE_NAME", "") or "default"
+    print(json.dumps({"level": level, "message": message, "source": source, **fields}, default=str), file=sys.stdout, flush=True)
 
 
 def auth_mode(environ: Mapping[str, str]) -> str:

@@ -27,16 +27,16 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from clients import safety_margin, table_and_sqs
 from dead_letters import send_to_dead_letter_queue
-from emf import metrics_line
+from emf import dead_letter_lines, lag_lines, metrics_line
 from ordering import with_versions
 from records import Item, Poison, to_item
 from signing_secrets import SigningSecrets
-from sources import SourceRule, load_sources, source_of, to_source_item
+from sources import SOURCE_ATTRIBUTE, SourceRule, load_sources, received_seconds, source_of, string_attribute, to_source_item
 from store import CONDITIONAL_WRITE_WORKERS, RetryPolicy, WriteRules, Written, write_conditionally, write_last_wins
 
 WRITE_MODES = ("last-write-wins", "first-write-wins")
@@ -101,6 +101,10 @@ class BatchResult:
     failures: list[str]
     counts: Counter
     poison_reasons: Counter
+    # Seconds from receipt to stored, one per message stored by this batch.
+    lags_seconds: list[float] = field(default_factory=list)
+    # Dead letters sent by this batch, by (source, reason).
+    dead_letters: Counter = field(default_factory=Counter)
 
 
 def judge(
@@ -191,7 +195,18 @@ def process_batch(
     )
     failed_ids = set(retriable) | unsent | waiting
     failures = [record["messageId"] for record in records if record["messageId"] in failed_ids]
-    return BatchResult(failures, counts, Counter(poison.reason for _, poison in poisoned))
+    stored_at = time.time()
+    lags = [
+        stored_at - received
+        for message_id, outcome in outcomes.items()
+        if outcome == Written.STORED and (received := received_seconds(by_id[message_id])) is not None
+    ]
+    dead = Counter(
+        (string_attribute(record, SOURCE_ATTRIBUTE) or "default", poison.reason)
+        for record, poison in poisoned
+        if poison.message_id not in unsent
+    )
+    return BatchResult(failures, counts, Counter(poison.reason for _, poison in poisoned), lags, dead)
 
 
 _clients: dict[str, Any] = {}
@@ -243,7 +258,11 @@ def handler(event: Mapping[str, Any], context: Any) -> dict:
         message="batch processed",
         poisonReasons=dict(result.poison_reasons),
     )
-    print(line, file=sys.stdout, flush=True)
+    now_ms = int(time.time() * 1000)
+    function_name = getattr(context, "function_name", "local")
+    extra_lines = lag_lines(config.metrics_namespace, function_name, [lag * 1000 for lag in result.lags_seconds], now_ms)
+    extra_lines += dead_letter_lines(config.metrics_namespace, function_name, result.dead_letters, now_ms)
+    print("\n".join([line, *extra_lines]), file=sys.stdout, flush=True)
     if len(result.failures) == len(records) and result.counts["Poison"] == 0:
         raise BatchFailed(f"all {len(records)} records failed retriably")
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in result.failures]}

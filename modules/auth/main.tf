@@ -108,3 +108,48 @@ resource "aws_lambda_permission" "api" {
   # Only this API's authorizers, not any API in the account.
   source_arn = "${var.api_execution_arn}/authorizers/*"
 }
+
+################################################################################
+# Denials: a metric per source, and an optional alarm
+################################################################################
+
+# Counted from the function's own decision log lines (no code, no API call).
+# Decisions API Gateway serves from its cache, and its own 401s for a missing
+# identity source, never reach the function and are not counted here.
+resource "aws_cloudwatch_log_metric_filter" "denials" {
+  count = var.create ? 1 : 0
+
+  name           = "${local.function_name}-denials"
+  log_group_name = module.function.cloudwatch_log_group_name
+  pattern        = "{ $.decision = \"deny\" }"
+
+  metric_transformation {
+    name       = "AuthorizerDenials"
+    namespace  = "WebhookIngest/${var.name}"
+    value      = "1"
+    unit       = "Count"
+    dimensions = { Source = "$.source" }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "denials" {
+  count = var.create && var.denial_alarm_threshold != null ? 1 : 0
+
+  alarm_name          = "${local.function_name}-denials"
+  alarm_description   = "The ${coalesce(var.source_name, "default")} source's authorizer denied more than ${var.denial_alarm_threshold} requests in 5 minutes: a sender with a stale secret, or someone guessing."
+  namespace           = "WebhookIngest/${var.name}"
+  metric_name         = "AuthorizerDenials"
+  dimensions          = { Source = coalesce(var.source_name, "default") }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.denial_alarm_threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+
+  tags = var.tags
+
+  depends_on = [aws_cloudwatch_log_metric_filter.denials]
+}

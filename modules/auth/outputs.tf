@@ -56,3 +56,8 @@ output "secret_created" {
   description = "Deprecated: use secretsmanager_secret_created."
   value       = local.create_secret
 }
+
+output "cloudwatch_metric_alarm_arn" {
+  description = "ARN of the denials alarm (null without denial_alarm_threshold)."
+  value       = try(aws_cloudwatch_metric_alarm.denials[0].arn, null)
+}

@@ -289,3 +289,25 @@ variable "policy_statements" {
     error_message = "Policy statement sids must be unique and differ from the module's own: ReadCredentials, WriteOwnLogs, Tracing, DecryptEnvironment, DecryptCredentials."
   }
 }
+
+variable "denial_alarm_threshold" {
+  description = "Alarm when the authorizer denies more than this many requests in 5 minutes (AuthorizerDenials, from its decision logs). null: no alarm; the metric is always there."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.denial_alarm_threshold == null || try(var.denial_alarm_threshold >= 0 && floor(var.denial_alarm_threshold) == var.denial_alarm_threshold, false)
+    error_message = "denial_alarm_threshold must be a whole number >= 0, or null."
+  }
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified when an alarm of this module changes to ALARM or back to OK."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.alarm_actions : can(regex("^arn:", arn))])
+    error_message = "alarm_actions must be ARNs."
+  }
+}

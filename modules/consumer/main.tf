@@ -5,6 +5,8 @@ locals {
   table_name    = local.create_table ? aws_dynamodb_table.this[0].name : var.table_name
   table_arn     = local.create_table ? aws_dynamodb_table.this[0].arn : try(data.aws_dynamodb_table.existing[0].arn, null)
   function_name = "${var.name}-consumer"
+  # The consumer's EMF metrics (and the authorizers' denials) live here.
+  metrics_namespace = "WebhookIngest/${var.name}"
   # The key that encrypts the table: ours for a created table, the owner's for a brought one.
   table_kms_key_arn = local.create_table ? var.kms_key_arn : var.table_kms_key_arn
 
@@ -146,7 +148,7 @@ module "function" {
       PARTITION_KEY         = var.partition_key
       DEAD_LETTER_QUEUE_URL = var.dead_letter_queue_url
       WRITE_MODE            = var.write_mode
-      METRICS_NAMESPACE     = "WebhookIngest/${var.name}"
+      METRICS_NAMESPACE     = local.metrics_namespace
     },
     var.ttl_attribute == null ? {} : { TTL_ATTRIBUTE = var.ttl_attribute, TTL_DAYS = tostring(var.ttl_days) },
     var.ordering_attribute == null ? {} : { ORDERING_ATTRIBUTE = var.ordering_attribute },
@@ -244,6 +246,47 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "delivery_lag" {
+  count = var.create && var.delivery_lag_alarm_seconds != null ? 1 : 0
+
+  alarm_name          = "${local.function_name}-delivery-lag"
+  alarm_description   = "The p99 time from API Gateway receiving a webhook to ${local.function_name} storing it exceeded ${var.delivery_lag_alarm_seconds} s over 10 minutes: the consumer is behind (throttled, failing, or paused)."
+  namespace           = local.metrics_namespace
+  metric_name         = "DeliveryLagMs"
+  dimensions          = { FunctionName = local.function_name }
+  extended_statistic  = "p99"
+  period              = 300
+  evaluation_periods  = 2
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.delivery_lag_alarm_seconds * 1000
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+
+  tags = var.tags
+}
+
+# One per signed source: forged, stale or unsigned deliveries, or a sender whose secret changed.
+resource "aws_cloudwatch_metric_alarm" "signature_rejections" {
+  for_each = var.create && var.signature_rejection_alarm_threshold != null ? local.signed_sources : {}
+
+  alarm_name          = "${local.function_name}-${each.key}-signature-rejections"
+  alarm_description   = "More than ${var.signature_rejection_alarm_threshold} messages of the ${each.key} source failed signature verification in 5 minutes (dead-lettered with their reason): a rotated secret not put in yet, or forged traffic."
+  namespace           = local.metrics_namespace
+  metric_name         = "SignatureRejected"
+  dimensions          = { FunctionName = local.function_name, Source = each.key }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.signature_rejection_alarm_threshold
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions
   ok_actions          = var.alarm_actions

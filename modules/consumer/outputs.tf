@@ -52,3 +52,16 @@ output "secretsmanager_secret_arns" {
   description = "Signing secret ARN of each signed source, created or brought (empty without signed sources). Put the sender's signing secret into the created ones."
   value       = local.signing_secret_arns
 }
+
+output "cloudwatch_metrics_namespace" {
+  description = "CloudWatch namespace of the consumer's metrics (EMF: Received, Stored, Duplicates, Poison, Retried, BatchDurationMs, DeliveryLagMs, DeadLettered, SignatureRejected) and of the authorizers' AuthorizerDenials."
+  value       = local.metrics_namespace
+}
+
+output "cloudwatch_metric_alarm_arns" {
+  description = "ARNs of the consumer's optional alarms: delivery_lag (null when off) and signature_rejections by source."
+  value = {
+    delivery_lag         = try(aws_cloudwatch_metric_alarm.delivery_lag[0].arn, null)
+    signature_rejections = { for name, alarm in aws_cloudwatch_metric_alarm.signature_rejections : name => alarm.arn }
+  }
+}

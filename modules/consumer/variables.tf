@@ -302,8 +302,30 @@ variable "create_error_alarm" {
   default     = true
 }
 
+variable "delivery_lag_alarm_seconds" {
+  description = "Alarm when the p99 delivery lag (API Gateway receipt to stored, the DeliveryLagMs metric) stays above this many seconds for 10 minutes. null: no alarm."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.delivery_lag_alarm_seconds == null || try(var.delivery_lag_alarm_seconds > 0, false)
+    error_message = "delivery_lag_alarm_seconds must be positive, or null."
+  }
+}
+
+variable "signature_rejection_alarm_threshold" {
+  description = "Alarm, per signed source, when more than this many of its messages fail signature verification in 5 minutes (the SignatureRejected metric). null: no alarms."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.signature_rejection_alarm_threshold == null || try(var.signature_rejection_alarm_threshold >= 0 && floor(var.signature_rejection_alarm_threshold) == var.signature_rejection_alarm_threshold, false)
+    error_message = "signature_rejection_alarm_threshold must be a whole number >= 0, or null."
+  }
+}
+
 variable "alarm_actions" {
-  description = "ARNs notified when the alarm fires and when it recovers."
+  description = "ARNs notified when the alarms fire and when they recover."
   type        = list(string)
   default     = []
 

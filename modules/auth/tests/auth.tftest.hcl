@@ -423,3 +423,45 @@ run "single_basic_source_keeps_its_environment" {
     error_message = "Without sources the authorizer's environment is what earlier releases deployed (no update on upgrade)."
   }
 }
+
+run "denials_are_counted_per_source_and_alarmed_when_asked" {
+  command = plan
+
+  variables {
+    mode                   = "token"
+    source_name            = "stripe"
+    denial_alarm_threshold = 25
+    alarm_actions          = ["arn:aws:sns:us-east-1:123456789012:oncall"]
+  }
+
+  assert {
+    condition = aws_cloudwatch_log_metric_filter.denials[0].log_group_name == "/aws/lambda/unit-auth-stripe-auth" && aws_cloudwatch_log_metric_filter.denials[0].pattern == "{ $.decision = \"deny\" }" && jsonencode([for t in aws_cloudwatch_log_metric_filter.denials[0].metric_transformation : [t.name, t.namespace, t.value, t.dimensions]]) == jsonencode([
+      ["AuthorizerDenials", "WebhookIngest/unit-auth", "1", { Source = "$.source" }],
+    ])
+    error_message = "The authorizer's deny decisions become AuthorizerDenials by Source, in the namespace the consumer's metrics use."
+  }
+
+  assert {
+    condition     = jsonencode(aws_cloudwatch_metric_alarm.denials[0].dimensions) == jsonencode({ Source = "stripe" }) && aws_cloudwatch_metric_alarm.denials[0].threshold == 25 && aws_cloudwatch_metric_alarm.denials[0].alarm_actions == toset(var.alarm_actions)
+    error_message = "The denial alarm watches this source only and notifies the given actions."
+  }
+}
+
+run "no_denial_alarm_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.denials) == 0 && length(aws_cloudwatch_log_metric_filter.denials) == 1 && output.cloudwatch_metric_alarm_arn == null
+    error_message = "The metric is always there; the alarm only with a threshold."
+  }
+}
+
+run "denial_alarm_threshold_fractional" {
+  command = plan
+
+  variables {
+    denial_alarm_threshold = 2.5
+  }
+
+  expect_failures = [var.denial_alarm_threshold]
+}

@@ -411,3 +411,34 @@ run "signed_source_without_a_secret_gets_an_empty_one" {
     error_message = "Without a CMK there is no KMS grant."
   }
 }
+
+run "optional_alarms_watch_lag_and_each_signed_source" {
+  command = plan
+
+  variables {
+    delivery_lag_alarm_seconds          = 120
+    signature_rejection_alarm_threshold = 5
+    alarm_actions                       = ["arn:aws:sns:us-east-1:123456789012:oncall"]
+    sources = {
+      stripe = { event_key = "/id", signature = { scheme = "stripe", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-signing-AbCdEf" } }
+      orders = { event_key = "/eventId" }
+    }
+  }
+
+  assert {
+    condition = jsonencode([aws_cloudwatch_metric_alarm.delivery_lag[0].metric_name, aws_cloudwatch_metric_alarm.delivery_lag[0].namespace, aws_cloudwatch_metric_alarm.delivery_lag[0].extended_statistic, aws_cloudwatch_metric_alarm.delivery_lag[0].threshold, aws_cloudwatch_metric_alarm.delivery_lag[0].dimensions]) == jsonencode([
+      "DeliveryLagMs", "WebhookIngest/unit-consumer", "p99", 120000, { FunctionName = "unit-consumer-consumer" },
+    ])
+    error_message = "The lag alarm watches the p99 of the consumer's DeliveryLagMs, in milliseconds."
+  }
+
+  assert {
+    condition     = keys(aws_cloudwatch_metric_alarm.signature_rejections) == ["stripe"] && jsonencode(aws_cloudwatch_metric_alarm.signature_rejections["stripe"].dimensions) == jsonencode({ FunctionName = "unit-consumer-consumer", Source = "stripe" }) && aws_cloudwatch_metric_alarm.signature_rejections["stripe"].metric_name == "SignatureRejected"
+    error_message = "One signature alarm per signed source, on its SignatureRejected metric."
+  }
+
+  assert {
+    condition     = module.function.lambda_function.environment[0].variables["METRICS_NAMESPACE"] == output.cloudwatch_metrics_namespace
+    error_message = "The alarms and the function agree on the namespace."
+  }
+}

@@ -330,3 +330,13 @@ run "signing_secret_cache_ttl_over_an_hour" {
 
   expect_failures = [var.signing_secret_cache_ttl_seconds]
 }
+
+run "delivery_lag_alarm_of_zero_seconds" {
+  command = plan
+
+  variables {
+    delivery_lag_alarm_seconds = 0
+  }
+
+  expect_failures = [var.delivery_lag_alarm_seconds]
+}

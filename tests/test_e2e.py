@@ -258,10 +258,13 @@ def test_function_logs_hold_decisions_and_metrics_but_no_secret_or_payload(pipel
     decisions = [json.loads(line) for line in authorizer_log.splitlines()]
     assert {entry["decision"] for entry in decisions} == {"allow", "deny"}
     entries = [json.loads(line) for line in consumer_log.splitlines()]
-    batches = [entry for entry in entries if "_aws" in entry]  # one metrics record per batch
+    batches = [entry for entry in entries if "Stored" in entry]  # one metrics record per batch
+    lags = [value for entry in entries for value in entry.get("DeliveryLagMs", [])]  # one per stored message
     # The rest: the runtime's records of whole-batch failures (the injected outage).
     assert all(entry.get("level") == "ERROR" for entry in entries if "_aws" not in entry), entries
     assert sum(batch["Stored"] for batch in batches) >= 400
+    assert len(lags) == sum(batch["Stored"] for batch in batches) and all(lag >= 0 for lag in lags)
+    assert {entry["Reason"] for entry in entries if "DeadLettered" in entry} >= {"invalid_json"}
     everything = authorizer_log + consumer_log
     for secret_or_payload in (pipeline.password, pipeline.auth(), "Basic ", "definitely not json", "happy-1", "load-10"):
         assert secret_or_payload not in everything

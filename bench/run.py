@@ -22,6 +22,7 @@ import tempfile
 import time
 import zipfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
@@ -32,6 +33,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 import boto3  # noqa: E402
 from cost import CONSUMER_BATCH_SIZE, Deployment, cost_per_million  # noqa: E402
 from moto import mock_aws  # noqa: E402
+
+from latency import LatencyModel  # noqa: E402
+from latency import table as latency_table  # noqa: E402
 
 ROUNDS = 5
 RESULTS = ROOT / "bench" / "results"
@@ -149,7 +153,8 @@ class Context:
         return 60_000
 
 
-def bench_consumer(batch_sizes: list[int]) -> list[dict]:
+def bench_consumer(batch_sizes: list[int], latency: bool = False) -> list[dict]:
+    """Throughput per variant; with `latency`, every AWS call waits its modelled round trip."""
     rows = []
     # variant -> the consumer's environment (naive: the baseline's)
     variants = {
@@ -161,12 +166,17 @@ def bench_consumer(batch_sizes: list[int]) -> list[dict]:
         "ours source, signed": {"WRITE_MODE": "last-write-wins", "ORDERING_ATTRIBUTE": "", "SOURCES": "signed"},
         "naive": {"WRITE_MODE": "", "ORDERING_ATTRIBUTE": ""},
     }
+    if latency:  # the price of signatures is measured without the model
+        variants = {name: env for name, env in variants.items() if "SOURCES" not in env}
     for batch_size in batch_sizes:
         for variant, environment in variants.items():
             seconds, requests_per_message, log_bytes = [], [], []
             for round_index in range(ROUNDS):
                 with mock_aws():
                     counter = CallCounter()
+                    model = LatencyModel()
+                    if latency:
+                        model.install()
                     boto3.resource("dynamodb").create_table(
                         TableName="events",
                         KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
@@ -209,7 +219,9 @@ def bench_consumer(batch_sizes: list[int]) -> list[dict]:
                 {
                     "batch_size": batch_size,
                     "variant": variant,
+                    "latency_model": latency,
                     "messages_per_second": spread(throughput),
+                    "ms_per_batch": statistics.median(seconds) * 1000,
                     "dynamodb_requests_per_message": statistics.median(requests_per_message),
                     "ms_per_message": statistics.median(seconds) * 1000 / batch_size,
                     "log_bytes_per_message": statistics.median(log_bytes),
@@ -299,10 +311,115 @@ def bench_cold_start() -> list[dict]:
     return rows
 
 
+FIRST_EVENT_CODE = """
+import json, sys, time
+sys.path[:0] = {paths!r}
+started = time.perf_counter()
+{body}
+print(time.perf_counter() - started)
+"""
+
+
+def first_event_seconds(paths: list[str], body: str, env: dict[str, str], runs: int) -> list[float]:
+    code = FIRST_EVENT_CODE.format(paths=paths, body=body)
+    return [
+        float(
+            subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout.split()[-1]
+        )
+        for _ in range(runs)
+    ]
+
+
+def bench_first_event(runs: int = 10) -> list[dict]:
+    """Cold start as a user feels it: a fresh interpreter imports the handler and serves
+    its first event (boto3 imported, clients created, one real call) against moto_server
+    on 127.0.0.1; the floor imports boto3 and creates the same clients, nothing else."""
+    from emulator import emulator_env, running_moto_server
+
+    rows = []
+    with tempfile.TemporaryDirectory() as work, running_moto_server(Path(work) / "moto.log") as endpoint:
+        env = {**emulator_env(endpoint), "PYTHONDONTWRITEBYTECODE": "1"}
+        dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+        dynamodb.create_table(
+            TableName="events",
+            KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
+        dlq_url = sqs.create_queue(QueueName="events-dlq")["QueueUrl"]
+        secrets = boto3.client("secretsmanager", endpoint_url=endpoint, region_name="us-east-1")
+        secret_arn = secrets.create_secret(Name="creds", SecretString=json.dumps(CREDENTIALS))["ARN"]
+        env.update(TABLE_NAME="events", DEAD_LETTER_QUEUE_URL=dlq_url, SECRET_ARN=secret_arn)
+        header = "Basic " + base64.b64encode(f"{CREDENTIALS['username']}:{CREDENTIALS['password']}".encode()).decode()
+        events = {
+            "consumer": {"Records": sqs_records(1, 0)},
+            "authorizer": {"headers": {"authorization": header}, "requestContext": {"requestId": "r"}},
+        }
+        floors = {
+            "consumer": 'import boto3; boto3.resource("dynamodb").Table("events"); boto3.client("sqs")',
+            "authorizer": 'import boto3; boto3.client("secretsmanager")',
+        }
+        context = "class C:\n    function_name = 'bench'\n    def get_remaining_time_in_millis(self): return 60000"
+        for name in ("authorizer", "consumer"):
+            target = Path(work) / name
+            with zipfile.ZipFile(ROOT / "packages" / f"{name}.zip") as archive:
+                archive.extractall(target)
+            naive = Path(work) / f"naive_{name}"
+            naive.mkdir()
+            (naive / "naive.py").write_text((ROOT / "bench" / "baselines" / f"naive_{name}.py").read_text())
+            serve = "{context}\nimport {module}\n{module}.handler(json.loads({event!r}), C())"
+            event = json.dumps(events[name])
+            ours = first_event_seconds([str(target)], serve.format(context=context, module="app", event=event), env, runs)
+            theirs = first_event_seconds([str(naive)], serve.format(context=context, module="naive", event=event), env, runs)
+            floor = first_event_seconds([], floors[name], env, runs)
+            rows.append(
+                {
+                    "function": name,
+                    "ours_ms": spread([value * 1000 for value in ours]),
+                    "naive_ms": spread([value * 1000 for value in theirs]),
+                    "floor_ms": spread([value * 1000 for value in floor]),
+                }
+            )
+    return rows
+
+
 # --- 4. end to end through the local stack ---------------------------------------------------
 
 
-def bench_end_to_end(requests: int, clients: int) -> dict:
+def paced(send, rate: float, count: int, first_index: int) -> list[int]:
+    """`count` requests at a fixed `rate` per second (an offered load, not a burst)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = time.monotonic()
+    futures = []
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for index in range(count):
+            delay = started + index / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            futures.append(pool.submit(send, first_index + index))
+    return [future.result() for future in futures]
+
+
+def delivery_lags(log: str) -> list[float]:
+    """Every DeliveryLagMs value the consumer wrote (its EMF lines)."""
+    values: list[float] = []
+    for line in log.splitlines():
+        if '"DeliveryLagMs"' in line:
+            values.extend(json.loads(line)["DeliveryLagMs"])
+    return values
+
+
+def percentiles(values: list[float]) -> dict:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50": pick(0.50), "p90": pick(0.90), "p99": pick(0.99), "max": ordered[-1]}
+
+
+def bench_end_to_end(requests: int, clients: int, offered_rps: float = 10.0, paced_requests: int = 200) -> dict:
     import urllib.request
     from concurrent.futures import ThreadPoolExecutor
 
@@ -339,6 +456,12 @@ def bench_end_to_end(requests: int, clients: int) -> dict:
                 accepted = time.monotonic() - started
                 drained = stack.wait_until_drained([outputs["sqs_queue_url"]], 300)
                 stored = time.monotonic() - started
+                # Then a steady offered load, and the consumer's own DeliveryLagMs for it.
+                consumer = f"{outputs['consumer_lambda_function_name']}"
+                logged_before = len(stack.function_log(consumer))
+                paced_statuses = paced(send, offered_rps, paced_requests, first_index=requests)
+                stack.wait_until_drained([outputs["sqs_queue_url"]], 300)
+                lags = delivery_lags(stack.function_log(consumer)[logged_before:])
             finally:
                 sys.stdout = stdout
                 devnull.close()
@@ -348,7 +471,11 @@ def bench_end_to_end(requests: int, clients: int) -> dict:
                 "clients": clients,
                 "accepted_per_second": requests / accepted,
                 "seconds_until_last_stored": stored if drained else None,
-                "non_200": sum(status != 200 for status in statuses),
+                "non_200": sum(status != 200 for status in statuses) + sum(status != 200 for status in paced_statuses),
+                "offered_rps": offered_rps,
+                "paced_requests": paced_requests,
+                "lag_ms": percentiles(lags),
+                "lag_values": len(lags),
             }
         finally:
             deployment.destroy()
@@ -364,7 +491,11 @@ def log_bytes_per_request(consumer: dict, authorizer: dict, authorizer_share: fl
 
 
 def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, requests_per_second: float) -> dict:
-    by_variant = {row["variant"]: row for row in consumer if row["batch_size"] == CONSUMER_BATCH_SIZE}
+    # Priced from the in-process timings; the same deployments priced with the
+    # latency model's durations come after (Lambda bills the time a call waits).
+    by_variant = {
+        row["variant"]: row for row in consumer if row["batch_size"] == CONSUMER_BATCH_SIZE and not row.get("latency_model")
+    }
     auth = {row["variant"]: row for row in authorizer}
     # With a TTL of 300 s, API Gateway invokes the authorizer once per sender per
     # 300 s (per cache node; we count one), however many requests arrive.
@@ -412,6 +543,13 @@ def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, reques
     signed_source = ours_with("ours signed source (auth none)", auth["ours token"], 0.0, "ours source, signed")
     signed_with_token = ours_with("ours signed token source", auth["ours token"], token_share, "ours source, signed")
     ours_cost, naive_cost = cost_per_million(ours), cost_per_million(naive)
+    modelled = {row["variant"]: row for row in consumer if row["batch_size"] == CONSUMER_BATCH_SIZE and row.get("latency_model")}
+    with_latency = {}
+    if modelled:
+        with_latency = {
+            "ours": cost_per_million(replace(ours, consumer_ms_per_message=modelled["ours last-write-wins"]["ms_per_message"])),
+            "naive": cost_per_million(replace(naive, consumer_ms_per_message=modelled["naive"]["ms_per_message"])),
+        }
     floor = cost_per_million(Deployment("floor", 0, 0, 0, 128, 0, 128, True, 1, 1, 0), include_compute=False)
     return {
         "senders": senders,
@@ -422,6 +560,7 @@ def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, reques
         "ours_unsigned_source": cost_per_million(unsigned_source),
         "ours_signed_token_source": cost_per_million(signed_with_token),
         "ours_signed_source": cost_per_million(signed_source),
+        "with_latency_model": with_latency,
         "naive": naive_cost,
         "floor": floor,
         "ours_over_floor": ours_cost["total"] / floor["total"],
@@ -432,6 +571,10 @@ def cost_rows(consumer: list[dict], authorizer: list[dict], senders: int, reques
 # --- report -------------------------------------------------------------------------------
 
 
+def consumer_rows(results: dict, latency: bool) -> list[dict]:
+    return [row for row in results["consumer"] if bool(row.get("latency_model")) == latency]
+
+
 def markdown(results: dict) -> str:
     lines = [
         "### Consumer (in-process, moto mock_aws)",
@@ -439,13 +582,37 @@ def markdown(results: dict) -> str:
         "| batch | variant | msgs/s median (min-max) | DynamoDB requests/msg | vs naive |",
         "|---:|---|---:|---:|---:|",
     ]
-    naive = {row["batch_size"]: row["messages_per_second"]["median"] for row in results["consumer"] if row["variant"] == "naive"}
-    for row in results["consumer"]:
+    naive = {
+        row["batch_size"]: row["messages_per_second"]["median"]
+        for row in consumer_rows(results, False)
+        if row["variant"] == "naive"
+    }
+    for row in consumer_rows(results, False):
         tp = row["messages_per_second"]
         lines.append(
             f"| {row['batch_size']} | {row['variant']} | {tp['median']:.0f} ({tp['min']:.0f}-{tp['max']:.0f}) | "
             f"{row['dynamodb_requests_per_message']:.3f} | {tp['median'] / naive[row['batch_size']]:.2f}x |"
         )
+    modelled = consumer_rows(results, True)
+    if modelled:
+        naive_modelled = {
+            row["batch_size"]: row["messages_per_second"]["median"] for row in modelled if row["variant"] == "naive"
+        }
+        lines += [
+            "",
+            "### Consumer with the latency model (each AWS call waits its round trip, bench/latency.py)",
+            "",
+            *latency_table(),
+            "",
+            "| batch | variant | msgs/s median (min-max) | ms per batch | vs naive |",
+            "|---:|---|---:|---:|---:|",
+        ]
+        for row in modelled:
+            tp = row["messages_per_second"]
+            lines.append(
+                f"| {row['batch_size']} | {row['variant']} | {tp['median']:.0f} ({tp['min']:.0f}-{tp['max']:.0f}) | "
+                f"{row['ms_per_batch']:.0f} | {tp['median'] / naive_modelled[row['batch_size']]:.2f}x |"
+            )
     lines += [
         "",
         "### Authorizer (warm, in-process)",
@@ -467,6 +634,18 @@ def markdown(results: dict) -> str:
     for row in results["cold_start"]:
         ours, naive_ms = row["ours_import_ms"]["median"], row["naive_import_ms"]["median"]
         lines.append(f"| {row['function']} | {ours:.1f} | {naive_ms:.1f} | {ours / naive_ms:.2f} | {row['zip_bytes']} |")
+    if results.get("first_event"):
+        lines += [
+            "",
+            "### Cold start as users feel it: fresh interpreter, import, first event served (median ms, against moto_server)",
+            "",
+            "| function | ours | naive | floor (import boto3 + the same clients) | ours/naive | ours - floor |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for row in results["first_event"]:
+            ours_ms, naive_ms, floor_ms = (row[k]["median"] for k in ("ours_ms", "naive_ms", "floor_ms"))
+            ratio, above = ours_ms / naive_ms, ours_ms - floor_ms
+            lines.append(f"| {row['function']} | {ours_ms:.0f} | {naive_ms:.0f} | {floor_ms:.0f} | {ratio:.2f} | {above:.0f} |")
     if results.get("end_to_end"):
         e2e = results["end_to_end"]
         lines += [
@@ -476,6 +655,15 @@ def markdown(results: dict) -> str:
             f"{e2e['requests']} requests from {e2e['clients']} clients: {e2e['accepted_per_second']:.0f} accepted/s, "
             f"last message stored after {e2e['seconds_until_last_stored']:.1f} s, {e2e['non_200']} non-200.",
         ]
+        if e2e.get("lag_ms"):
+            lag = e2e["lag_ms"]
+            lines += [
+                "",
+                "Delivery lag (API Gateway receipt to stored, the consumer's DeliveryLagMs) "
+                f"at a steady {e2e['offered_rps']:.0f} requests/s ({e2e['lag_values']} messages): "
+                f"p50 {lag['p50']:.0f} ms, p90 {lag['p90']:.0f} ms, p99 {lag['p99']:.0f} ms, max {lag['max']:.0f} ms "
+                "(the local runner polls the queue; Lambda's poller is not modelled).",
+            ]
     cost = results["cost"]
     title = f"### Cost per million webhooks in USD, us-east-1 ({cost['senders']} senders, {cost['requests_per_second']} req/s)"
     lines += ["", title, "", "| part | floor | ours | ours, token source | naive |", "|---|---:|---:|---:|---:|"]
@@ -498,13 +686,22 @@ def markdown(results: dict) -> str:
         f"ours/floor = {cost['ours_over_floor']:.2f}, naive/ours = {cost['naive_over_ours']:.2f}; "
         f"a token source invokes its authorizer {cost['token_authorizer_invocations_per_request']:.6f} times per request",
     ]
+    if cost.get("with_latency_model"):
+        ours_l, naive_l = cost["with_latency_model"]["ours"], cost["with_latency_model"]["naive"]
+        lines += [
+            "",
+            "Priced with the latency model's consumer durations (Lambda bills the wait): "
+            f"ours {ours_l['total']:.4f} (duration {ours_l['lambda_duration']:.4f}), "
+            f"naive {naive_l['total']:.4f} (duration {naive_l['lambda_duration']:.4f}); "
+            f"naive/ours = {naive_l['total'] / ours_l['total']:.2f}",
+        ]
     lines += signature_price(results)
     return "\n".join(lines)
 
 
 def signature_price(results: dict) -> list[str]:
     """The verification's price: the same source unsigned and signed, measured side by side."""
-    rows = {(row["batch_size"], row["variant"]): row for row in results["consumer"]}
+    rows = {(row["batch_size"], row["variant"]): row for row in consumer_rows(results, False)}
     lines = [
         "",
         "### Signature verification's price (the same source, Stripe's scheme, side by side)",
@@ -512,7 +709,7 @@ def signature_price(results: dict) -> list[str]:
         "| batch | unsigned msgs/s | signed msgs/s | signed/unsigned | ms/msg unsigned | ms/msg signed |",
         "|---:|---:|---:|---:|---:|---:|",
     ]
-    for batch_size in sorted({row["batch_size"] for row in results["consumer"]}):
+    for batch_size in sorted({row["batch_size"] for row in consumer_rows(results, False)}):
         unsigned, signed = rows[(batch_size, "ours source, unsigned")], rows[(batch_size, "ours source, signed")]
         ratio = signed["messages_per_second"]["median"] / unsigned["messages_per_second"]["median"]
         lines.append(
@@ -549,9 +746,11 @@ def main(argv: list[str] | None = None) -> int:
     fake_env()
     started = time.monotonic()
     results: dict = {"rounds": ROUNDS, "python": sys.version.split()[0]}
-    results["consumer"] = bench_consumer([10, 100] if args.quick else [10, 100, 1000])
+    sizes = [10, 100] if args.quick else [10, 100, 1000]
+    results["consumer"] = bench_consumer(sizes) + bench_consumer(sizes, latency=True)
     results["authorizer"] = bench_authorizer(500 if args.quick else 10_000)
     results["cold_start"] = bench_cold_start()
+    results["first_event"] = bench_first_event(5 if args.quick else 10)
     if not args.no_e2e:
         results["end_to_end"] = bench_end_to_end(200 if args.quick else 2000, 20)
     results["cost"] = cost_rows(results["consumer"], results["authorizer"], args.senders, args.rps)
@@ -563,6 +762,10 @@ def main(argv: list[str] | None = None) -> int:
     out = RESULTS / time.strftime("bench-%Y%m%dT%H%M%S.json")
     out.write_text(json.dumps(results, indent=2, default=str))
     print(f"figures written to {out.relative_to(ROOT)}")
+    from charts import write_charts
+
+    for chart in write_charts(results, ROOT / "docs" / "images"):
+        print(f"chart written to {chart.relative_to(ROOT)}")
     return 0
 
 

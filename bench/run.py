@@ -288,16 +288,22 @@ def import_seconds(directory: Path, module: str) -> list[float]:
     ]
 
 
+def unpacked(work: Path, name: str) -> tuple[Path, Path]:
+    """(our package extracted from its zip, a folder holding the naive baseline as naive.py)."""
+    target = work / name
+    with zipfile.ZipFile(ROOT / "packages" / f"{name}.zip") as archive:
+        archive.extractall(target)
+    naive = work / f"naive_{name}"
+    naive.mkdir()
+    (naive / "naive.py").write_text((ROOT / "bench" / "baselines" / f"naive_{name}.py").read_text())
+    return target, naive
+
+
 def bench_cold_start() -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as work:
         for name in ("authorizer", "consumer"):
-            target = Path(work) / name
-            with zipfile.ZipFile(ROOT / "packages" / f"{name}.zip") as archive:
-                archive.extractall(target)
-            naive = Path(work) / f"naive_{name}"
-            naive.mkdir()
-            (naive / "naive.py").write_text((ROOT / "bench" / "baselines" / f"naive_{name}.py").read_text())
+            target, naive = unpacked(Path(work), name)
             ours = import_seconds(target, "app")
             theirs = import_seconds(naive, "naive")
             rows.append(
@@ -362,12 +368,7 @@ def bench_first_event(runs: int = 10) -> list[dict]:
         }
         context = "class C:\n    function_name = 'bench'\n    def get_remaining_time_in_millis(self): return 60000"
         for name in ("authorizer", "consumer"):
-            target = Path(work) / name
-            with zipfile.ZipFile(ROOT / "packages" / f"{name}.zip") as archive:
-                archive.extractall(target)
-            naive = Path(work) / f"naive_{name}"
-            naive.mkdir()
-            (naive / "naive.py").write_text((ROOT / "bench" / "baselines" / f"naive_{name}.py").read_text())
+            target, naive = unpacked(Path(work), name)
             serve = "{context}\nimport {module}\n{module}.handler(json.loads({event!r}), C())"
             event = json.dumps(events[name])
             ours = first_event_seconds([str(target)], serve.format(context=context, module="app", event=event), env, runs)

@@ -106,7 +106,8 @@ def sqs_records(count: int, round_index: int) -> list[dict]:
             "body": json.dumps(
                 {"eventId": f"evt-{round_index}-{i}", "seq": i, "amount": 12.5, "items": [{"sku": "A", "qty": 2}]}
             ),
-            "attributes": {"ApproximateReceiveCount": "1"},
+            # SentTimestamp: the consumer reports each stored message's lag (its log bytes count in the cost).
+            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
             "messageAttributes": {},
         }
         for i in range(count)

@@ -25,8 +25,9 @@ run "two_instances_apply_side_by_side" {
       instance.consumer_lambda_function_name, instance.authorizer_lambda_function_name, instance.apigatewayv2_api_id,
       instance.cloudwatch_dashboard_arn, instance.cloudwatch_metric_alarm_arns.dead_letter_not_empty,
       instance.cloudwatch_metric_alarm_arns.oldest_message_age, instance.cloudwatch_metric_alarm_arns.consumer_errors,
-    ])]))) == 2 * 11
-    error_message = "Every named resource of the two instances must be distinct."
+      instance.cloudwatch_metric_alarm_arns.delivery_lag, instance.cloudwatch_metric_alarm_arns.authorizer_denials["default"],
+    ])]))) == 2 * 13
+    error_message = "Every named resource of the two instances must be distinct (the dashboard and the optional alarms included)."
   }
 
   assert {

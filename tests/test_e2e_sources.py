@@ -295,6 +295,16 @@ def test_each_scheme_signed_by_its_sender_is_stored_once_and_forgeries_are_dead_
         assert stored["note"] == "Zoë ✓"
 
 
+def test_each_signed_source_has_its_rejection_alarm_applied(sources):
+    alarms = local_runner.aws_client("cloudwatch", sources.runner.endpoint).describe_alarms(AlarmNamePrefix=NAME)["MetricAlarms"]
+    watched = {
+        dict((d["Name"], d["Value"]) for d in alarm["Dimensions"])["Source"]
+        for alarm in alarms
+        if alarm["MetricName"] == "SignatureRejected"
+    }
+    assert watched == SIGNED
+
+
 def test_a_body_sqs_cannot_carry_is_refused_at_the_edge(sources, signing):
     body = json.dumps({"id": "control-1"}) + "\u0001"
     headers = sign_stripe(body, signing["signed-stripe"], int(time.time()), "control-1")

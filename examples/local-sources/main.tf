@@ -44,6 +44,7 @@ module "webhook_ingest" {
     }
   }
 
+  alarms   = { signature_rejection_alarm_threshold = 5 }
   api      = { authorizer_result_ttl_in_seconds = 300 }
   auth     = { secret_recovery_window_in_days = 0 }
   queue    = { redrive_allow_policy_enabled = false }

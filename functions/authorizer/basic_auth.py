@@ -5,12 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from cached_secret import InvalidSecret
+from cached_secret import InvalidSecret, json_object
 
 # Longest token we decode. A real Basic token is a few hundred bytes; refusing
 # early keeps a hostile 1 MB header from costing base64 work on every request.
@@ -107,12 +106,7 @@ def parse_credentials(secret_string: str) -> tuple[Credential, ...]:
     The list form lets several senders have their own credentials, and old and
     new credentials overlap during a rotation.
     """
-    try:
-        document = json.loads(secret_string)
-    except (TypeError, ValueError) as error:
-        raise InvalidSecret("secret is not JSON") from error
-    if not isinstance(document, dict):
-        raise InvalidSecret("secret is not a JSON object")
+    document = json_object(secret_string)
     entries = document.get("credentials", [document])
     if not isinstance(entries, list) or not entries:
         raise InvalidSecret("credentials must be a non-empty list")

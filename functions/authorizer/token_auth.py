@@ -8,11 +8,10 @@ forged traffic out before a signature is ever computed.
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Iterable, Mapping
 
 from basic_auth import Malformed
-from cached_secret import InvalidSecret
+from cached_secret import InvalidSecret, json_object
 
 QUERY_PARAMETER = "token"
 # A generated token is 40 characters; anything much longer is not one of ours.
@@ -25,12 +24,7 @@ class InvalidTokenSecret(InvalidSecret):
 
 def parse_tokens(secret_string: str) -> tuple[bytes, ...]:
     """Accept {"token": "..."} or {"tokens": [...]} (old and new overlap during a rotation)."""
-    try:
-        document = json.loads(secret_string)
-    except (TypeError, ValueError) as error:
-        raise InvalidTokenSecret("secret is not JSON") from error
-    if not isinstance(document, dict):
-        raise InvalidTokenSecret("secret is not a JSON object")
+    document = json_object(secret_string, InvalidTokenSecret)
     tokens = document.get("tokens", [document.get("token")])
     if not isinstance(tokens, list) or not tokens:
         raise InvalidTokenSecret("tokens must be a non-empty list")

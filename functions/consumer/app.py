@@ -142,11 +142,9 @@ def waiting_for_a_secret(
     """(signing keys, ids of records whose source's secret is unreadable, why by source)."""
     if config.sources is None or secrets is None:
         return {}, set(), {}
-    rules = [rule for rule in (source_of(record, config.sources) for record in records) if rule is not None]
-    keys, unavailable = secrets.keys_for(rules)
-    waiting = {
-        record["messageId"] for record in records if getattr(source_of(record, config.sources), "name", None) in unavailable
-    }
+    rules = {record["messageId"]: source_of(record, config.sources) for record in records}
+    keys, unavailable = secrets.keys_for(rule for rule in rules.values() if rule is not None)
+    waiting = {message_id for message_id, rule in rules.items() if rule is not None and rule.name in unavailable}
     return keys, waiting, unavailable
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from records import Poison
+from sources import HEADER_ATTRIBUTE_PREFIX, RECEIVED_AT_ATTRIBUTE, SOURCE_ATTRIBUTE
 
 SEND_BATCH_LIMIT = 10
 # A whole SendMessageBatch request may carry 1 MiB on AWS today but 256 KiB in
@@ -32,7 +33,7 @@ def kept_first(named: tuple[str, Any]) -> tuple[bool, str]:
     """The attributes a redrive cannot do without come first, so that they are the
     ones kept when not all fit: the source, the receive time, the carried headers."""
     name = named[0]
-    return (not (name in ("source", "receivedAt") or name.startswith("header.")), name)
+    return (not (name in (SOURCE_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE) or name.startswith(HEADER_ATTRIBUTE_PREFIX)), name)
 
 
 def send_attributes(event_attributes: Mapping[str, Any]) -> dict[str, dict]:

@@ -14,20 +14,19 @@ SIGNATURE_REASONS = frozenset({"signature_missing", "signature_invalid", "timest
 def metrics_line(
     namespace: str, function_name: str, counts: Mapping[str, int], duration_ms: float, timestamp_ms: int, **fields: object
 ) -> str:
-    """One EMF document; `fields` ride along as plain log fields (not metrics)."""
-    definitions = [{"Name": name, "Unit": "Count"} for name in COUNT_METRICS]
-    definitions.append({"Name": "BatchDurationMs", "Unit": "Milliseconds"})
-    document = {
-        "_aws": {
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{"Namespace": namespace, "Dimensions": [["FunctionName"]], "Metrics": definitions}],
-        },
-        "FunctionName": function_name,
-        **{name: int(counts.get(name, 0)) for name in COUNT_METRICS},
-        "BatchDurationMs": round(duration_ms, 3),
+    """The batch's document; `fields` ride along as plain log fields (not metrics)."""
+    metrics = {**dict.fromkeys(COUNT_METRICS, "Count"), "BatchDurationMs": "Milliseconds"}
+    values = {name: int(counts.get(name, 0)) for name in COUNT_METRICS}
+    return document(
+        namespace,
+        [["FunctionName"]],
+        metrics,
+        timestamp_ms,
+        FunctionName=function_name,
+        **values,
+        BatchDurationMs=round(duration_ms, 3),
         **fields,
-    }
-    return json.dumps(document, separators=(",", ":"))
+    )
 
 
 def document(

@@ -8,6 +8,7 @@ service, and only for a bounded time.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -43,6 +44,17 @@ class SecretUnavailable(RuntimeError):
 
 class InvalidSecret(ValueError):
     """The secret's value is not one of the shapes its user accepts."""
+
+
+def json_object(secret_string: str, error: type[InvalidSecret] = InvalidSecret) -> dict:
+    """The secret's JSON object, or `error` saying why it is not one."""
+    try:
+        document = json.loads(secret_string)
+    except (TypeError, ValueError) as cause:
+        raise error("secret is not JSON") from cause
+    if not isinstance(document, dict):
+        raise error("secret is not a JSON object")
+    return document
 
 
 def is_transient(error: Exception) -> bool:

@@ -18,6 +18,7 @@ import base64
 import hashlib
 import io
 import json
+import re
 import sys
 import zipfile
 from dataclasses import dataclass
@@ -26,11 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = ROOT / "functions"
 PACKAGES_DIR = ROOT / "packages"
-FUNCTION_NAMES = ("authorizer", "consumer")
-# Modules both packages need (the cached secret): copied into every zip at its
-# root, so each package stays self-contained and has no layer to deploy.
+FUNCTION_NAMES = ("authorizer", "consumer", "front")
+# Modules several packages need (the cached secret, the claim check): copied into
+# each zip that imports them, at its root, so each package stays self-contained
+# and has no layer to deploy.
 SHARED_DIR_NAME = "shared"
 MANIFEST_NAME = "manifest.json"
+IMPORT_LINE = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 
 # 1980-01-01 is the earliest timestamp a zip entry can hold: no local clock or
 # checkout time can leak into the archive.
@@ -106,15 +109,28 @@ def zip_entries(entries: list[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
+def imported_modules(entries: list[tuple[str, bytes]]) -> set[str]:
+    """Top-level module names the Python files import (import x / from x import y)."""
+    names: set[str] = set()
+    for relative, content in entries:
+        if relative.endswith(".py"):
+            names.update(IMPORT_LINE.findall(content.decode("utf-8")))
+    return names
+
+
 def package_entries(name: str, functions_dir: Path = FUNCTIONS_DIR) -> list[tuple[str, bytes]]:
-    """A function's own files plus the shared ones, sorted; a name in both is an error
-    (one of the two would silently shadow the other inside the zip)."""
+    """A function's own files plus the shared modules it imports, sorted; a name in
+    both is an error (one of the two would silently shadow the other inside the zip).
+    A package only carries what it uses: a shared module added for one function
+    does not change the others' zips (and so their deployed code)."""
     own = collect_files(functions_dir / name)
     shared_dir = functions_dir / SHARED_DIR_NAME
     shared = collect_files(shared_dir) if shared_dir.is_dir() else []
     clashes = sorted({relative for relative, _ in own} & {relative for relative, _ in shared})
     if clashes:
         raise ValueError(f"{name} and {SHARED_DIR_NAME} both have {', '.join(clashes)}")
+    used = imported_modules(own)
+    shared = [(relative, content) for relative, content in shared if relative.removesuffix(".py") in used]
     return sorted(own + shared)
 
 

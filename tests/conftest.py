@@ -24,7 +24,7 @@ subprocess._USE_VFORK = False
 
 # Lambda puts a package's root on sys.path; helper module names are unique
 # across the packages and their shared files, so every root can be on the path at once.
-for _name in ("authorizer", "consumer", "shared"):
+for _name in ("authorizer", "consumer", "front", "shared"):
     if str(FUNCTIONS / _name) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS / _name))
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -109,3 +109,45 @@ def secrets_manager(monkeypatch):
         monkeypatch.setenv("SECRET_ARN", arn)
         monkeypatch.setenv("SECRET_CACHE_TTL_SECONDS", "300")
         yield client, arn
+
+
+# --- claim checks: the front function and the consumer with a payload bucket, in moto --
+
+BUCKET = "hooks-payloads"
+ROUTES = {
+    "POST /hooks/big": {"source": "big", "headers": []},
+    "POST /hooks/stripe": {"source": "stripe", "headers": ["stripe-signature"]},
+}
+CLAIM_STRIPE_SECRET = "whsec_" + "5f" * 16
+
+
+@pytest.fixture
+def front(aws, monkeypatch):
+    """The front function with its bucket and queue (the consumer's moto is the same)."""
+    _, sqs, _ = aws
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    queue_url = sqs.create_queue(QueueName="events", Attributes={"MaximumMessageSize": "262144"})["QueueUrl"]
+    module = load_handler_module("front")
+    monkeypatch.setenv("QUEUE_URL", queue_url)
+    monkeypatch.setenv("PAYLOAD_BUCKET", BUCKET)
+    monkeypatch.setenv("ROUTES", json.dumps(ROUTES))
+    module._clients.update(s3=s3, sqs=sqs)
+    return module, s3, sqs, queue_url
+
+
+@pytest.fixture
+def claim_consumer(consumer, aws, front, monkeypatch):
+    _, s3, _, _ = front
+    secret_arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name="stripe-signing", SecretString=CLAIM_STRIPE_SECRET
+    )["ARN"]
+    sources = {
+        "big": {"event_key": "/eventId", "archive": False},
+        "stripe": {"event_key": "/id", "signature": {"scheme": "stripe", "secret_arn": secret_arn}},
+    }
+    monkeypatch.setenv("SOURCES", json.dumps(sources))
+    monkeypatch.setenv("PAYLOAD_BUCKET", BUCKET)
+    monkeypatch.setattr(consumer, "_signing_secrets", None)
+    monkeypatch.setattr(consumer, "s3_client", lambda: s3)
+    return consumer

@@ -17,6 +17,9 @@ Environment:
   SIGNING_SECRET_CACHE_TTL_SECONDS      default 300: how long a signing secret is reused
   SIGNING_SECRET_MAX_STALENESS_SECONDS  default 900: how long past its TTL a cached signing
                          secret still verifies while Secrets Manager fails transiently
+  PAYLOAD_BUCKET         optional: the bucket of claim checks, archive and large items
+                         (payloads.py, archive.py); with it, an item over DynamoDB's
+                         400 KB becomes a pointer item instead of poison
 """
 
 from __future__ import annotations
@@ -25,18 +28,32 @@ import json
 import os
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from clients import safety_margin, table_and_sqs
+from archive import archive_batch
+from claim_check import REPLAY_ATTRIBUTE
+from clients import s3_client, safety_margin, table_and_sqs
 from dead_letters import send_to_dead_letter_queue
 from emf import dead_letter_lines, lag_lines, metrics_line
 from ordering import with_versions
-from records import Item, Poison, to_item
+from payloads import is_claim_check, resolve_claim, spill
+from records import Item, Poison, finish_item, to_item
 from signing_secrets import SigningSecrets
-from sources import SOURCE_ATTRIBUTE, SourceRule, load_sources, received_seconds, source_of, string_attribute, to_source_item
+from sources import (
+    SOURCE_ATTRIBUTE,
+    STORED_BODY_FIELD,
+    Oversized,
+    SourceRule,
+    load_sources,
+    received_seconds,
+    source_of,
+    string_attribute,
+    to_source_item,
+)
 from store import CONDITIONAL_WRITE_WORKERS, RetryPolicy, WriteRules, Written, write_conditionally, write_last_wins
 
 WRITE_MODES = ("last-write-wins", "first-write-wins")
@@ -57,6 +74,7 @@ class Config:
     ordering_attribute: str | None = None
     metrics_namespace: str = "WebhookIngest"
     sources: Mapping[str, SourceRule] | None = None  # None: one unnamed source, keys unprefixed
+    payload_bucket: str | None = None  # claim checks, the raw archive and large items
 
 
 def load_config(environ: Mapping[str, str]) -> Config:
@@ -87,6 +105,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
         ordering_attribute=ordering_attribute,
         metrics_namespace=environ.get("METRICS_NAMESPACE", "").strip() or "WebhookIngest",
         sources=load_sources(environ["SOURCES"]) if environ.get("SOURCES", "").strip() else None,
+        payload_bucket=environ.get("PAYLOAD_BUCKET", "").strip() or None,
     )
 
 
@@ -113,7 +132,7 @@ def judge(
     extra: Mapping[str, Any],
     signing_keys: Mapping[str, tuple[bytes, ...]] | None = None,
     now: float = 0.0,
-) -> Item | Poison:
+) -> Item | Poison | Oversized:
     """One record's item, or why it can never be one.
 
     to_item returns Poison for every input it knows to be bad. Any other
@@ -123,7 +142,8 @@ def judge(
     """
     try:
         if config.sources is not None:
-            return to_source_item(record, config.sources, config.partition_key, extra, signing_keys, now)
+            spill_large = config.payload_bucket is not None
+            return to_source_item(record, config.sources, config.partition_key, extra, signing_keys, now, spill_large)
         return to_item(record["messageId"], record.get("body") or "", config.partition_key, extra)
     except Exception as error:  # isolating one record is the point
         return Poison(record["messageId"], "unexpected_error", f"{type(error).__name__} while judging the record")
@@ -148,6 +168,54 @@ def waiting_for_a_secret(
     return keys, waiting, unavailable
 
 
+@dataclass
+class Prepared:
+    """Records ready to judge (claims resolved, archived), and the others' fate."""
+
+    ready: list[Mapping[str, Any]] = field(default_factory=list)
+    poisoned: list[tuple[Mapping[str, Any], Poison]] = field(default_factory=list)
+    retried: set[str] = field(default_factory=set)
+
+
+def prepare(records: list[Mapping[str, Any]], config: Config, s3: Any, batch_id: str, now: float) -> Prepared:
+    """Resolve claim checks, then archive the archived sources' messages, exactly as received."""
+    prepared = Prepared()
+    for record in records:
+        if not is_claim_check(record):
+            prepared.ready.append(record)
+            continue
+        outcome = resolve_claim(record, config.payload_bucket, s3)
+        if outcome is None:
+            prepared.retried.add(record["messageId"])
+        elif isinstance(outcome, Poison):
+            prepared.poisoned.append((record, outcome))
+        else:
+            prepared.ready.append(outcome)
+    if config.sources is None or config.payload_bucket is None:
+        return prepared
+    rules = {record["messageId"]: source_of(record, config.sources) for record in prepared.ready}
+    to_archive = [
+        (record, rule.name)
+        for record in prepared.ready
+        if (rule := rules[record["messageId"]]) and rule.archive and string_attribute(record, REPLAY_ATTRIBUTE) is None
+    ]
+    if to_archive:
+        unarchived = archive_batch(to_archive, config.payload_bucket, s3, batch_id, now)
+        prepared.retried |= unarchived
+        prepared.ready = [record for record in prepared.ready if record["messageId"] not in unarchived]
+    return prepared
+
+
+def spilled_item(oversized: Oversized, record: Mapping[str, Any], config: Config, s3: Any) -> Item | Poison | None:
+    """The pointer item of a body too large for DynamoDB; None when S3 failed (retry)."""
+    assert config.payload_bucket is not None
+    stored = spill(record, oversized.source, config.payload_bucket, s3)
+    if stored is None:
+        return None
+    attributes = {**oversized.attributes, STORED_BODY_FIELD: stored.attribute()}
+    return finish_item(oversized.message_id, config.partition_key, oversized.key, attributes)
+
+
 def process_batch(
     records: list[Mapping[str, Any]],
     config: Config,
@@ -156,20 +224,28 @@ def process_batch(
     retry: RetryPolicy,
     now: float,
     secrets: SigningSecrets | None = None,
+    s3: Any = None,
+    batch_id: str = "",
 ) -> BatchResult:
     extra = ttl_attributes(config, now)
     items: list[Item] = []
-    poisoned: list[tuple[Mapping[str, Any], Poison]] = []
+    # The original records: a dead letter keeps a claim check's pointer, not its body.
     by_id = {record["messageId"]: record for record in records}
     signing_keys, waiting, unavailable = waiting_for_a_secret(records, config, secrets)
     for source, why in sorted(unavailable.items()):
         log("ERROR", "signing secret unavailable; its messages wait in the queue", source=source, error=why)
-    for record in records:
-        if record["messageId"] in waiting:
-            continue
+    prepared = prepare([record for record in records if record["messageId"] not in waiting], config, s3, batch_id, now)
+    poisoned = prepared.poisoned
+    waiting |= prepared.retried
+    for record in prepared.ready:
         parsed = judge(record, config, extra, signing_keys, now)
+        if isinstance(parsed, Oversized):
+            parsed = spilled_item(parsed, record, config, s3)
+            if parsed is None:
+                waiting.add(record["messageId"])
+                continue
         if isinstance(parsed, Poison):
-            poisoned.append((record, parsed))
+            poisoned.append((by_id[parsed.message_id], parsed))
         else:
             items.append(parsed)
     if config.ordering_attribute is not None:
@@ -246,7 +322,9 @@ def handler(event: Mapping[str, Any], context: Any) -> dict:
     table, sqs = aws_clients(config)
     seconds_left = remaining_seconds(context)
     retry = RetryPolicy(deadline=seconds_left, safety_margin=safety_margin(seconds_left()))
-    result = process_batch(records, config, table, sqs, retry, time.time(), signing_secrets())
+    s3 = s3_client() if config.payload_bucket else None
+    batch_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
+    result = process_batch(records, config, table, sqs, retry, time.time(), signing_secrets(), s3, batch_id)
     line = metrics_line(
         config.metrics_namespace,
         getattr(context, "function_name", "local"),

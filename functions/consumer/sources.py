@@ -36,6 +36,10 @@ KEY_SEPARATOR = "#"
 SOURCE_FIELD = "_source"
 RECEIVED_AT_FIELD = "_receivedAt"
 RAW_BODY_FIELD = "body"
+# An item too large for DynamoDB holds this instead of its body (payloads.py).
+STORED_BODY_FIELD = "_payload"
+# Where a resolved claim-check record keeps its exact bytes (an SQS record holds text).
+BODY_BYTES = "_bodyBytes"
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class SourceRule:
     raw_body: bool = False
     signature: SignatureRule | None = None
     signing_secret_arn: str = ""
+    archive: bool = False
 
     @property
     def keyed_by_header(self) -> bool:
@@ -55,7 +60,7 @@ class SourceRule:
 
 def load_sources(raw: str) -> dict[str, SourceRule]:
     """SOURCES: {"<name>": {"event_key": "/id" | "<header>", "body": "json" | "raw",
-    "signature": {"scheme": ..., "secret_arn": ..., ...} (optional)}}."""
+    "signature": {"scheme": ..., "secret_arn": ..., ...} (optional), "archive": true | false}}."""
     document = json.loads(raw)
     if not isinstance(document, dict) or not document:
         raise ValueError("SOURCES must be a non-empty JSON object")
@@ -81,7 +86,10 @@ def load_sources(raw: str) -> dict[str, SourceRule]:
             secret_arn = settings["signature"].get("secret_arn") or ""
             if not secret_arn:
                 raise ValueError(f"SOURCES: source {name!r} is signed but names no secret_arn")
-        rules[name] = SourceRule(name, event_key, body == "raw", signature, secret_arn)
+        archive = settings.get("archive", False)
+        if not isinstance(archive, bool):
+            raise ValueError(f"SOURCES: source {name!r} has archive {archive!r}, expected true or false")
+        rules[name] = SourceRule(name, event_key, body == "raw", signature, secret_arn, archive)
     return rules
 
 
@@ -112,6 +120,12 @@ def header_value(record: Mapping[str, Any], name: str) -> str:
     """A request header API Gateway carried for this source; "" when the request had none."""
     value = string_attribute(record, HEADER_ATTRIBUTE_PREFIX + name) or ""
     return value.removeprefix(HEADER_VALUE_PREFIX) if value.startswith(HEADER_VALUE_PREFIX) else ""
+
+
+def body_bytes(record: Mapping[str, Any]) -> bytes:
+    """The exact bytes received: a resolved claim's, else the SQS body's."""
+    kept = record.get(BODY_BYTES)
+    return kept if isinstance(kept, bytes) else (record.get("body") or "").encode("utf-8")
 
 
 def source_of(record: Mapping[str, Any], sources: Mapping[str, SourceRule]) -> SourceRule | None:
@@ -176,11 +190,21 @@ def signature_poison(rule: SourceRule, record: Mapping[str, Any], keys: tuple[by
     headers = {name: header_value(record, name) for name in rule.signature.headers}
     received = received_seconds(record)
     try:
-        body = (record.get("body") or "").encode("utf-8")
-        verify(rule.signature, keys, headers, body, now if received is None else received)
+        verify(rule.signature, keys, headers, body_bytes(record), now if received is None else received)
     except Rejected as rejected:
         return Poison(record["messageId"], rejected.reason, rejected.detail)
     return None
+
+
+@dataclass(frozen=True)
+class Oversized:
+    """A valid message whose item DynamoDB cannot hold: its body goes to S3 and
+    the item keeps `attributes` (source, receipt time) and a pointer to it."""
+
+    message_id: str
+    source: str
+    key: str
+    attributes: dict[str, Any]
 
 
 def to_source_item(
@@ -190,9 +214,12 @@ def to_source_item(
     extra: Mapping[str, Any],
     signing_keys: Mapping[str, tuple[bytes, ...]] | None = None,
     now: float = 0.0,
-) -> Item | Poison:
+    spill_large: bool = False,
+) -> Item | Poison | Oversized:
     """`signing_keys` holds the keys of every signed source among the records (the
-    caller keeps back the records of a source whose secret it could not read)."""
+    caller keeps back the records of a source whose secret it could not read).
+    With `spill_large` (a payload bucket is configured), an item over DynamoDB's
+    size limit is Oversized instead of poison."""
     message_id = record["messageId"]
     rule = source_of(record, sources)
     if rule is None:
@@ -203,14 +230,19 @@ def to_source_item(
     document = body_document(rule, record.get("body") or "", message_id)
     if isinstance(document, Poison):
         return document
-    reserved = sorted({SOURCE_FIELD, RECEIVED_AT_FIELD} & set(document))
+    # With spilling on, a body holding _payload could pass for a spilled item.
+    reserved = sorted(({SOURCE_FIELD, RECEIVED_AT_FIELD} | ({STORED_BODY_FIELD} if spill_large else set())) & set(document))
     if reserved:
         return Poison(message_id, "reserved_attribute", f"the body holds {', '.join(reserved)}, which the consumer sets")
     key = identifier(rule, record, document)
     if isinstance(key, Poison):
         return key
-    attributes = {**document, **extra, SOURCE_FIELD: rule.name}
+    own = {**extra, SOURCE_FIELD: rule.name}
     when = received_at(record)
     if when is not None:
-        attributes[RECEIVED_AT_FIELD] = when
-    return finish_item(message_id, partition_key, f"{rule.name}{KEY_SEPARATOR}{key}", attributes)
+        own[RECEIVED_AT_FIELD] = when
+    full_key = f"{rule.name}{KEY_SEPARATOR}{key}"
+    item = finish_item(message_id, partition_key, full_key, {**document, **own})
+    if spill_large and isinstance(item, Poison) and item.reason == "too_large":
+        return Oversized(message_id, rule.name, full_key, own)
+    return item

@@ -1,0 +1,92 @@
+"""Bodies kept in S3: claim checks resolved, and items too large for DynamoDB spilled.
+
+A claim-check message (claim_check.py) carries a pointer instead of the body.
+Resolving it gives back the record as if the body had come through the queue:
+the exact bytes, and the headers the front function kept, as the attributes a
+direct route carries. The original record is what goes to the dead-letter
+queue, so a redrive resolves the claim again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from claim_check import CLAIM_CHECK, DELIVERY_ATTRIBUTE, InvalidPointer, Pointer, item_body_key, parse_pointer
+from records import Poison
+from sources import BODY_BYTES, HEADER_ATTRIBUTE_PREFIX, HEADER_VALUE_PREFIX, body_bytes, string_attribute
+
+# Where a resolved record keeps its media type (an SQS record has none).
+CONTENT_TYPE = "_contentType"
+MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+
+
+@dataclass(frozen=True)
+class StoredBody:
+    """The pointer a spilled item holds instead of its body."""
+
+    uri: str
+    size: int
+    sha256: str
+    content_type: str
+
+    def attribute(self) -> dict[str, Any]:
+        return {"uri": self.uri, "size": self.size, "sha256": self.sha256, "contentType": self.content_type}
+
+
+def is_claim_check(record: Mapping[str, Any]) -> bool:
+    return string_attribute(record, DELIVERY_ATTRIBUTE) == CLAIM_CHECK
+
+
+def resolved(record: Mapping[str, Any], pointer: Pointer, body: bytes) -> dict[str, Any]:
+    attributes = dict(record.get("messageAttributes") or {})
+    for name, value in pointer.headers.items():
+        attributes[HEADER_ATTRIBUTE_PREFIX + name] = {"stringValue": HEADER_VALUE_PREFIX + value, "dataType": "String"}
+    return {
+        **record,
+        # JSON is UTF-8; anything else is kept exactly in BODY_BYTES for signatures and spills.
+        "body": body.decode("utf-8", errors="replace"),
+        "messageAttributes": attributes,
+        BODY_BYTES: body,
+        CONTENT_TYPE: pointer.content_type,
+    }
+
+
+def resolve_claim(record: Mapping[str, Any], bucket: str | None, s3: Any) -> Mapping[str, Any] | Poison | None:
+    """The record with its body, Poison when the claim can never be read, None to retry later."""
+    message_id = record["messageId"]
+    try:
+        pointer = parse_pointer(record.get("body") or "")
+    except InvalidPointer as error:
+        return Poison(message_id, "claim_check_invalid", str(error))
+    if bucket is None or pointer.bucket != bucket:
+        return Poison(message_id, "claim_check_invalid", "the pointer names a bucket this deployment does not use")
+    try:
+        body = s3.get_object(Bucket=pointer.bucket, Key=pointer.key)["Body"].read()
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code"))
+        if code in MISSING_CODES:
+            return Poison(message_id, "claim_check_missing", "the claimed body is gone (expired or deleted)")
+        return None  # throttled, denied, down: the record comes back
+    except BotoCoreError:
+        return None
+    if not pointer.matches(body):
+        return Poison(message_id, "claim_check_mismatch", "the stored body's size or SHA-256 differs from the pointer's")
+    return resolved(record, pointer, body)
+
+
+def spill(record: Mapping[str, Any], source: str, bucket: str, s3: Any) -> StoredBody | None:
+    """Write a body too large for DynamoDB where its item will point; None to retry later."""
+    body = body_bytes(record)
+    digest = hashlib.sha256(body).hexdigest()
+    key = item_body_key(source, digest)
+    content_type = str(record.get(CONTENT_TYPE) or "application/json")
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+    except (ClientError, BotoCoreError):
+        return None
+    return StoredBody(f"s3://{bucket}/{key}", len(body), digest, content_type)

@@ -23,6 +23,8 @@ locals {
       body                   = "json"
       throttling_burst_limit = null
       throttling_rate_limit  = null
+      delivery               = "direct"
+      archive                = false
       signature              = null
     }
   }
@@ -34,6 +36,12 @@ locals {
     basic = local.sources_given ? ["$request.header.Authorization", "$context.routeKey"] : ["$request.header.Authorization"]
     token = ["$request.querystring.token", "$context.routeKey"]
   }
+
+  # Claim checks and the archive need the payload bucket; a brought bucket also
+  # turns on pointer items for bodies over DynamoDB's limit.
+  claim_check_sources = [for name, source in local.sources : name if source.delivery == "claim-check"]
+  archived_sources    = [for name, source in local.sources : name if source.archive]
+  use_payload_bucket  = var.payloads.bucket_name != null || length(local.claim_check_sources) + length(local.archived_sources) > 0
 
   # The headers each signature scheme reads (functions/consumer/signatures.py
   # SCHEME_HEADERS); hmac names its own.
@@ -113,10 +121,55 @@ module "queue" {
   dead_letter_message_retention_seconds = var.queue.dead_letter_message_retention_seconds
   max_receive_count                     = var.queue.max_receive_count
   redrive_allow_policy_enabled          = var.queue.redrive_allow_policy_enabled
+  max_message_size                      = var.queue.max_message_size
 
   create_alarms                    = local.create_alarms
   alarm_actions                    = var.alarms.alarm_actions
   oldest_message_age_alarm_seconds = var.alarms.oldest_message_age_alarm_seconds
+}
+
+################################################################################
+# Payload bucket and claim-check front function
+################################################################################
+
+module "storage" {
+  source = "./modules/storage"
+
+  create      = var.create && local.use_payload_bucket
+  name        = var.name
+  tags        = var.tags
+  kms_key_arn = var.kms_key_arn
+
+  bucket_name               = var.payloads.bucket_name
+  force_destroy             = var.payloads.force_destroy
+  versioning_enabled        = var.payloads.versioning_enabled
+  claim_expiration_days     = var.payloads.claim_expiration_days
+  archive_expiration_days   = var.payloads.archive_expiration_days
+  item_body_expiration_days = var.payloads.item_body_expiration_days
+}
+
+module "front" {
+  source = "./modules/_front"
+
+  create                = var.create && length(local.claim_check_sources) > 0
+  name                  = var.name
+  tags                  = var.tags
+  kms_key_arn           = var.kms_key_arn
+  log_retention_in_days = var.log_retention_in_days
+
+  routes = {
+    for name in local.claim_check_sources : local.sources[name].route_key => { source = name, headers = local.carried_headers[name] }
+  }
+  package                   = var.packages.front
+  role_path                 = var.role_path
+  role_permissions_boundary = var.role_permissions_boundary
+
+  queue_url = module.queue.sqs_queue_url
+  queue_arn = module.queue.sqs_queue_arn
+  # Placeholders while nothing is created: the statements are built either way.
+  bucket_name       = coalesce(module.storage.s3_bucket_id, "none")
+  bucket_arn        = coalesce(module.storage.s3_bucket_arn, "none")
+  api_execution_arn = module.api.apigatewayv2_api_execution_arn
 }
 
 ################################################################################
@@ -145,9 +198,15 @@ module "consumer" {
     for name, source in local.sources : name => {
       event_key = source.event_key
       body      = source.body
+      archive   = source.archive
       signature = source.signature
     }
   } : null
+  payload_bucket_name        = module.storage.s3_bucket_id
+  payload_bucket_arn         = module.storage.s3_bucket_arn
+  payload_bucket_kms_key_arn = var.payloads.bucket_name == null ? var.kms_key_arn : null
+  # Replays of an archived source's large messages arrive as claim checks too.
+  claim_check_sources                    = distinct(concat(local.claim_check_sources, local.archived_sources))
   signing_secret_cache_ttl_seconds       = var.auth.secret_cache_ttl_seconds
   signing_secret_max_staleness_seconds   = var.auth.secret_max_staleness_seconds
   signing_secret_recovery_window_in_days = var.auth.secret_recovery_window_in_days
@@ -207,8 +266,10 @@ module "api" {
       )
       throttling_burst_limit = source.throttling_burst_limit
       throttling_rate_limit  = source.throttling_rate_limit
+      claim_check            = source.delivery == "claim-check"
     }
   } : null
+  front_function_invoke_arn        = length(local.claim_check_sources) > 0 ? module.front.lambda_function_invoke_arn : null
   authorizer_result_ttl_in_seconds = var.api.authorizer_result_ttl_in_seconds
   throttling_burst_limit           = var.api.throttling_burst_limit
   throttling_rate_limit            = var.api.throttling_rate_limit

@@ -145,3 +145,22 @@ output "source_signing_secret_arns" {
   description = "Signing secret ARN of each signed source (created empty unless brought): put the sender's signing secret into it, see README, Connecting senders."
   value       = module.consumer.secretsmanager_secret_arns
 }
+
+################################################################################
+# Payload bucket and claim-check front function
+################################################################################
+
+output "s3_bucket_id" {
+  description = "Name of the payload bucket (claim checks, raw archive, large item bodies); null when no source needs it."
+  value       = module.storage.s3_bucket_id
+}
+
+output "s3_bucket_arn" {
+  description = "ARN of the payload bucket; null when no source needs it."
+  value       = module.storage.s3_bucket_arn
+}
+
+output "front_lambda_function_name" {
+  description = "Name of the claim-check front function; null without claim-check sources."
+  value       = length(local.claim_check_sources) > 0 ? module.front.lambda_function_name : null
+}

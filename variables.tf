@@ -106,13 +106,14 @@ variable "auth" {
 ################################################################################
 
 variable "queue" {
-  description = "Buffering queue and dead-letter queue settings. visibility_timeout_seconds null means 6 x consumer timeout + batching window."
+  description = "Buffering queue and dead-letter queue settings. visibility_timeout_seconds null means 6 x consumer timeout + batching window. max_message_size (bytes, attributes included; default 262144) is the largest body a direct route accepts: up to 262144 with the AWS provider 5.x, up to 1048576 with 6.x."
   type = object({
     visibility_timeout_seconds            = optional(number)
     message_retention_seconds             = optional(number, 345600)
     dead_letter_message_retention_seconds = optional(number, 1209600)
     max_receive_count                     = optional(number, 5)
     redrive_allow_policy_enabled          = optional(bool, true)
+    max_message_size                      = optional(number, 262144)
   })
   default  = {}
   nullable = false
@@ -205,7 +206,7 @@ variable "alarms" {
 ################################################################################
 
 variable "sources" {
-  description = "Several senders on one deployment, by source name (1-20 lower-case letters, digits or '-'); each gets its own route (route_key, default POST /hooks/<name>), and its items are keyed <name>#<id>. auth: basic (HTTP Basic; credentials generated with username unless secret_arn is given), token (?token=... in the URL; the secret holds {\"token\"}) or none (only with a signature: the route is open and every message is verified by the consumer before it is stored). signature: how the sender signs (scheme github, stripe, standard-webhooks, svix, slack, or hmac with header, algorithm, encoding, prefix, signed_content, timestamp_header, id_header), with secret_arn (null creates an empty secret to put the sender's signing secret into) and tolerance_seconds (default 300). event_key: a JSON pointer into the body (default /eventId; /id for Stripe) or a lower-case request header name (x-github-delivery, webhook-id). body: json, or raw (the exact body in the attribute body; needs a header event_key). throttling_burst_limit / throttling_rate_limit: this route's own limits. null keeps the single Basic source on api.route_key of earlier releases (keys unprefixed). See README, Sources and Connecting senders."
+  description = "Several senders on one deployment, by source name (1-20 lower-case letters, digits or '-'); each gets its own route (route_key, default POST /hooks/<name>), and its items are keyed <name>#<id>. auth: basic (HTTP Basic; credentials generated with username unless secret_arn is given), token (?token=... in the URL; the secret holds {\"token\"}) or none (only with a signature: the route is open and every message is verified by the consumer before it is stored). signature: how the sender signs (scheme github, stripe, standard-webhooks, svix, slack, or hmac with header, algorithm, encoding, prefix, signed_content, timestamp_header, id_header), with secret_arn (null creates an empty secret to put the sender's signing secret into) and tolerance_seconds (default 300). event_key: a JSON pointer into the body (default /eventId; /id for Stripe) or a lower-case request header name (x-github-delivery, webhook-id). body: json, or raw (the exact body in the attribute body; needs a header event_key). throttling_burst_limit / throttling_rate_limit: this route's own limits. delivery: direct (API Gateway sends the body to SQS; bodies up to queue.max_message_size) or claim-check (a front function keeps the body in S3 and queues a pointer; bodies up to about 6 MB). archive: keep every message's exact bytes in the payload bucket (scripts/replay.py). null keeps the single Basic source on api.route_key of earlier releases (keys unprefixed). See README, Sources and Connecting senders."
   type = map(object({
     route_key              = optional(string)
     auth                   = optional(string, "basic")
@@ -215,6 +216,8 @@ variable "sources" {
     body                   = optional(string, "json")
     throttling_burst_limit = optional(number)
     throttling_rate_limit  = optional(number)
+    delivery               = optional(string, "direct")
+    archive                = optional(bool, false)
     signature = optional(object({
       scheme             = string
       secret_arn         = optional(string)
@@ -262,6 +265,11 @@ variable "sources" {
   }
 
   validation {
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : contains(["direct", "claim-check"], source.delivery)]), false)
+    error_message = "sources: delivery is direct (API Gateway to SQS) or claim-check (the body to S3, a pointer to SQS)."
+  }
+
+  validation {
     condition     = var.sources == null || try(alltrue([for source in values(var.sources) : source.secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", source.secret_arn))]), false)
     error_message = "sources: secret_arn must be a Secrets Manager secret ARN, or null to create the source's secret."
   }
@@ -274,6 +282,29 @@ variable "sources" {
       source.signature == null ? [] : lookup(local.signature_headers, source.signature.scheme, [source.signature.header, source.signature.timestamp_header, source.signature.id_header]),
     )))) <= 3]), false)
     error_message = "sources: a source carries at most 3 headers (its signature headers and its event_key header): key a Standard Webhooks or Svix source by its id header (webhook-id, svix-id), an hmac source with id_header by that header."
+  }
+}
+
+################################################################################
+# Payload bucket
+################################################################################
+
+variable "payloads" {
+  description = "The payload bucket, used when a source has delivery = claim-check or archive = true, or when bucket_name is given: claim-check bodies (claims/), the raw archive (archive/) and the bodies of items over DynamoDB's 400 KB (items/; the item then holds _payload = {uri, size, sha256, contentType}). bucket_name brings an existing bucket (its owner configures it); otherwise one is created with encryption (kms_key_arn when given), public access blocked, a TLS-only policy and lifecycle: claims expire after claim_expiration_days (must outlive the queue and DLQ retention), the archive after archive_expiration_days, item bodies after item_body_expiration_days (null: never). versioning_enabled and force_destroy apply to the created bucket."
+  type = object({
+    bucket_name               = optional(string)
+    force_destroy             = optional(bool, false)
+    versioning_enabled        = optional(bool, false)
+    claim_expiration_days     = optional(number, 30)
+    archive_expiration_days   = optional(number, 365)
+    item_body_expiration_days = optional(number)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.payloads.claim_expiration_days * 86400 > var.queue.message_retention_seconds + var.queue.dead_letter_message_retention_seconds
+    error_message = "payloads.claim_expiration_days must exceed the queue's and the DLQ's retention together, or a redriven claim check finds its body expired."
   }
 }
 
@@ -303,6 +334,13 @@ variable "packages" {
       source_code_hash  = optional(string)
     }))
     consumer = optional(object({
+      local_path        = optional(string)
+      s3_bucket         = optional(string)
+      s3_key            = optional(string)
+      s3_object_version = optional(string)
+      source_code_hash  = optional(string)
+    }))
+    front = optional(object({
       local_path        = optional(string)
       s3_bucket         = optional(string)
       s3_key            = optional(string)

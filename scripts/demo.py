@@ -76,8 +76,7 @@ def deployment_facts(runner: local_runner.LocalRunner) -> dict[str, str]:
     """Names read from what was deployed (any root's outputs may differ): the
     secret from the authorizer's environment, the queues and the table from the
     consumer's, the queue from the integration."""
-    [route] = runner.front_door.routes[:1]
-    facts = {"sqs_queue_url": route.integration["RequestParameters"]["QueueUrl"]}
+    facts = {"sqs_queue_url": runner.front_door.queue_urls()[0]}
     for function in runner.functions:
         variables = function.configuration.get("Environment", {}).get("Variables", {})
         if "SECRET_ARN" in variables:
@@ -149,8 +148,7 @@ def try_each_source(stack: local_runner.LocalRunner, samples: list[SampleRequest
         show("response", f"{status} {json.dumps(body)}")
         expect(status == 200, f"the {sample.source} source did not accept its sample request")
     step("The consumer stored each under <source>#<id>")
-    queues = {route.integration["RequestParameters"]["QueueUrl"] for route in stack.front_door.routes}
-    expect(stack.wait_until_drained(sorted(queues), 30), "the queue did not drain")
+    expect(stack.wait_until_drained(stack.front_door.queue_urls(), 30), "the queue did not drain")
     for sample in samples:
         item = dynamodb.get_item(TableName=table, Key={"eventId": {"S": sample.expected_key}}, ConsistentRead=True).get("Item")
         show(sample.expected_key, json.dumps(item))

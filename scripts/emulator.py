@@ -42,7 +42,8 @@ def running_moto_server(log_path: Path | None = None):
     url = f"http://{LOOPBACK}:{port}"
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)],
+        # moto.server, with one gap closed (moto_server_tls.py: the TLS-only bucket policy).
+        [sys.executable, str(Path(__file__).resolve().parent / "moto_server_tls.py"), "-H", LOOPBACK, "-p", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
     )

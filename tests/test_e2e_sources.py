@@ -8,12 +8,14 @@ local runner, exercised over HTTP on 127.0.0.1; bounded like tests/test_e2e.py.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets as secrets_module
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from test_signatures import sign_custom_hmac, sign_github, sign_slack, sign_stan
 
 import demo
 import local_runner
+import replay
 from emulator import running_moto_server
 from local_runner.samples import sample_requests
 from local_terraform import LocalDeployment
@@ -98,8 +101,8 @@ SIGNED = {"signed-stripe", "signed-github", "webhooks", "svix", "slack", "custom
 
 
 def test_each_source_has_its_url_and_secret(sources):
-    assert set(sources.outputs["source_urls"]) == {"orders", "stripe", "github"} | SIGNED
-    assert set(sources.outputs["source_secret_arns"]) == {"orders", "stripe", "github"}  # signed ones have no authorizer
+    assert set(sources.outputs["source_urls"]) == {"orders", "stripe", "github", "large"} | SIGNED
+    assert set(sources.outputs["source_secret_arns"]) == {"orders", "stripe", "github", "large"}  # signed ones have no authorizer
     assert set(sources.outputs["source_signing_secret_arns"]) == SIGNED
     assert sources.outputs["source_urls"]["orders"].endswith("/submit")
     assert sources.outputs["source_urls"]["github"].endswith("/hooks/github")
@@ -172,10 +175,10 @@ def test_poison_is_dead_lettered_with_its_source_and_reason(sources):
 def test_make_local_gives_each_source_a_request_it_accepts(sources):
     """What `make local CONFIG=examples/local-sources` prints, sent as printed."""
     samples = sample_requests(sources.runner, "sample-1")
-    assert {sample.source for sample in samples} == {"orders", "stripe", "github"}
+    assert {sample.source for sample in samples} == {"orders", "stripe", "github", "large"}
     assert all(sample.curl().startswith("curl -H") for sample in samples)
     demo.try_each_source(sources.runner, samples)
-    assert {"orders#sample-1", "stripe#sample-1", "github#sample-1"} <= set(sources.items())
+    assert {"orders#sample-1", "stripe#sample-1", "github#sample-1", "large#sample-1"} <= set(sources.items())
 
 
 # --- signed sources --------------------------------------------------------------------
@@ -313,3 +316,70 @@ def test_a_body_sqs_cannot_carry_is_refused_at_the_edge(sources, signing):
         urllib.request.urlopen(request, timeout=30)  # noqa: S310 - loopback
     assert refused.value.code == 400
     assert json.loads(refused.value.read())["Error"]["Code"] == "InvalidMessageContents"
+
+
+# --- claim checks, large items, the archive and replay ---------------------------------
+
+
+def large_body(event_id: str, size: int) -> str:
+    return json.dumps({"eventId": event_id, "filler": "x" * (size - 40)})
+
+
+def test_claim_check_stores_300_kb_whole_5_mb_as_a_pointer_and_refuses_over_6_mb(sources):
+    token = sources.secrets["large"]["token"]
+    medium, huge = large_body("claim-300k", 300_000), large_body("claim-5mb", 5_000_000)
+    assert sources.post(sources.url("large", token), medium) == 200
+    assert sources.post(sources.url("large", token), huge) == 200
+    assert sources.post(sources.url("large", token), large_body("claim-7mb", 7_000_000)) == 413
+    # The same 300 KB on a direct route: over the queue's 256 KiB, refused with SQS's 400.
+    assert sources.send("orders", json.loads(medium.replace("claim-300k", "direct-300k"))) == 400
+    assert sources.drained()
+    items = sources.items()
+    assert items["large#claim-300k"]["filler"] == json.loads(medium)["filler"]
+    pointer = items["large#claim-5mb"]["_payload"]
+    bucket, key = pointer["uri"].removeprefix("s3://").split("/", 1)
+    s3 = local_runner.aws_client("s3", sources.runner.endpoint)
+    stored = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert hashlib.sha256(stored).hexdigest() == hashlib.sha256(huge.encode()).hexdigest() == pointer["sha256"]
+    assert "large#claim-7mb" not in items and "orders#direct-300k" not in items
+
+
+def archived_lines(sources) -> tuple[list[dict], int]:
+    """The lines of the large source's archive, and how many objects hold them."""
+    s3 = local_runner.aws_client("s3", sources.runner.endpoint)
+    bucket = sources.outputs["s3_bucket_id"]
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix="archive/source=large/").get("Contents", [])
+    return [
+        json.loads(line)
+        for entry in listing
+        for line in s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read().splitlines()
+    ], len(listing)
+
+
+def test_the_archive_holds_each_batch_and_replay_restores_deleted_items_once(sources):
+    token = sources.secrets["large"]["token"]
+    started = time.time() - 1
+    for index in range(3):
+        assert sources.post(sources.url("large", token), json.dumps({"eventId": f"replay-{index}", "n": index})) == 200
+    assert sources.drained()
+    lines, objects = archived_lines(sources)
+    assert {f"replay-{index}" for index in range(3)} <= {json.loads(line["body"])["eventId"] for line in lines}
+    assert objects <= len(lines)  # one object per batch and source
+    table = sources.outputs["dynamodb_table_name"]
+    for index in range(3):
+        sources.dynamodb.delete_item(TableName=table, Key={"eventId": {"S": f"large#replay-{index}"}})
+    window = [
+        "--from",
+        datetime.fromtimestamp(started, UTC).isoformat(),
+        "--to",
+        datetime.fromtimestamp(time.time() + 1, UTC).isoformat(),
+    ]
+    common = ["--bucket", sources.outputs["s3_bucket_id"], "--queue-url", sources.outputs["sqs_queue_url"], "--source", "large"]
+    common += ["--endpoint-url", sources.runner.endpoint, *window]
+    for _ in range(2):
+        assert replay.main([*common, "--execute"]) == 0
+        assert sources.drained()
+    items = sources.items()
+    assert {f"large#replay-{index}" for index in range(3)} <= set(items)
+    assert [items[f"large#replay-{index}"]["n"] for index in range(3)] == [0, 1, 2]
+    assert archived_lines(sources)[1] == objects  # replays are not archived again

@@ -20,6 +20,8 @@ module "webhook_ingest" {
     orders = { auth = "basic", route_key = "POST /submit" }
     stripe = { auth = "token", event_key = "/id" }
     github = { auth = "token", event_key = "x-github-delivery" }
+    # Bodies up to about 6 MB: kept in S3 by the front function, a pointer queued; archived for replay.
+    large = { auth = "token", delivery = "claim-check", archive = true }
 
     signed-stripe = { auth = "none", event_key = "/id", signature = { scheme = "stripe" } }
     signed-github = { auth = "none", event_key = "x-github-delivery", signature = { scheme = "github" } }
@@ -44,6 +46,7 @@ module "webhook_ingest" {
     }
   }
 
+  payloads = { force_destroy = true }
   alarms   = { signature_rejection_alarm_threshold = 5 }
   api      = { authorizer_result_ttl_in_seconds = 300 }
   auth     = { secret_recovery_window_in_days = 0 }

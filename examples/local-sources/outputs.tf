@@ -32,3 +32,8 @@ output "dynamodb_table_name" {
   description = "Name of the events table."
   value       = module.webhook_ingest.dynamodb_table_name
 }
+
+output "s3_bucket_id" {
+  description = "Name of the payload bucket (claim checks, archive, large item bodies)."
+  value       = module.webhook_ingest.s3_bucket_id
+}

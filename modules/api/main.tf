@@ -10,10 +10,14 @@ locals {
       message_attributes             = {}
       throttling_burst_limit         = null
       throttling_rate_limit          = null
+      claim_check                    = false
     }
   }
   route_instances = var.create ? local.routes : {}
-  primary_route   = contains(keys(local.routes), "default") ? "default" : sort(keys(local.routes))[0]
+  # Direct routes send to SQS; claim-check routes invoke the front function.
+  direct_routes      = { for name, route in local.route_instances : name => route if !route.claim_check }
+  claim_check_routes = { for name, route in local.route_instances : name => route if route.claim_check }
+  primary_route      = contains(keys(local.routes), "default") ? "default" : sort(keys(local.routes))[0]
   route_urls = var.create ? {
     for name, route in local.routes : name => "${aws_apigatewayv2_api.this[0].api_endpoint}${split(" ", route.route_key)[1]}"
   } : {}
@@ -167,7 +171,7 @@ module "role" {
 }
 
 resource "aws_apigatewayv2_integration" "this" {
-  for_each = local.route_instances
+  for_each = local.direct_routes
 
   api_id              = aws_apigatewayv2_api.this[0].id
   description         = "Send the request body to ${var.queue_url}"
@@ -192,10 +196,36 @@ resource "aws_apigatewayv2_integration" "this" {
 
 # Changes whenever the mapping changes, and so replaces the integration.
 resource "terraform_data" "integration_parameters" {
-  for_each = local.route_instances
+  for_each = local.direct_routes
 
   input = sha256(jsonencode(local.request_parameters[each.key]))
 }
+
+################################################################################
+# Claim-check integration: the front function (modules/_front)
+################################################################################
+
+resource "aws_apigatewayv2_integration" "claim_check" {
+  for_each = local.claim_check_routes
+
+  api_id                 = aws_apigatewayv2_api.this[0].id
+  description            = "Keep the request body in S3 and queue a pointer to it"
+  integration_type       = "AWS_PROXY"
+  integration_uri        = var.front_function_invoke_arn
+  payload_format_version = "2.0"
+  timeout_milliseconds   = 30000
+
+  lifecycle {
+    precondition {
+      condition     = var.front_function_invoke_arn != null
+      error_message = "A claim-check route needs front_function_invoke_arn."
+    }
+  }
+}
+
+################################################################################
+# Routes
+################################################################################
 
 resource "aws_apigatewayv2_route" "this" {
   for_each = local.route_instances
@@ -204,5 +234,5 @@ resource "aws_apigatewayv2_route" "this" {
   route_key          = each.value.route_key
   authorization_type = length(each.value.identity_sources) > 0 ? "CUSTOM" : "NONE"
   authorizer_id      = try(aws_apigatewayv2_authorizer.this[each.key].id, null)
-  target             = "integrations/${aws_apigatewayv2_integration.this[each.key].id}"
+  target             = "integrations/${each.value.claim_check ? aws_apigatewayv2_integration.claim_check[each.key].id : aws_apigatewayv2_integration.this[each.key].id}"
 }

@@ -73,7 +73,7 @@ variable "authorizer_function_invoke_arn" {
 }
 
 variable "routes" {
-  description = "One route per source, by name: its route key, its authorizer (name, function invoke ARN, identity sources; no identity sources for a route without authorizer), the static and header-mapped message attributes it adds (attribute name => value template) and optional throttling. null: the single route given by route_key and authorizer_function_invoke_arn, named default."
+  description = "One route per source, by name: its route key, its authorizer (name, function invoke ARN, identity sources; no identity sources for a route without authorizer), the static and header-mapped message attributes it adds (attribute name => value template), optional throttling, and claim_check (true: the route invokes front_function_invoke_arn instead of sending to SQS). null: the single route given by route_key and authorizer_function_invoke_arn, named default."
   type = map(object({
     route_key                      = string
     authorizer_name                = string
@@ -82,6 +82,7 @@ variable "routes" {
     message_attributes             = optional(map(string), {})
     throttling_burst_limit         = optional(number)
     throttling_rate_limit          = optional(number)
+    claim_check                    = optional(bool, false)
   }))
   default = null
 
@@ -100,6 +101,12 @@ variable "routes" {
     condition     = var.routes == null || try(alltrue([for route in values(var.routes) : length(route.message_attributes) <= 8 && length(setintersection(keys(route.message_attributes), ["principal", "requestId"])) == 0]), false)
     error_message = "A route adds at most 8 message attributes (SQS allows 10 per message; principal and requestId are taken)."
   }
+}
+
+variable "front_function_invoke_arn" {
+  description = "Invoke ARN of the claim-check front function (modules/_front), for the routes with claim_check = true; null when there are none."
+  type        = string
+  default     = null
 }
 
 variable "authorizer_result_ttl_in_seconds" {

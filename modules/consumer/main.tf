@@ -31,6 +31,7 @@ locals {
   sources_setting = var.sources == null ? null : {
     for name, source in var.sources : name => merge(
       { event_key = source.event_key, body = source.body },
+      source.archive ? { archive = true } : {},
       source.signature == null ? {} : {
         signature = merge(
           { for field, value in source.signature : field => value if value != null && field != "secret_kms_key_arn" },
@@ -39,6 +40,23 @@ locals {
       },
     )
   }
+
+  # The payload bucket, each statement on its prefixes only: bodies of large
+  # items for every source, claims of the sources that send them, the archive
+  # of the archived ones.
+  source_names      = var.sources == null ? [] : keys(var.sources)
+  archived_sources  = var.sources == null ? [] : [for name, source in var.sources : name if source.archive]
+  payload_bucket    = var.payload_bucket_name != null
+  payload_grant_key = local.payload_bucket ? var.payload_bucket_kms_key_arn : null
+  payload_statements = local.payload_bucket ? concat(
+    [{ sid = "WriteLargeItemBodies", actions = ["s3:PutObject"], resources = [for name in local.source_names : "${var.payload_bucket_arn}/items/${name}/*"] }],
+    length(var.claim_check_sources) == 0 ? [] : [
+      { sid = "ReadClaims", actions = ["s3:GetObject"], resources = [for name in var.claim_check_sources : "${var.payload_bucket_arn}/claims/${name}/*"] },
+    ],
+    length(local.archived_sources) == 0 ? [] : [
+      { sid = "WriteArchive", actions = ["s3:PutObject"], resources = [for name in local.archived_sources : "${var.payload_bucket_arn}/archive/source=${name}/*"] },
+    ],
+  ) : []
 }
 
 ################################################################################
@@ -150,6 +168,7 @@ module "function" {
       WRITE_MODE            = var.write_mode
       METRICS_NAMESPACE     = local.metrics_namespace
     },
+    local.payload_bucket ? { PAYLOAD_BUCKET = var.payload_bucket_name } : {},
     var.ttl_attribute == null ? {} : { TTL_ATTRIBUTE = var.ttl_attribute, TTL_DAYS = tostring(var.ttl_days) },
     var.ordering_attribute == null ? {} : { ORDERING_ATTRIBUTE = var.ordering_attribute },
     var.sources == null ? {} : { SOURCES = jsonencode(local.sources_setting) },
@@ -181,13 +200,15 @@ module "function" {
       actions   = ["secretsmanager:GetSecretValue"]
       resources = values(local.signing_secret_arns)
     },
-  ], var.policy_statements)
+  ], local.payload_statements, var.policy_statements)
 
   kms_grants = concat([for grant in [
     # Receiving from and sending to SSE-KMS queues.
     { sid = "UseQueueKey", key = var.kms_key_arn, service = "sqs", actions = ["kms:Decrypt", "kms:GenerateDataKey"] },
     # What AWS's own aws/dynamodb key policy grants to principals using a table.
     { sid = "UseTableKey", key = local.table_kms_key_arn, service = "dynamodb", actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"] },
+    # Reading claims and writing large bodies and the archive in an SSE-KMS bucket.
+    { sid = "UsePayloadBucketKey", key = local.payload_grant_key, service = "s3", actions = ["kms:Decrypt", "kms:GenerateDataKey"] },
     ] : grant if grant.key != null],
     # Reading the signing secrets, each key only through Secrets Manager.
     [for index, key in local.signing_secret_keys :

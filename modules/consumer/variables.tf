@@ -118,10 +118,11 @@ variable "timeout_seconds" {
 }
 
 variable "sources" {
-  description = "Several sources on one deployment: for each source name, where an item's id is (event_key: a JSON pointer into the body such as /id, or a lower-case header name, whose value API Gateway carries as the header.<name> message attribute), whether the body is stored raw (body = raw: the exact text in the attribute body) or as the JSON object's attributes, and how the sender signs (signature: scheme github, stripe, standard-webhooks, svix, slack or hmac; secret_arn, or null to create an empty secret; tolerance_seconds; for hmac: header, algorithm, encoding, prefix, signed_content with {id} {timestamp} {body}, timestamp_header, id_header). Items are keyed <source>#<id> and record _source and _receivedAt. null: one source, keys unprefixed from the body's partition_key attribute."
+  description = "Several sources on one deployment: for each source name, where an item's id is (event_key: a JSON pointer into the body such as /id, or a lower-case header name, whose value API Gateway carries as the header.<name> message attribute), whether the body is stored raw (body = raw: the exact text in the attribute body) or as the JSON object's attributes, and how the sender signs (signature: scheme github, stripe, standard-webhooks, svix, slack or hmac; secret_arn, or null to create an empty secret; tolerance_seconds; for hmac: header, algorithm, encoding, prefix, signed_content with {id} {timestamp} {body}, timestamp_header, id_header). archive: keep every message's exact bytes in the payload bucket's archive/ (needs payload_bucket_name). Items are keyed <source>#<id> and record _source and _receivedAt. null: one source, keys unprefixed from the body's partition_key attribute."
   type = map(object({
     event_key = string
     body      = optional(string, "json")
+    archive   = optional(bool, false)
     signature = optional(object({
       scheme             = string
       secret_arn         = optional(string)
@@ -476,4 +477,33 @@ variable "error_alarm_enabled" {
   description = "Deprecated: use create_error_alarm. When set, it wins."
   type        = bool
   default     = null
+}
+
+################################################################################
+# Payload bucket
+################################################################################
+
+variable "payload_bucket_name" {
+  description = "Bucket (modules/storage) of claim-check bodies, the raw archive and the bodies of items over DynamoDB's 400 KB, which then become pointer items instead of poison; null for none."
+  type        = string
+  default     = null
+}
+
+variable "payload_bucket_arn" {
+  description = "ARN of payload_bucket_name, for the function's S3 statements (each on its prefixes only)."
+  type        = string
+  default     = null
+}
+
+variable "payload_bucket_kms_key_arn" {
+  description = "Customer managed KMS key ARN encrypting the payload bucket (the module's key when the module created it); null for SSE-S3."
+  type        = string
+  default     = null
+}
+
+variable "claim_check_sources" {
+  description = "Names of the sources whose messages may be claim checks (delivery = claim-check, and archived sources, whose replays may be): the function may read claims/<source>/ of the payload bucket."
+  type        = list(string)
+  default     = []
+  nullable    = false
 }

@@ -16,6 +16,7 @@ resource "aws_sqs_queue" "dead_letter" {
 
   name                              = "${var.name}-dlq"
   message_retention_seconds         = var.dead_letter_message_retention_seconds
+  max_message_size                  = var.max_message_size
   sqs_managed_sse_enabled           = local.sqs_managed_sse ? true : null
   kms_master_key_id                 = var.kms_key_arn
   kms_data_key_reuse_period_seconds = local.sqs_managed_sse ? null : 3600
@@ -45,6 +46,7 @@ resource "aws_sqs_queue" "this" {
   name                              = var.name
   visibility_timeout_seconds        = local.visibility_timeout_seconds
   message_retention_seconds         = var.message_retention_seconds
+  max_message_size                  = var.max_message_size
   receive_wait_time_seconds         = 20 # long polling: fewer empty receives, fewer requests billed
   sqs_managed_sse_enabled           = local.sqs_managed_sse ? true : null
   kms_master_key_id                 = var.kms_key_arn

@@ -100,6 +100,18 @@ variable "dead_letter_message_retention_seconds" {
   }
 }
 
+variable "max_message_size" {
+  description = "Largest message, in bytes, both queues accept, message attributes included. SQS takes up to 1 MiB (1048576); the AWS provider 5.x accepts at most 262144 (its default), 6.x up to 1048576. A body above this is refused at the edge with SQS's 400 on a direct route."
+  type        = number
+  default     = 262144
+  nullable    = false
+
+  validation {
+    condition     = var.max_message_size >= 1024 && var.max_message_size <= 1048576 && floor(var.max_message_size) == var.max_message_size
+    error_message = "max_message_size must be a whole number of bytes between 1024 and 1048576 (1 MiB, SQS's limit; the AWS provider 5.x stops at 262144)."
+  }
+}
+
 variable "max_receive_count" {
   description = "Receives before SQS moves a message to the dead-letter queue. AWS recommends at least 5 so that throttled messages are not dead-lettered."
   type        = number

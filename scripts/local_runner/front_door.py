@@ -24,6 +24,12 @@ from botocore.exceptions import ClientError
 
 from .aws import REGION, queue_arn_from_url
 
+# Lambda refuses a synchronous invocation whose event is this large or larger
+# (RequestEntityTooLargeException); API Gateway's HTTP API takes 10 MB bodies.
+LAMBDA_MAX_EVENT_BYTES = 6 * 1024 * 1024
+HTTP_API_MAX_BODY_BYTES = 10 * 1024 * 1024
+TOO_LARGE = (413, {"message": "Request Entity Too Large"})
+
 # The characters SQS accepts in a message body and in attribute values
 # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
 NOT_ALLOWED_BY_SQS = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -47,6 +53,12 @@ def sqs_refusal(arguments: Mapping[str, Any]) -> dict | None:
 
 class Invocable(Protocol):
     def invoke(self, event: Mapping[str, Any]) -> Any: ...
+
+
+class ProxyFunction(Invocable, Protocol):
+    """A Lambda proxy integration's function, with the environment it was deployed with."""
+
+    env: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -132,11 +144,18 @@ class FrontDoor:
     """Serves the deployed HTTP API's routes on 127.0.0.1."""
 
     def __init__(
-        self, api: Mapping[str, Any], routes: list[Route], authorizer_functions: Mapping[str, Invocable], sqs: Any, account: str
+        self,
+        api: Mapping[str, Any],
+        routes: list[Route],
+        authorizer_functions: Mapping[str, Invocable],
+        sqs: Any,
+        account: str,
+        integration_functions: Mapping[str, ProxyFunction] | None = None,
     ):
         self.api = api
         self.routes = routes
         self.authorizer_functions = authorizer_functions  # by AuthorizerId
+        self.integration_functions = integration_functions or {}  # by IntegrationId (Lambda proxy)
         self.sqs = sqs
         self.account = account
         self.caches: dict[str, DecisionCache] = {}
@@ -145,6 +164,16 @@ class FrontDoor:
         self._size_limits: dict[str, int] = {}
         self.server: ThreadingHTTPServer | None = None
 
+    def queue_urls(self) -> list[str]:
+        """The queues this API sends to: its SQS integrations' and its front functions'."""
+        urls = {
+            route.integration["RequestParameters"]["QueueUrl"]
+            for route in self.routes
+            if route.integration.get("RequestParameters")
+        }
+        urls |= {function.env["QUEUE_URL"] for function in self.integration_functions.values() if "QUEUE_URL" in function.env}  # type: ignore[attr-defined]
+        return sorted(urls)
+
     def match(self, method: str, path: str) -> Route | None:
         for route in self.routes:
             if route.method in (method, "ANY") and route.path_pattern.match(path):
@@ -152,8 +181,17 @@ class FrontDoor:
         return None
 
     def handle(
-        self, method: str, path: str, query: str, headers: Mapping[str, str], body: str, source_ip: str
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: str,
+        source_ip: str,
+        raw_body: bytes | None = None,
     ) -> tuple[int, dict]:
+        if raw_body is not None and len(raw_body) > HTTP_API_MAX_BODY_BYTES:
+            return TOO_LARGE
         request_id = base64.b32encode(uuid.uuid4().bytes[:10]).decode().rstrip("=")
         route = self.match(method, path)
         if route is None:
@@ -169,7 +207,56 @@ class FrontDoor:
             if status != 200:
                 return status, outcome
             context.update({f"authorizer.{key}": str(value) for key, value in outcome.get("context", {}).items()})
+        if route.integration.get("IntegrationId") in self.integration_functions:
+            raw = raw_body if raw_body is not None else body.encode("utf-8")
+            return self.invoke_proxy(route, method, path, query, headers, raw, source_ip, context)
         return self.integrate(route, headers, body, context)
+
+    def invoke_proxy(self, route: Route, method, path, query, headers, raw: bytes, source_ip, context) -> tuple[int, dict]:
+        """A Lambda proxy integration (payload 2.0): the function's answer is the response."""
+        event = self.proxy_event(route, method, path, query, headers, raw, source_ip, context)
+        if len(json.dumps(event).encode("utf-8")) >= LAMBDA_MAX_EVENT_BYTES:
+            return TOO_LARGE  # Lambda refuses the invocation (assumed relayed as 413: docs/local-runner.md)
+        try:
+            answer = self.integration_functions[route.integration["IntegrationId"]].invoke(event)
+        except Exception:
+            return 500, {"message": "Internal Server Error"}
+        if not isinstance(answer, Mapping) or not isinstance(answer.get("statusCode"), int):
+            return 500, {"message": "Internal Server Error"}
+        try:
+            payload = json.loads(answer.get("body") or "{}")
+        except ValueError:
+            payload = {"body": answer.get("body")}
+        return answer["statusCode"], payload
+
+    def proxy_event(self, route: Route, method, path, query, headers, raw: bytes, source_ip, context) -> dict:
+        try:
+            body, encoded = raw.decode("utf-8"), False
+        except UnicodeDecodeError:  # API Gateway base64-encodes a body that is not text
+            body, encoded = base64.b64encode(raw).decode("ascii"), True
+        authorizer = {key.removeprefix("authorizer."): value for key, value in context.items() if key.startswith("authorizer.")}
+        now_ms = int(context["requestTimeEpoch"])
+        return {
+            "version": "2.0",
+            "routeKey": route.route_key,
+            "rawPath": path,
+            "rawQueryString": query,
+            "headers": dict(headers),
+            "requestContext": {
+                "accountId": self.account,
+                "apiId": self.api["ApiId"],
+                **({"authorizer": {"lambda": authorizer}} if authorizer else {}),
+                "domainName": "127.0.0.1",
+                "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": source_ip},
+                "requestId": context["requestId"],
+                "routeKey": route.route_key,
+                "stage": "$default",
+                "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now_ms / 1000)),
+                "timeEpoch": now_ms,
+            },
+            "body": body,
+            "isBase64Encoded": encoded,
+        }
 
     def authorize(self, route: Route, method, path, query, headers, source_ip, request_id) -> tuple[int, dict]:
         authorizer = route.authorizer
@@ -305,15 +392,16 @@ class FrontDoor:
 
             def do_any(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
                 # Bytes that are not UTF-8 become U+FFFD, as a Java UTF-8 decoder
                 # does by default (assumed of API Gateway: docs/local-runner.md).
-                body = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
+                body = raw.decode("utf-8", errors="replace")
                 path, _, query = self.path.partition("?")
                 headers: dict[str, str] = {}
                 for name, value in self.headers.items():  # HTTP API lower-cases names and joins repeats with ","
                     key = name.lower()
                     headers[key] = f"{headers[key]},{value}" if key in headers else value
-                status, payload = front_door.handle(self.command, path, query, headers, body, self.client_address[0])
+                status, payload = front_door.handle(self.command, path, query, headers, body, self.client_address[0], raw)
                 with front_door._stats_lock:
                     front_door.stats.requests += 1
                     front_door.stats.by_status[status] = front_door.stats.by_status.get(status, 0) + 1

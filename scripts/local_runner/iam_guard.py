@@ -73,6 +73,8 @@ def guarded_resources(service: str, operation: str, params: Mapping[str, Any], a
     if service == "dynamodb":
         tables = list(params.get("RequestItems", {})) or [params.get("TableName")]
         return [(f"dynamodb:{operation}", f"arn:aws:dynamodb:{REGION}:{account}:table/{table}") for table in tables if table]
+    if service == "s3" and "Bucket" in params and "Key" in params:
+        return [(f"s3:{operation}", f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")]
     if service == "secretsmanager" and "SecretId" in params:
         return [(f"secretsmanager:{operation}", params["SecretId"])]
     return []

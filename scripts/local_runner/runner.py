@@ -95,11 +95,16 @@ def read_routes(apigw: Any, iam: Any, api_id: str) -> list[Route]:
     return routes
 
 
-def authorizer_function_name(authorizer: dict) -> str:
-    match = re.search(r"functions/(.+)/invocations", authorizer["AuthorizerUri"])
+def invoked_function_name(uri: str, what: str) -> str:
+    """The function an authorizer or integration URI invokes (.../functions/<arn>/invocations)."""
+    match = re.search(r"functions/(.+)/invocations", uri or "")
     if match is None:
-        raise RuntimeError(f"authorizer {authorizer['AuthorizerId']} does not invoke a Lambda function")
+        raise RuntimeError(f"{what} does not invoke a Lambda function")
     return match.group(1).split(":")[-1]
+
+
+def authorizer_function_name(authorizer: dict) -> str:
+    return invoked_function_name(authorizer["AuthorizerUri"], f"authorizer {authorizer['AuthorizerId']}")
 
 
 def start(endpoint: str, api_id: str | None = None, port: int = 0, poll: bool = True) -> LocalRunner:
@@ -122,13 +127,19 @@ def start(endpoint: str, api_id: str | None = None, port: int = 0, poll: bool = 
         for route in routes
         if route.authorizer is not None
     }
-    front_door = FrontDoor(apigw.get_api(ApiId=api_id), routes, authorizers, sqs, account)
+    # Lambda proxy integrations (the claim-check front function).
+    proxies = {
+        route.integration["IntegrationId"]: function(invoked_function_name(route.integration["IntegrationUri"], route.route_key))
+        for route in routes
+        if route.integration.get("IntegrationType") == "AWS_PROXY" and not route.integration.get("IntegrationSubtype")
+    }
+    front_door = FrontDoor(apigw.get_api(ApiId=api_id), routes, authorizers, sqs, account, proxies)
     url = front_door.serve(port)
     pollers = []
     if poll:
         # The mappings that consume the queues this API sends to: other stacks in
         # the same emulator are not ours to run.
-        queues = {queue_arn_from_url(route.integration["RequestParameters"]["QueueUrl"]) for route in routes}
+        queues = {queue_arn_from_url(url) for url in front_door.queue_urls()}
         mappings = lambda_client.list_event_source_mappings()["EventSourceMappings"]
         for mapping in [m for m in mappings if m["EventSourceArn"] in queues]:
             poller = Poller(mapping, function(mapping["FunctionArn"].split(":")[-1]), aws_client("sqs", endpoint))

@@ -60,13 +60,24 @@ def consumer_sources(runner: LocalRunner) -> tuple[dict[str, dict], str]:
     return json.loads(variables.get("SOURCES") or "{}"), variables.get("PARTITION_KEY", "eventId")
 
 
+def route_source(runner: LocalRunner, route: Any) -> str | None:
+    """The source a route belongs to: its SQS mapping's static attribute, or, on a
+    claim-check route, the front function's ROUTES entry."""
+    parameters = route.integration.get("RequestParameters")
+    if parameters:
+        attributes = json.loads(parameters.get("MessageAttributes") or "{}")
+        return (attributes.get("source") or {}).get("StringValue")
+    function = runner.front_door.integration_functions.get(route.integration["IntegrationId"])
+    routes = json.loads(function.env.get("ROUTES") or "{}") if function is not None else {}
+    return (routes.get(route.route_key) or {}).get("source")
+
+
 def sample_requests(runner: LocalRunner, event_id: str = "hello-1") -> list[SampleRequest]:
     secrets = aws_client("secretsmanager", runner.endpoint)
     sources, partition_key = consumer_sources(runner)
     samples = []
     for route in runner.front_door.routes:
-        attributes = json.loads(route.integration["RequestParameters"].get("MessageAttributes") or "{}")
-        source = (attributes.get("source") or {}).get("StringValue")
+        source = route_source(runner, route)
         rule = sources.get(source or "", {"event_key": f"/{partition_key}", "body": "json"})
         if rule.get("signature"):
             continue  # only its sender can sign it (README, Connecting senders)

@@ -1,0 +1,62 @@
+# The claim-check front function: behind the HTTP API routes of the sources with
+# delivery = "claim-check" (Lambda proxy integration). It writes each body to
+# the payload bucket's claims/ and queues a pointer; it may do nothing else.
+
+locals {
+  function_name = "${var.name}-front"
+}
+
+module "function" {
+  source = "../_function"
+
+  create                = var.create
+  function_name         = local.function_name
+  description           = "Accepts ${var.name} webhooks too large for the queue: body to S3, pointer to SQS, 200 once both are durable."
+  architecture          = var.architecture
+  memory_size           = var.memory_size
+  timeout_seconds       = var.timeout_seconds
+  package               = var.package
+  default_package_path  = "${path.module}/../../packages/front.zip"
+  kms_key_arn           = var.kms_key_arn
+  log_retention_in_days = var.log_retention_in_days
+
+  role_path                 = var.role_path
+  role_permissions_boundary = var.role_permissions_boundary
+
+  environment_variables = {
+    QUEUE_URL      = var.queue_url
+    PAYLOAD_BUCKET = var.bucket_name
+    ROUTES         = jsonencode(var.routes)
+  }
+
+  policy_statements = [
+    {
+      sid       = "PutClaims"
+      actions   = ["s3:PutObject"]
+      resources = [for source in distinct([for route in values(var.routes) : route.source]) : "${var.bucket_arn}/claims/${source}/*"]
+    },
+    {
+      sid       = "SendPointers"
+      actions   = ["sqs:SendMessage"]
+      resources = [var.queue_arn]
+    },
+  ]
+
+  kms_grants = var.kms_key_arn == null ? [] : [
+    { sid = "EncryptForQueue", key = var.kms_key_arn, service = "sqs", actions = ["kms:GenerateDataKey", "kms:Decrypt"] },
+    { sid = "EncryptForBucket", key = var.kms_key_arn, service = "s3", actions = ["kms:GenerateDataKey", "kms:Decrypt"] },
+  ]
+
+  tags = var.tags
+}
+
+resource "aws_lambda_permission" "api" {
+  count = var.create ? 1 : 0
+
+  statement_id  = "AllowApiGatewayRoutes"
+  action        = "lambda:InvokeFunction"
+  function_name = module.function.lambda_function_name
+  principal     = "apigateway.amazonaws.com"
+  # Only this API's claim-check routes, on its one stage.
+  source_arn = "${var.api_execution_arn}/*/*"
+}

@@ -1,0 +1,48 @@
+# The front function's least privilege, planned against moto.
+
+variables {
+  name      = "unit-front"
+  queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/unit-front"
+  queue_arn = "arn:aws:sqs:us-east-1:123456789012:unit-front"
+  routes = {
+    "POST /hooks/github" = { source = "github", headers = ["x-hub-signature-256", "x-github-delivery"] }
+    "POST /hooks/big"    = { source = "big", headers = [] }
+  }
+  bucket_name       = "unit-payloads"
+  bucket_arn        = "arn:aws:s3:::unit-payloads"
+  api_execution_arn = "arn:aws:execute-api:us-east-1:123456789012:abc123"
+}
+
+provider "aws" {
+  allowed_account_ids = ["123456789012"]
+}
+
+run "puts_claims_of_its_sources_and_sends_to_its_queue_only" {
+  command = plan
+
+  assert {
+    condition = jsonencode({
+      for statement in module.function.iam_role_policy_statements : statement.sid => [sort(statement.actions), sort(statement.resources)]
+      if contains(["PutClaims", "SendPointers"], statement.sid)
+      }) == jsonencode({
+      PutClaims    = [["s3:PutObject"], ["arn:aws:s3:::unit-payloads/claims/big/*", "arn:aws:s3:::unit-payloads/claims/github/*"]]
+      SendPointers = [["sqs:SendMessage"], [var.queue_arn]]
+    })
+    error_message = "The front function may only put claims under its sources' prefixes and send to its queue."
+  }
+
+  assert {
+    condition     = length([for statement in module.function.iam_role_policy_statements : statement if anytrue([for action in statement.actions : startswith(action, "s3:") && action != "s3:PutObject"])]) == 0
+    error_message = "The front function can neither read, list nor delete objects."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.api[0].source_arn == "${var.api_execution_arn}/*/*" && aws_lambda_permission.api[0].principal == "apigateway.amazonaws.com"
+    error_message = "Only this API may invoke the front function."
+  }
+
+  assert {
+    condition     = jsondecode(module.function.lambda_function.environment[0].variables.ROUTES)["POST /hooks/github"].headers[1] == "x-github-delivery"
+    error_message = "The function knows each route's source and the headers it keeps."
+  }
+}

@@ -1,0 +1,136 @@
+################################################################################
+# General
+################################################################################
+
+variable "create" {
+  description = "Whether to create the function (false creates nothing)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "name" {
+  description = "Prefix of the function's name (<name>-front)."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key ARN of the queue, the bucket, the log group and the environment; null for AWS managed encryption."
+  type        = string
+  default     = null
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the function's log group."
+  type        = number
+  default     = 365
+}
+
+variable "role_path" {
+  description = "IAM path of the function's role."
+  type        = string
+  default     = "/"
+}
+
+variable "role_permissions_boundary" {
+  description = "ARN of the managed policy bounding the function's role; null for none."
+  type        = string
+  default     = null
+}
+
+################################################################################
+# Function
+################################################################################
+
+variable "architecture" {
+  description = "Instruction set: arm64 or x86_64."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory in MB. A body is held in memory once (up to 6 MB): 256 leaves room; more memory also means more CPU and network."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be between 128 and 10240 MB."
+  }
+}
+
+variable "timeout_seconds" {
+  description = "Function timeout. API Gateway waits at most 30 s for an integration, so at most 29 leaves it an answer to give."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 29
+    error_message = "timeout_seconds must be between 1 and 29 (API Gateway's integration timeout is 30 s)."
+  }
+}
+
+variable "package" {
+  description = "Prebuilt package: local_path, or s3_bucket + s3_key (+ s3_object_version, source_code_hash). null uses the committed packages/front.zip."
+  type = object({
+    local_path        = optional(string)
+    s3_bucket         = optional(string)
+    s3_key            = optional(string)
+    s3_object_version = optional(string)
+    source_code_hash  = optional(string)
+  })
+  default = null
+}
+
+################################################################################
+# Wiring
+################################################################################
+
+variable "routes" {
+  description = "The claim-check routes, by route key (POST /hooks/big): the source each belongs to and the lower-case request headers its consumer needs (signature and key headers)."
+  type = map(object({
+    source  = string
+    headers = list(string)
+  }))
+
+  validation {
+    condition     = (length(var.routes) > 0 || !var.create) && alltrue([for route in values(var.routes) : can(regex("^[a-z][a-z0-9-]{0,19}$", route.source)) && length(route.headers) <= 10])
+    error_message = "routes: at least one (when create is true); each source a source name (lower-case letters, digits, '-'), with at most 10 headers."
+  }
+}
+
+variable "queue_url" {
+  description = "URL of the buffering queue the pointers go to."
+  type        = string
+}
+
+variable "queue_arn" {
+  description = "ARN of the buffering queue (the function may only send to it)."
+  type        = string
+}
+
+variable "bucket_name" {
+  description = "Name of the payload bucket the claims go to."
+  type        = string
+}
+
+variable "bucket_arn" {
+  description = "ARN of the payload bucket (the function may only put under claims/<source>/)."
+  type        = string
+}
+
+variable "api_execution_arn" {
+  description = "Execution ARN of the HTTP API allowed to invoke the function."
+  type        = string
+}

@@ -24,6 +24,7 @@ locals {
       throttling_burst_limit = null
       throttling_rate_limit  = null
       delivery               = "direct"
+      verify_at_edge         = false
       archive                = false
       signature              = null
     }
@@ -158,11 +159,26 @@ module "front" {
   log_retention_in_days = var.log_retention_in_days
 
   routes = {
-    for name in local.claim_check_sources : local.sources[name].route_key => { source = name, headers = local.carried_headers[name] }
+    for name in local.claim_check_sources : local.sources[name].route_key => {
+      source  = name
+      headers = local.carried_headers[name]
+      signature = local.sources[name].verify_at_edge ? merge(
+        { for field, value in local.sources[name].signature : field => value if field != "secret_kms_key_arn" },
+        { secret_arn = module.consumer.secretsmanager_secret_arns[name] },
+      ) : null
+    }
   }
-  package                   = var.packages.front
-  role_path                 = var.role_path
-  role_permissions_boundary = var.role_permissions_boundary
+  signing_secret_kms_key_arns = compact(concat(
+    [for name in local.claim_check_sources : local.sources[name].signature.secret_kms_key_arn if local.sources[name].verify_at_edge],
+    # Secrets the module creates are encrypted with its key.
+    # (a conditional, not &&: Terraform evaluates both sides, and a source without a signature has none)
+    [for name in local.claim_check_sources : var.kms_key_arn if(local.sources[name].verify_at_edge ? local.sources[name].signature.secret_arn == null : false)],
+  ))
+  signing_secret_cache_ttl_seconds     = var.auth.secret_cache_ttl_seconds
+  signing_secret_max_staleness_seconds = var.auth.secret_max_staleness_seconds
+  package                              = var.packages.front
+  role_path                            = var.role_path
+  role_permissions_boundary            = var.role_permissions_boundary
 
   queue_url = module.queue.sqs_queue_url
   queue_arn = module.queue.sqs_queue_arn

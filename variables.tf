@@ -206,7 +206,7 @@ variable "alarms" {
 ################################################################################
 
 variable "sources" {
-  description = "Several senders on one deployment, by source name (1-20 lower-case letters, digits or '-'); each gets its own route (route_key, default POST /hooks/<name>), and its items are keyed <name>#<id>. auth: basic (HTTP Basic; credentials generated with username unless secret_arn is given), token (?token=... in the URL; the secret holds {\"token\"}) or none (only with a signature: the route is open and every message is verified by the consumer before it is stored). signature: how the sender signs (scheme github, stripe, standard-webhooks, svix, slack, or hmac with header, algorithm, encoding, prefix, signed_content, timestamp_header, id_header), with secret_arn (null creates an empty secret to put the sender's signing secret into) and tolerance_seconds (default 300). event_key: a JSON pointer into the body (default /eventId; /id for Stripe) or a lower-case request header name (x-github-delivery, webhook-id). body: json, or raw (the exact body in the attribute body; needs a header event_key). throttling_burst_limit / throttling_rate_limit: this route's own limits. delivery: direct (API Gateway sends the body to SQS; bodies up to queue.max_message_size) or claim-check (a front function keeps the body in S3 and queues a pointer; bodies up to about 6 MB). archive: keep every message's exact bytes in the payload bucket (scripts/replay.py). null keeps the single Basic source on api.route_key of earlier releases (keys unprefixed). See README, Sources and Connecting senders."
+  description = "Several senders on one deployment, by source name (1-20 lower-case letters, digits or '-'); each gets its own route (route_key, default POST /hooks/<name>), and its items are keyed <name>#<id>. auth: basic (HTTP Basic; credentials generated with username unless secret_arn is given), token (?token=... in the URL; the secret holds {\"token\"}) or none (only with a signature: the route is open and every message is verified by the consumer before it is stored). signature: how the sender signs (scheme github, stripe, standard-webhooks, svix, slack, or hmac with header, algorithm, encoding, prefix, signed_content, timestamp_header, id_header), with secret_arn (null creates an empty secret to put the sender's signing secret into) and tolerance_seconds (default 300). event_key: a JSON pointer into the body (default /eventId; /id for Stripe) or a lower-case request header name (x-github-delivery, webhook-id). body: json, or raw (the exact body in the attribute body; needs a header event_key). throttling_burst_limit / throttling_rate_limit: this route's own limits. delivery: direct (API Gateway sends the body to SQS; bodies up to queue.max_message_size) or claim-check (a front function keeps the body in S3 and queues a pointer; bodies up to about 6 MB); verify_at_edge: with claim-check and a signature, the front function also checks the signature and answers 401 on failure. archive: keep every message's exact bytes in the payload bucket (scripts/replay.py). null keeps the single Basic source on api.route_key of earlier releases (keys unprefixed). See README, Sources and Connecting senders."
   type = map(object({
     route_key              = optional(string)
     auth                   = optional(string, "basic")
@@ -217,6 +217,7 @@ variable "sources" {
     throttling_burst_limit = optional(number)
     throttling_rate_limit  = optional(number)
     delivery               = optional(string, "direct")
+    verify_at_edge         = optional(bool, false)
     archive                = optional(bool, false)
     signature = optional(object({
       scheme             = string
@@ -267,6 +268,11 @@ variable "sources" {
   validation {
     condition     = var.sources == null || try(alltrue([for source in values(var.sources) : contains(["direct", "claim-check"], source.delivery)]), false)
     error_message = "sources: delivery is direct (API Gateway to SQS) or claim-check (the body to S3, a pointer to SQS)."
+  }
+
+  validation {
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : !source.verify_at_edge || (source.delivery == "claim-check" && source.signature != null)]), false)
+    error_message = "sources: verify_at_edge needs delivery = claim-check and a signature (a direct route has no function to check it)."
   }
 
   validation {

@@ -34,6 +34,8 @@ import boto3  # noqa: E402
 from cost import CONSUMER_BATCH_SIZE, Deployment, cost_per_million  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from deliveries import bench_payloads  # noqa: E402
+from deliveries import markdown as deliveries_markdown  # noqa: E402
 from latency import LatencyModel  # noqa: E402
 from latency import table as latency_table  # noqa: E402
 
@@ -698,6 +700,8 @@ def markdown(results: dict) -> str:
             f"naive/ours = {naive_l['total'] / ours_l['total']:.2f}",
         ]
     lines += signature_price(results)
+    if "deliveries" in results:
+        lines += deliveries_markdown(results["deliveries"])
     return "\n".join(lines)
 
 
@@ -741,6 +745,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end figure (needs terraform)")
     parser.add_argument("--senders", type=int, default=10, help="distinct senders (authorizer cache keys) for the cost model")
     parser.add_argument("--rps", type=float, default=50.0, help="steady request rate for the cost model")
+    parser.add_argument("--only-deliveries", action="store_true", help="only direct against claim-check and the archive")
     args = parser.parse_args(argv)
     global ROUNDS
     if args.quick:
@@ -748,6 +753,11 @@ def main(argv: list[str] | None = None) -> int:
     fake_env()
     started = time.monotonic()
     results: dict = {"rounds": ROUNDS, "python": sys.version.split()[0]}
+    if args.only_deliveries:
+        rows = bench_payloads(50 if args.quick else 200, 5 if args.quick else 30)
+        print("\n".join(deliveries_markdown(rows)))
+        print(f"\n(bench --only-deliveries: {time.monotonic() - started:.0f} s)")
+        return 0
     sizes = [10, 100] if args.quick else [10, 100, 1000]
     results["consumer"] = bench_consumer(sizes) + bench_consumer(sizes, latency=True)
     results["authorizer"] = bench_authorizer(500 if args.quick else 10_000)
@@ -756,6 +766,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_e2e:
         results["end_to_end"] = bench_end_to_end(200 if args.quick else 2000, 20)
     results["cost"] = cost_rows(results["consumer"], results["authorizer"], args.senders, args.rps)
+    results["deliveries"] = bench_payloads(50 if args.quick else 200, 5 if args.quick else 30)
     results["seconds"] = time.monotonic() - started
     report = markdown(results)
     print(report)

@@ -129,8 +129,15 @@ def package_entries(name: str, functions_dir: Path = FUNCTIONS_DIR) -> list[tupl
     clashes = sorted({relative for relative, _ in own} & {relative for relative, _ in shared})
     if clashes:
         raise ValueError(f"{name} and {SHARED_DIR_NAME} both have {', '.join(clashes)}")
+    # What the package's files import, and what those shared modules import in turn.
     used = imported_modules(own)
-    shared = [(relative, content) for relative, content in shared if relative.removesuffix(".py") in used]
+    while True:
+        chosen = [(relative, content) for relative, content in shared if relative.removesuffix(".py") in used]
+        more = imported_modules(chosen) - used
+        if not more:
+            break
+        used |= more
+    shared = chosen
     return sorted(own + shared)
 
 

@@ -187,3 +187,47 @@ run "bring_your_own_secret_and_table" {
   }
 }
 
+
+run "no_claim_check_no_archive_no_bucket" {
+  command = plan
+
+  assert {
+    condition     = output.s3_bucket_id == null && output.front_lambda_function_name == null
+    error_message = "Without a claim-check or archived source, no bucket and no front function."
+  }
+}
+
+run "claim_check_source_gets_a_front_function_a_bucket_and_least_privilege" {
+  command = plan
+
+  variables {
+    sources = {
+      orders = { auth = "basic", route_key = "POST /submit" }
+      # A claim-check source without a signature next to one checked at the edge.
+      large = { auth = "token", delivery = "claim-check" }
+      github = {
+        auth           = "none"
+        event_key      = "x-github-delivery"
+        delivery       = "claim-check"
+        verify_at_edge = true
+        archive        = true
+        signature      = { scheme = "github" }
+      }
+    }
+  }
+
+  # The bucket's name is random until apply: give it one so the statements can be compared.
+  override_module {
+    target          = module.storage
+    override_during = plan
+    outputs = {
+      s3_bucket_id  = "root-toggles-payloads-x"
+      s3_bucket_arn = "arn:aws:s3:::root-toggles-payloads-x"
+    }
+  }
+
+  assert {
+    condition     = output.s3_bucket_id == "root-toggles-payloads-x" && output.front_lambda_function_name == "root-toggles-front"
+    error_message = "The bucket and the front function are created for the claim-check source."
+  }
+}

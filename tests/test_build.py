@@ -80,7 +80,8 @@ def test_zips_hold_exactly_the_sources_with_fixed_metadata():
             "sources.py",
             "store.py",
         ],
-        "front": ["app.py", "claim_check.py"],  # not cached_secret.py: a package carries the shared modules it imports
+        # A package carries the shared modules it imports, and theirs: not the consumer's own.
+        "front": ["app.py", "cached_secret.py", "claim_check.py", "signatures.py", "signing_secrets.py"],
     }
     for name, files in expected.items():
         package = build.build_package(name)
@@ -162,3 +163,16 @@ def test_upload_cli_prints_keys(tmp_path, monkeypatch, capsys):
         assert build.main(["--out", str(tmp_path), "--upload", "s3://artifacts/p"]) == 0
     printed = capsys.readouterr().out
     assert "s3://artifacts/p/authorizer-" in printed and "(uploaded)" in printed
+
+
+def test_a_package_carries_the_shared_modules_it_imports_and_theirs_only(tmp_path):
+    files = {
+        "front/app.py": "from outer import x\n",
+        "shared/outer.py": "from inner import y\nx = y\n",
+        "shared/inner.py": "y = 1\n",
+        "shared/unused.py": "import json\n",
+    }
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    assert [relative for relative, _ in build.package_entries("front", tmp_path)] == ["app.py", "inner.py", "outer.py"]

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from test_consumer import Context, dead_letters, stored
@@ -271,3 +272,54 @@ def test_a_body_holding_the_pointer_field_is_refused_when_spilling_is_on(claim_c
     claim_consumer.handler({"Records": [record]}, Context())
     assert stored(table) == {}
     assert dead_letters(sqs, dlq_url)[0]["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"] == "reserved_attribute"
+
+
+# --- checking the signature at the edge (verify_at_edge) ------------------------------------
+
+
+@pytest.fixture
+def edge(front, monkeypatch):
+    module, s3, sqs, queue_url = front
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    arn = secrets.create_secret(Name="edge-stripe-signing", SecretString=STRIPE_SECRET)["ARN"]
+    routes = {
+        "POST /hooks/stripe": {
+            "source": "stripe",
+            "headers": ["stripe-signature"],
+            "signature": {"scheme": "stripe", "secret_arn": arn, "tolerance_seconds": 300},
+        }
+    }
+    monkeypatch.setenv("ROUTES", json.dumps(routes))
+    monkeypatch.setattr(module, "_signing_secrets", None)
+    return module, s3, sqs, queue_url, secrets, arn
+
+
+def nothing_kept(s3, sqs, queue_url) -> bool:
+    return queued(sqs, queue_url) == [] and "Contents" not in s3.list_objects_v2(Bucket=BUCKET)
+
+
+def test_a_signature_checked_at_the_edge_refuses_forgeries_with_401_and_keeps_nothing(edge, capsys):
+    module, s3, sqs, queue_url, _, _ = edge
+    body = json.dumps({"id": "evt_edge", "amount": 1}).encode()
+    signed = sign_stripe(body.decode(), STRIPE_SECRET, NOW, "")
+    forged = module.handler(request("POST /hooks/stripe", body.replace(b"1}", b"9}"), signed), None)
+    unsigned = module.handler(request("POST /hooks/stripe", body), None)
+    stale = module.handler(request("POST /hooks/stripe", body, sign_stripe(body.decode(), STRIPE_SECRET, NOW - 3600, "")), None)
+    assert [(r["statusCode"], json.loads(r["body"])["reason"]) for r in (forged, unsigned, stale)] == [
+        (401, "signature_invalid"),
+        (401, "signature_missing"),
+        (401, "timestamp_outside_tolerance"),
+    ]
+    assert nothing_kept(s3, sqs, queue_url)
+    assert module.handler(request("POST /hooks/stripe", body, signed), None)["statusCode"] == 200
+    assert len(queued(sqs, queue_url)) == 1
+    logged = capsys.readouterr().out
+    assert signed["stripe-signature"] not in logged and STRIPE_SECRET not in logged and "evt_edge" not in logged
+
+
+def test_an_unreadable_secret_at_the_edge_accepts_for_the_consumer_to_decide(edge):
+    module, _, sqs, queue_url, secrets, arn = edge
+    secrets.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
+    body = json.dumps({"id": "evt_later"}).encode()
+    answer = module.handler(request("POST /hooks/stripe", body, {"stripe-signature": "t=1,v1=00"}), None)
+    assert answer["statusCode"] == 200 and len(queued(sqs, queue_url)) == 1

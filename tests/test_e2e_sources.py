@@ -97,7 +97,7 @@ def sources(tmp_path_factory):
             deployment.destroy()
 
 
-SIGNED = {"signed-stripe", "signed-github", "webhooks", "svix", "slack", "custom"}
+SIGNED = {"signed-stripe", "signed-github", "webhooks", "svix", "slack", "custom", "edge-stripe"}
 
 
 def test_each_source_has_its_url_and_secret(sources):
@@ -214,6 +214,7 @@ def signing(sources):
         "svix": whsec(),
         "slack": secrets_module.token_hex(16),
         "custom": secrets_module.token_urlsafe(32),
+        "edge-stripe": "whsec_" + secrets_module.token_hex(16),
     }
     for name, arn in sources.outputs["source_signing_secret_arns"].items():
         secrets_client.put_secret_value(SecretId=arn, SecretString=secrets[name])
@@ -383,3 +384,17 @@ def test_the_archive_holds_each_batch_and_replay_restores_deleted_items_once(sou
     assert {f"large#replay-{index}" for index in range(3)} <= set(items)
     assert [items[f"large#replay-{index}"]["n"] for index in range(3)] == [0, 1, 2]
     assert archived_lines(sources)[1] == objects  # replays are not archived again
+
+
+def test_a_signature_checked_at_the_edge_answers_401_and_keeps_nothing(sources, signing):
+    body, _ = signed_body("signed-stripe", "edge-ok")
+    headers = {"content-type": "application/json", **sign_stripe(body, signing["edge-stripe"], int(time.time()), "edge-ok")}
+    assert sources.post(sources.url("edge-stripe"), body.replace("invoice", "refund"), headers) == 401
+    assert sources.post(sources.url("edge-stripe"), body, {"content-type": "application/json"}) == 401
+    assert sources.post(sources.url("edge-stripe"), body, headers) == 200
+    assert sources.drained()
+    items = sources.items()
+    assert items["edge-stripe#edge-ok"]["note"] == "Zoë ✓"
+    s3 = local_runner.aws_client("s3", sources.runner.endpoint)
+    claims = s3.list_objects_v2(Bucket=sources.outputs["s3_bucket_id"], Prefix="claims/edge-stripe/").get("Contents", [])
+    assert len(claims) == 1  # the refused requests left nothing behind

@@ -248,6 +248,31 @@ CASES: dict[str, tuple[dict, str, str]] = {
         "sources: an hmac signature needs header",
         "modules/consumer/",
     ),
+    "source_with_an_unknown_delivery": (
+        {"sources": {"big": {"auth": "token", "delivery": "s3"}}},
+        "sources: delivery is direct (API Gateway to SQS) or claim-check",
+        "variables.tf",
+    ),
+    "source_checking_at_the_edge_without_a_front_function": (
+        {"sources": {"stripe": {"auth": "none", "event_key": "/id", "verify_at_edge": True, "signature": {"scheme": "stripe"}}}},
+        "sources: verify_at_edge needs delivery = claim-check and a signature",
+        "variables.tf",
+    ),
+    "claims_expiring_before_the_dead_letter_queue": (
+        {"payloads": {"claim_expiration_days": 14}},
+        "payloads.claim_expiration_days must exceed the queue's and the DLQ's retention",
+        "variables.tf",
+    ),
+    "queue_message_size_over_a_mebibyte": (
+        {"queue": {"max_message_size": 2 * 1024 * 1024}},
+        "max_message_size must be a whole number of bytes between 1024 and 1048576",
+        "modules/queue/",
+    ),
+    "payload_bucket_name_invalid": (
+        {"payloads": {"bucket_name": "Not_A_Bucket"}},
+        "bucket_name must be a valid S3 bucket name",
+        "modules/storage/",
+    ),
     "deprecated_alarm_toggle_contradicts_the_new_one": (
         {"alarms": {"enabled": False, "create": True}},
         "alarms.enabled is the deprecated name",
@@ -278,6 +303,7 @@ CROSS_FIELD = {
     "extra_statement_reusing_a_sid": {"consumer"},
     "deprecated_alarm_toggle_contradicts_the_new_one": {"alarms"},
     "deprecated_mapping_toggle_contradicts_the_new_one": {"consumer"},
+    "claims_expiring_before_the_dead_letter_queue": {"payloads", "queue"},
     **{
         # With sources, auth's single-secret settings and api.route_key are not used:
         # a sources case shares no plan with cases of those.
@@ -292,6 +318,8 @@ CROSS_FIELD = {
             "source_carrying_too_many_headers",
             "source_with_an_unknown_signature_scheme",
             "source_hmac_without_a_header",
+            "source_with_an_unknown_delivery",
+            "source_checking_at_the_edge_without_a_front_function",
         )
     },
 }

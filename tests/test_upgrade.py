@@ -27,8 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # The last commit before the Lambda plumbing moved into modules/_function.
 BASELINE_COMMIT = "a282e073477bbfc09779a54aff9aa94af1b0a865"
 
-# Destroying one of these loses data (messages, items, credentials, logs).
-STATEFUL = {"aws_dynamodb_table", "aws_sqs_queue", "aws_secretsmanager_secret", "aws_cloudwatch_log_group"}
+# Destroying one of these loses data (messages, items, credentials, logs, archived bodies);
+# creating one on upgrade means a user who did not opt in got a new bucket.
+STATEFUL = {"aws_dynamodb_table", "aws_sqs_queue", "aws_secretsmanager_secret", "aws_cloudwatch_log_group", "aws_s3_bucket"}
 # Replacing one of these interrupts the pipeline or changes what others trust.
 IDENTITY = {"aws_lambda_function", "aws_iam_role", "aws_apigatewayv2_api", "aws_apigatewayv2_stage", "aws_kms_key"}
 

@@ -22,6 +22,8 @@ module "webhook_ingest" {
     github = { auth = "token", event_key = "x-github-delivery" }
     # Bodies up to about 6 MB: kept in S3 by the front function, a pointer queued; archived for replay.
     large = { auth = "token", delivery = "claim-check", archive = true }
+    # Stripe through the front function, which checks the signature itself (401 on failure).
+    edge-stripe = { auth = "none", event_key = "/id", delivery = "claim-check", verify_at_edge = true, signature = { scheme = "stripe" } }
 
     signed-stripe = { auth = "none", event_key = "/id", signature = { scheme = "stripe" } }
     signed-github = { auth = "none", event_key = "x-github-delivery", signature = { scheme = "github" } }

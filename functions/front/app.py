@@ -9,7 +9,14 @@ reads claims a message points at).
 Environment:
   QUEUE_URL        required: the buffering queue
   PAYLOAD_BUCKET   required: the bucket the claims go to (under claims/)
-  ROUTES           required: {"<route key>": {"source": "<name>", "headers": ["<lower-case name>", ...]}}
+  ROUTES           required: {"<route key>": {"source": "<name>", "headers": ["<lower-case name>", ...],
+                   "signature": {...} (optional: checked here before anything is kept, 401 if it fails)}}
+  SIGNING_SECRET_CACHE_TTL_SECONDS, SIGNING_SECRET_MAX_STALENESS_SECONDS: as the consumer's
+
+Checking a signature here (verify_at_edge) lets a sender's delivery log show a
+rejection; the consumer checks every message again. A secret that cannot be
+read is not the sender's fault: the request is accepted and the consumer,
+which keeps messages until the secret is readable, decides.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from claim_check import CLAIM_CHECK, DELIVERY_ATTRIBUTE, Pointer, claim_key
+from signatures import Rejected, SignatureRule, load_signature, verify
+from signing_secrets import SigningSecrets
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
@@ -33,6 +42,12 @@ DEFAULT_CONTENT_TYPE = "application/octet-stream"
 class RouteRule:
     source: str
     headers: tuple[str, ...]
+    signature: SignatureRule | None = None
+    signing_secret_arn: str = ""
+
+    @property
+    def name(self) -> str:  # the signing secret's cache is per source (signing_secrets.SourceRule)
+        return self.source
 
 
 @dataclass(frozen=True)
@@ -52,11 +67,19 @@ def load_config(environ: Mapping[str, str]) -> Config:
     return Config(
         queue_url=environ["QUEUE_URL"].strip(),
         bucket=environ["PAYLOAD_BUCKET"].strip(),
-        routes={
-            route_key: RouteRule(str(rule["source"]), tuple(str(header).lower() for header in rule.get("headers", [])))
-            for route_key, rule in routes.items()
-        },
+        routes={route_key: route_rule(route_key, rule) for route_key, rule in routes.items()},
     )
+
+
+def route_rule(route_key: str, settings: Mapping[str, Any]) -> RouteRule:
+    headers = tuple(str(header).lower() for header in settings.get("headers", []))
+    signature = settings.get("signature")
+    if signature is None:
+        return RouteRule(str(settings["source"]), headers)
+    rule = load_signature(signature, f"ROUTES: {route_key!r}")
+    if not signature.get("secret_arn"):
+        raise ValueError(f"ROUTES: {route_key!r} checks a signature but names no secret_arn")
+    return RouteRule(str(settings["source"]), headers, rule, str(signature["secret_arn"]))
 
 
 def answer(status: int, document: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,7 +120,30 @@ def pointer_for(event: Mapping[str, Any], rule: RouteRule, body: bytes, bucket: 
     )
 
 
-def accept(event: Mapping[str, Any], config: Config, s3: Any, sqs: Any) -> dict[str, Any]:
+def edge_rejection(rule: RouteRule, event: Mapping[str, Any], body: bytes, received_ms: int, secrets: Any) -> str | None:
+    """Why the signature check at the edge refuses this request; None to accept it."""
+    if rule.signature is None or secrets is None:
+        return None
+    keys, unavailable = secrets.keys_for([rule])
+    if rule.source in unavailable:
+        log("ERROR", "signing secret unavailable; accepted for the consumer to verify", source=rule.source)
+        return None
+    headers = event.get("headers") or {}
+    try:
+        verify(
+            rule.signature,
+            keys[rule.source],
+            {name: str(headers.get(name, "")) for name in rule.signature.headers},
+            body,
+            received_ms / 1000,
+        )
+    except Rejected as rejected:
+        log("WARN", "signature rejected at the edge", source=rule.source, reason=rejected.reason)
+        return rejected.reason
+    return None
+
+
+def accept(event: Mapping[str, Any], config: Config, s3: Any, sqs: Any, secrets: Any = None) -> dict[str, Any]:
     rule = config.routes.get(str(event.get("routeKey")))
     if rule is None:
         return answer(404, {"message": "Not Found"})
@@ -105,6 +151,9 @@ def accept(event: Mapping[str, Any], config: Config, s3: Any, sqs: Any) -> dict[
     if not body:
         return answer(400, {"message": "The request has no body."})
     received_ms = int((event.get("requestContext") or {}).get("timeEpoch") or time.time() * 1000)
+    rejected = edge_rejection(rule, event, body, received_ms, secrets)
+    if rejected is not None:
+        return answer(401, {"message": "Unauthorized", "reason": rejected})
     pointer = pointer_for(event, rule, body, config.bucket, received_ms)
     try:
         s3.put_object(
@@ -137,6 +186,14 @@ def log(level: str, message: str, **fields: Any) -> None:
 
 
 _clients: dict[str, Any] = {}
+_signing_secrets: SigningSecrets | None = None
+
+
+def signing_secrets() -> SigningSecrets:
+    global _signing_secrets
+    if _signing_secrets is None:
+        _signing_secrets = SigningSecrets(os.environ)
+    return _signing_secrets
 
 
 def aws_clients() -> tuple[Any, Any]:
@@ -154,4 +211,4 @@ def aws_clients() -> tuple[Any, Any]:
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     config = load_config(os.environ)
     s3, sqs = aws_clients()
-    return accept(event, config, s3, sqs)
+    return accept(event, config, s3, sqs, signing_secrets())

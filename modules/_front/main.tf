@@ -4,6 +4,15 @@
 
 locals {
   function_name = "${var.name}-front"
+  # The routes whose signature is checked here, before anything is kept.
+  edge_secret_arns = distinct([for route in values(var.routes) : route.signature.secret_arn if route.signature != null])
+  # What the function reads (ROUTES): nulls left out, the environment holds 4 KB in all.
+  routes_setting = {
+    for route_key, route in var.routes : route_key => merge(
+      { source = route.source, headers = route.headers },
+      route.signature == null ? {} : { signature = { for field, value in route.signature : field => value if value != null } },
+    )
+  }
 }
 
 module "function" {
@@ -23,13 +32,19 @@ module "function" {
   role_path                 = var.role_path
   role_permissions_boundary = var.role_permissions_boundary
 
-  environment_variables = {
-    QUEUE_URL      = var.queue_url
-    PAYLOAD_BUCKET = var.bucket_name
-    ROUTES         = jsonencode(var.routes)
-  }
+  environment_variables = merge(
+    {
+      QUEUE_URL      = var.queue_url
+      PAYLOAD_BUCKET = var.bucket_name
+      ROUTES         = jsonencode(local.routes_setting)
+    },
+    length(local.edge_secret_arns) == 0 ? {} : {
+      SIGNING_SECRET_CACHE_TTL_SECONDS     = tostring(var.signing_secret_cache_ttl_seconds)
+      SIGNING_SECRET_MAX_STALENESS_SECONDS = tostring(var.signing_secret_max_staleness_seconds)
+    },
+  )
 
-  policy_statements = [
+  policy_statements = concat([
     {
       sid       = "PutClaims"
       actions   = ["s3:PutObject"]
@@ -40,12 +55,20 @@ module "function" {
       actions   = ["sqs:SendMessage"]
       resources = [var.queue_arn]
     },
-  ]
+    ], length(local.edge_secret_arns) == 0 ? [] : [
+    {
+      sid       = "ReadSigningSecrets"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = local.edge_secret_arns
+    },
+  ])
 
-  kms_grants = var.kms_key_arn == null ? [] : [
+  kms_grants = concat(var.kms_key_arn == null ? [] : [
     { sid = "EncryptForQueue", key = var.kms_key_arn, service = "sqs", actions = ["kms:GenerateDataKey", "kms:Decrypt"] },
     { sid = "EncryptForBucket", key = var.kms_key_arn, service = "s3", actions = ["kms:GenerateDataKey", "kms:Decrypt"] },
-  ]
+    ], [for index, key in distinct(var.signing_secret_kms_key_arns) :
+    { sid = "DecryptSigningSecret${index}", key = key, service = "secretsmanager", actions = ["kms:Decrypt"] }
+  ])
 
   tags = var.tags
 }

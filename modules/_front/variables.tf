@@ -98,16 +98,47 @@ variable "package" {
 ################################################################################
 
 variable "routes" {
-  description = "The claim-check routes, by route key (POST /hooks/big): the source each belongs to and the lower-case request headers its consumer needs (signature and key headers)."
+  description = "The claim-check routes, by route key (POST /hooks/big): the source each belongs to, the lower-case request headers its consumer needs (signature and key headers), and the signature to check before accepting (verify_at_edge; null: the consumer alone checks)."
   type = map(object({
     source  = string
     headers = list(string)
+    signature = optional(object({
+      scheme            = string
+      secret_arn        = string
+      tolerance_seconds = optional(number, 300)
+      header            = optional(string)
+      algorithm         = optional(string, "sha256")
+      encoding          = optional(string, "hex")
+      prefix            = optional(string, "")
+      signed_content    = optional(string, "{body}")
+      timestamp_header  = optional(string)
+      id_header         = optional(string)
+    }))
   }))
 
   validation {
     condition     = (length(var.routes) > 0 || !var.create) && alltrue([for route in values(var.routes) : can(regex("^[a-z][a-z0-9-]{0,19}$", route.source)) && length(route.headers) <= 10])
     error_message = "routes: at least one (when create is true); each source a source name (lower-case letters, digits, '-'), with at most 10 headers."
   }
+}
+
+variable "signing_secret_kms_key_arns" {
+  description = "Customer managed KMS keys of the signing secrets the function reads (verify_at_edge), each granted through Secrets Manager only."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "signing_secret_cache_ttl_seconds" {
+  description = "How long a signing secret is reused before it is read again."
+  type        = number
+  default     = 300
+}
+
+variable "signing_secret_max_staleness_seconds" {
+  description = "How long past its TTL a cached signing secret still verifies while Secrets Manager fails transiently."
+  type        = number
+  default     = 900
 }
 
 variable "queue_url" {

@@ -48,8 +48,11 @@ locals {
   archived_sources  = var.sources == null ? [] : [for name, source in var.sources : name if source.archive]
   payload_bucket    = var.payload_bucket_name != null
   payload_grant_key = local.payload_bucket ? var.payload_bucket_kms_key_arn : null
+  # Without sources there is nothing to spill: items are keyed as in the first releases.
   payload_statements = local.payload_bucket ? concat(
-    [{ sid = "WriteLargeItemBodies", actions = ["s3:PutObject"], resources = [for name in local.source_names : "${var.payload_bucket_arn}/items/${name}/*"] }],
+    length(local.source_names) == 0 ? [] : [
+      { sid = "WriteLargeItemBodies", actions = ["s3:PutObject"], resources = [for name in local.source_names : "${var.payload_bucket_arn}/items/${name}/*"] },
+    ],
     length(var.claim_check_sources) == 0 ? [] : [
       { sid = "ReadClaims", actions = ["s3:GetObject"], resources = [for name in var.claim_check_sources : "${var.payload_bucket_arn}/claims/${name}/*"] },
     ],

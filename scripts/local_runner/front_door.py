@@ -243,16 +243,8 @@ class FrontDoor:
             "rawQueryString": query,
             "headers": dict(headers),
             "requestContext": {
-                "accountId": self.account,
-                "apiId": self.api["ApiId"],
+                **self.request_context(route, method, path, headers, source_ip, context["requestId"], now_ms),
                 **({"authorizer": {"lambda": authorizer}} if authorizer else {}),
-                "domainName": "127.0.0.1",
-                "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": source_ip},
-                "requestId": context["requestId"],
-                "routeKey": route.route_key,
-                "stage": "$default",
-                "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now_ms / 1000)),
-                "timeEpoch": now_ms,
             },
             "body": body,
             "isBase64Encoded": encoded,
@@ -302,23 +294,27 @@ class FrontDoor:
             "rawQueryString": query,
             **({"queryStringParameters": query_parameters(query)} if query else {}),
             "headers": dict(headers),
-            "requestContext": {
-                "accountId": self.account,
-                "apiId": self.api["ApiId"],
-                "domainName": "127.0.0.1",
-                "http": {
-                    "method": method,
-                    "path": path,
-                    "protocol": "HTTP/1.1",
-                    "sourceIp": source_ip,
-                    "userAgent": headers.get("user-agent", ""),
-                },
-                "requestId": request_id,
-                "routeKey": route.route_key,
-                "stage": "$default",
-                "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-                "timeEpoch": int(now * 1000),
+            "requestContext": self.request_context(route, method, path, headers, source_ip, request_id, int(now * 1000)),
+        }
+
+    def request_context(self, route: Route, method, path, headers, source_ip, request_id: str, now_ms: int) -> dict:
+        """The payload-2.0 requestContext both the authorizer's and a proxy integration's events carry."""
+        return {
+            "accountId": self.account,
+            "apiId": self.api["ApiId"],
+            "domainName": "127.0.0.1",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": headers.get("user-agent", ""),
             },
+            "requestId": request_id,
+            "routeKey": route.route_key,
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now_ms / 1000)),
+            "timeEpoch": now_ms,
         }
 
     def integrate(self, route: Route, headers: Mapping[str, str], body: str, context: Mapping[str, str]) -> tuple[int, dict]:

@@ -46,3 +46,42 @@ run "puts_claims_of_its_sources_and_sends_to_its_queue_only" {
     error_message = "The function knows each route's source and the headers it keeps."
   }
 }
+
+run "checking_a_signature_at_the_edge_reads_only_that_secret" {
+  command = plan
+
+  variables {
+    routes = {
+      "POST /hooks/stripe" = {
+        source  = "stripe"
+        headers = ["stripe-signature"]
+        signature = {
+          scheme     = "stripe"
+          secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-signing-AbCdEf"
+        }
+      }
+    }
+    signing_secret_kms_key_arns = ["arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"]
+  }
+
+  assert {
+    condition = jsonencode([for statement in module.function.iam_role_policy_statements : [statement.actions, statement.resources] if statement.sid == "ReadSigningSecrets"]) == jsonencode([
+      [["secretsmanager:GetSecretValue"], ["arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-signing-AbCdEf"]]
+    ])
+    error_message = "The front function may read the signing secret of the route it checks, and no other."
+  }
+
+  assert {
+    condition     = jsondecode(module.function.lambda_function.environment[0].variables.ROUTES)["POST /hooks/stripe"].signature.scheme == "stripe" && module.function.lambda_function.environment[0].variables.SIGNING_SECRET_CACHE_TTL_SECONDS == "300"
+    error_message = "The route's signature rule and the secret cache settings reach the function."
+  }
+}
+
+run "no_signature_no_secret_access" {
+  command = plan
+
+  assert {
+    condition     = length([for statement in module.function.iam_role_policy_statements : statement if statement.sid == "ReadSigningSecrets"]) == 0
+    error_message = "Without a signature checked at the edge, the function reads no secret."
+  }
+}

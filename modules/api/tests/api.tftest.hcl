@@ -225,3 +225,55 @@ run "one_route_per_source_with_its_own_authorizer_and_mapping" {
     error_message = "A source's own throttling applies to its route only, the rest from the stage defaults."
   }
 }
+
+run "claim_check_route_invokes_the_front_function" {
+  command = plan
+
+  variables {
+    routes = {
+      orders = {
+        route_key        = "POST /submit"
+        authorizer_name  = "unit-api-basic-auth"
+        identity_sources = []
+      }
+      big = {
+        route_key        = "POST /hooks/big"
+        authorizer_name  = "unit-api-big"
+        identity_sources = []
+        claim_check      = true
+      }
+    }
+    front_function_invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:unit-api-front/invocations"
+  }
+
+  assert {
+    condition = (
+      aws_apigatewayv2_integration.claim_check["big"].integration_type == "AWS_PROXY" &&
+      aws_apigatewayv2_integration.claim_check["big"].integration_uri == var.front_function_invoke_arn &&
+      aws_apigatewayv2_integration.claim_check["big"].payload_format_version == "2.0"
+    )
+    error_message = "A claim-check route is a Lambda proxy integration (payload 2.0) of the front function."
+  }
+
+  assert {
+    condition     = jsonencode(sort(keys(aws_apigatewayv2_integration.this))) == jsonencode(["orders"]) && jsonencode(sort(keys(terraform_data.integration_parameters))) == jsonencode(["orders"])
+    error_message = "Only direct routes have an SQS integration (and its replacement trigger)."
+  }
+}
+
+run "claim_check_route_without_a_front_function_is_refused" {
+  command = plan
+
+  variables {
+    routes = {
+      big = {
+        route_key        = "POST /hooks/big"
+        authorizer_name  = "unit-api-big"
+        identity_sources = []
+        claim_check      = true
+      }
+    }
+  }
+
+  expect_failures = [aws_apigatewayv2_integration.claim_check]
+}

@@ -442,3 +442,48 @@ run "optional_alarms_watch_lag_and_each_signed_source" {
     error_message = "The alarms and the function agree on the namespace."
   }
 }
+
+run "payload_bucket_statements_stay_on_their_prefixes" {
+  command = plan
+
+  variables {
+    sources = {
+      orders = { event_key = "/eventId" }
+      github = { event_key = "x-github-delivery", archive = true }
+    }
+    payload_bucket_name        = "unit-payloads"
+    payload_bucket_arn         = "arn:aws:s3:::unit-payloads"
+    payload_bucket_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    claim_check_sources        = ["github"]
+  }
+
+  assert {
+    condition = jsonencode({ for s in module.function.iam_role_policy_statements : s.sid => [sort(s.actions), sort(s.resources)] if contains(["WriteLargeItemBodies", "ReadClaims", "WriteArchive"], s.sid) }) == jsonencode({
+      ReadClaims           = [["s3:GetObject"], ["arn:aws:s3:::unit-payloads/claims/github/*"]]
+      WriteArchive         = [["s3:PutObject"], ["arn:aws:s3:::unit-payloads/archive/source=github/*"]]
+      WriteLargeItemBodies = [["s3:PutObject"], ["arn:aws:s3:::unit-payloads/items/github/*", "arn:aws:s3:::unit-payloads/items/orders/*"]]
+    })
+    error_message = "The consumer reads its claim-check sources' claims and writes item bodies and its archived sources' archive, nothing else in the bucket."
+  }
+
+  assert {
+    condition     = module.function.lambda_function.environment[0].variables.PAYLOAD_BUCKET == "unit-payloads" && jsondecode(module.function.lambda_function.environment[0].variables.SOURCES).github.archive && !can(jsondecode(module.function.lambda_function.environment[0].variables.SOURCES).orders.archive)
+    error_message = "The function knows its bucket and which sources it archives (archive is left out where false)."
+  }
+
+  assert {
+    condition = { for s in module.function.iam_role_policy_statements : s.sid => [toset(s.actions), toset(s.resources), [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"]] if s.sid == "UsePayloadBucketKey" } == {
+      UsePayloadBucketKey = [toset(["kms:Decrypt", "kms:GenerateDataKey"]), toset([var.payload_bucket_kms_key_arn]), ["StringEquals kms:ViaService s3.us-east-1.amazonaws.com"]]
+    }
+    error_message = "The bucket's key is usable through S3 only."
+  }
+}
+
+run "no_bucket_no_s3_access" {
+  command = plan
+
+  assert {
+    condition     = length([for s in module.function.iam_role_policy_statements : s if anytrue([for action in s.actions : startswith(action, "s3:")])]) == 0 && !contains(keys(module.function.lambda_function.environment[0].variables), "PAYLOAD_BUCKET")
+    error_message = "Without a payload bucket the consumer has no S3 access, and items over 400 KB stay poison as before."
+  }
+}

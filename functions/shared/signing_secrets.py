@@ -1,4 +1,5 @@
-"""Each signed source's signing secret, cached per container like the authorizer's.
+"""Each signed source's signing secret, cached per container like the authorizer's
+(shared: the consumer verifies every message, the front function those it checks at the edge).
 
 One GetSecretValue per source per TTL, not per batch. A source whose secret
 cannot be read (not put in yet, deleted, access removed) keeps its messages in
@@ -11,10 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
+from typing import Protocol
 
 from cached_secret import DEFAULT_MAX_STALENESS_SECONDS, CachedSecret, SecretUnavailable, seconds_setting, secret_fetcher
-from signatures import parse_signing_secrets
-from sources import SourceRule
+from signatures import SignatureRule, parse_signing_secrets
+
+
+class SourceRule(Protocol):
+    """What a signed source's rule tells about its secret (the consumer's and the front function's rules)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def signature(self) -> SignatureRule | None: ...
+
+    @property
+    def signing_secret_arn(self) -> str: ...
+
 
 DEFAULT_CACHE_TTL_SECONDS = 300.0
 

@@ -5,6 +5,7 @@ is stored; replay of a time range restores deleted items once, signed ones too."
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -21,7 +22,7 @@ from conftest import BUCKET
 
 @pytest.fixture
 def archiving(claim_consumer, monkeypatch):
-    sources = json.loads(__import__("os").environ["SOURCES"])
+    sources = json.loads(os.environ["SOURCES"])
     sources["big"]["archive"] = True
     sources["stripe"]["archive"] = True
     sources["plain"] = {"event_key": "/eventId"}

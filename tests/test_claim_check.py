@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 
 import boto3
 import pytest
@@ -323,3 +324,26 @@ def test_an_unreadable_secret_at_the_edge_accepts_for_the_consumer_to_decide(edg
     body = json.dumps({"id": "evt_later"}).encode()
     answer = module.handler(request("POST /hooks/stripe", body, {"stripe-signature": "t=1,v1=00"}), None)
     assert answer["statusCode"] == 200 and len(queued(sqs, queue_url)) == 1
+
+
+def test_a_large_raw_body_is_spilled_as_octets_with_its_exact_bytes(claim_consumer, aws, front, monkeypatch):
+    _, s3, _, _ = front
+    table, _, _ = aws
+    sources = json.loads(os.environ["SOURCES"])
+    sources["forms"] = {"event_key": "x-delivery", "body": "raw"}
+    monkeypatch.setenv("SOURCES", json.dumps(sources))
+    body = "field=" + "é" * 250_000  # 500 KB of form data
+    record = {
+        "messageId": "m1",
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000"},
+        "messageAttributes": {
+            "source": {"stringValue": "forms", "dataType": "String"},
+            "header.x-delivery": {"stringValue": "h:d-1", "dataType": "String"},
+        },
+    }
+    assert claim_consumer.handler({"Records": [record]}, Context()) == {"batchItemFailures": []}
+    pointer = stored(table)["forms#d-1"]["_payload"]
+    assert pointer["contentType"] == "application/octet-stream"
+    key = pointer["uri"].removeprefix(f"s3://{BUCKET}/")
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == body.encode()

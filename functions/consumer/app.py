@@ -208,8 +208,9 @@ def prepare(records: list[Mapping[str, Any]], config: Config, s3: Any, batch_id:
 
 def spilled_item(oversized: Oversized, record: Mapping[str, Any], config: Config, s3: Any) -> Item | Poison | None:
     """The pointer item of a body too large for DynamoDB; None when S3 failed (retry)."""
-    assert config.payload_bucket is not None
-    stored = spill(record, oversized.source, config.payload_bucket, s3)
+    assert config.payload_bucket is not None and config.sources is not None
+    raw_body = config.sources[oversized.source].raw_body
+    stored = spill(record, oversized.source, raw_body, config.payload_bucket, s3)
     if stored is None:
         return None
     attributes = {**oversized.attributes, STORED_BODY_FIELD: stored.attribute()}

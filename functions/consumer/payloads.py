@@ -79,12 +79,13 @@ def resolve_claim(record: Mapping[str, Any], bucket: str | None, s3: Any) -> Map
     return resolved(record, pointer, body)
 
 
-def spill(record: Mapping[str, Any], source: str, bucket: str, s3: Any) -> StoredBody | None:
-    """Write a body too large for DynamoDB where its item will point; None to retry later."""
+def spill(record: Mapping[str, Any], source: str, raw_body: bool, bucket: str, s3: Any) -> StoredBody | None:
+    """Write a body too large for DynamoDB where its item will point; None to retry later.
+    The media type is the sender's for a claim check; a direct route does not carry it."""
     body = body_bytes(record)
     digest = hashlib.sha256(body).hexdigest()
     key = item_body_key(source, digest)
-    content_type = str(record.get(CONTENT_TYPE) or "application/json")
+    content_type = str(record.get(CONTENT_TYPE) or ("application/octet-stream" if raw_body else "application/json"))
     try:
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
     except (ClientError, BotoCoreError):

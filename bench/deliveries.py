@@ -153,8 +153,7 @@ def run_variant(front: Any, consumer: Any, variant: tuple[str, int, bool, bool],
         )
         front._clients.clear()
         consumer._clients.clear()
-        consumer._clients.update(table=table, sqs=sqs)
-        consumer.s3_client = lambda: s3
+        consumer._clients.update(table=table, sqs=sqs, s3=s3)
         bodies = [body_of(size, index) for index in range(messages)]
         signed = [stripe_headers(body) if edge else {} for body in bodies]
         counter.calls.clear()

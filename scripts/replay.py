@@ -34,10 +34,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "functions" / "shared"))
 
 from claim_check import CLAIM_CHECK, DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE, Pointer, archive_partition, claim_key
+from message_attributes import RECEIVED_AT_ATTRIBUTE, SOURCE_ATTRIBUTE, carried_header
 
 DEFAULT_MAX_MESSAGES = 1000
-HEADER_ATTRIBUTE_PREFIX = "header."
-HEADER_VALUE_PREFIX = "h:"
 # Headroom for the attribute names and types SQS counts against the message size.
 ATTRIBUTE_OVERHEAD_BYTES = 64
 
@@ -111,10 +110,10 @@ def direct_message(message: Archived) -> dict[str, Any]:
     """As API Gateway's SQS mapping sends it: the body, the headers as header.<name>."""
     attributes = {
         **message.attributes,
-        "source": message.source,
-        "receivedAt": str(message.received_ms),
+        SOURCE_ATTRIBUTE: message.source,
+        RECEIVED_AT_ATTRIBUTE: str(message.received_ms),
         REPLAY_ATTRIBUTE: message.message_id,
-        **{HEADER_ATTRIBUTE_PREFIX + name: HEADER_VALUE_PREFIX + value for name, value in message.headers.items()},
+        **dict(carried_header(name, value) for name, value in message.headers.items()),
     }
     return {"MessageBody": message.body.decode("utf-8"), "MessageAttributes": string_attributes(attributes)}
 
@@ -145,8 +144,8 @@ def claim_message(message: Archived, bucket: str, s3: Any) -> dict[str, Any]:
     attributes = {
         **message.attributes,
         DELIVERY_ATTRIBUTE: CLAIM_CHECK,
-        "source": message.source,
-        "receivedAt": str(message.received_ms),
+        SOURCE_ATTRIBUTE: message.source,
+        RECEIVED_AT_ATTRIBUTE: str(message.received_ms),
         REPLAY_ATTRIBUTE: message.message_id,
     }
     return {"MessageBody": pointer.to_json(), "MessageAttributes": string_attributes(attributes)}

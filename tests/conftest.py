@@ -149,5 +149,5 @@ def claim_consumer(consumer, aws, front, monkeypatch):
     monkeypatch.setenv("SOURCES", json.dumps(sources))
     monkeypatch.setenv("PAYLOAD_BUCKET", BUCKET)
     monkeypatch.setattr(consumer, "_signing_secrets", None)
-    monkeypatch.setattr(consumer, "s3_client", lambda: s3)
+    monkeypatch.setitem(consumer._clients, "s3", s3)
     return consumer

@@ -72,6 +72,7 @@ def test_zips_hold_exactly_the_sources_with_fixed_metadata():
             "clients.py",
             "dead_letters.py",
             "emf.py",
+            "message_attributes.py",
             "ordering.py",
             "payloads.py",
             "records.py",
@@ -81,7 +82,7 @@ def test_zips_hold_exactly_the_sources_with_fixed_metadata():
             "store.py",
         ],
         # A package carries the shared modules it imports, and theirs: not the consumer's own.
-        "front": ["app.py", "cached_secret.py", "claim_check.py", "signatures.py", "signing_secrets.py"],
+        "front": ["app.py", "cached_secret.py", "claim_check.py", "message_attributes.py", "signatures.py", "signing_secrets.py"],
     }
     for name, files in expected.items():
         package = build.build_package(name)

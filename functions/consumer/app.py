@@ -36,7 +36,7 @@ from typing import Any
 
 from archive import archive_batch
 from claim_check import REPLAY_ATTRIBUTE
-from clients import s3_client, safety_margin, table_and_sqs
+from clients import payload_s3_client, safety_margin, table_and_sqs
 from dead_letters import send_to_dead_letter_queue
 from emf import dead_letter_lines, lag_lines, metrics_line
 from ordering import with_versions
@@ -307,6 +307,13 @@ def aws_clients(config: Config) -> tuple[Any, Any]:
     return _clients["table"], _clients["sqs"]
 
 
+def payload_client() -> Any:
+    """The payload bucket's S3 client, created on first use like the others."""
+    if "s3" not in _clients:
+        _clients["s3"] = payload_s3_client(max_pool_connections=4)
+    return _clients["s3"]
+
+
 def remaining_seconds(context: Any):
     remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
     if remaining_ms is None:
@@ -323,7 +330,7 @@ def handler(event: Mapping[str, Any], context: Any) -> dict:
     table, sqs = aws_clients(config)
     seconds_left = remaining_seconds(context)
     retry = RetryPolicy(deadline=seconds_left, safety_margin=safety_margin(seconds_left()))
-    s3 = s3_client() if config.payload_bucket else None
+    s3 = payload_client() if config.payload_bucket else None
     batch_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
     result = process_batch(records, config, table, sqs, retry, time.time(), signing_secrets(), s3, batch_id)
     line = metrics_line(

@@ -22,16 +22,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from claim_check import DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE, archive_key, archive_line
-from sources import (
-    HEADER_ATTRIBUTE_PREFIX,
-    HEADER_VALUE_PREFIX,
-    RECEIVED_AT_ATTRIBUTE,
-    SOURCE_ATTRIBUTE,
-    body_bytes,
-    received_seconds,
-    string_attribute,
-)
+from claim_check import DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE, archive_key, archive_line, archive_partition
+from message_attributes import HEADER_ATTRIBUTE_PREFIX, RECEIVED_AT_ATTRIBUTE, SOURCE_ATTRIBUTE
+from sources import body_bytes, header_value, received_seconds, string_attribute
 
 NOT_ARCHIVED_ATTRIBUTES = (SOURCE_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE, DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE)
 
@@ -43,8 +36,9 @@ def archived_message(record: Mapping[str, Any], source: str, received: float) ->
         if value is None or name in NOT_ARCHIVED_ATTRIBUTES:
             continue
         if name.startswith(HEADER_ATTRIBUTE_PREFIX):
-            if value.startswith(HEADER_VALUE_PREFIX) and len(value) > len(HEADER_VALUE_PREFIX):
-                headers[name[len(HEADER_ATTRIBUTE_PREFIX) :]] = value[len(HEADER_VALUE_PREFIX) :]
+            header = name.removeprefix(HEADER_ATTRIBUTE_PREFIX)
+            if carried := header_value(record, header):  # a header the request did not have is left out
+                headers[header] = carried
         else:
             attributes[name] = value
     message: dict[str, Any] = {
@@ -71,9 +65,7 @@ def archive_batch(
     fallback = time.time() if now is None else now
     for record, source in records:
         received = received_seconds(record) or fallback
-        groups[(source, archive_key(source, received, batch_id).rsplit("/", 1)[0])].append(
-            archived_message(record, source, received)
-        )
+        groups[(source, archive_partition(source, received))].append(archived_message(record, source, received))
     failed: set[str] = set()
     for (source, _), messages in groups.items():
         key = archive_key(source, min(message["receivedAt"] for message in messages) / 1000, batch_id)

@@ -46,13 +46,8 @@ def table_and_sqs(table_name: str, max_pool_connections: int) -> tuple[Any, Any]
     return boto3.resource("dynamodb", config=config).Table(table_name), boto3.client("sqs", config=config)
 
 
-_s3: list[Any] = []
+def payload_s3_client(max_pool_connections: int) -> Any:
+    """The payload bucket's client (claims, large item bodies, the archive)."""
+    import boto3
 
-
-def s3_client() -> Any:
-    """The payload bucket's client, made once per container on first use."""
-    if not _s3:
-        import boto3
-
-        _s3.append(boto3.client("s3", config=sdk_config(4)))
-    return _s3[0]
+    return boto3.client("s3", config=sdk_config(max_pool_connections))

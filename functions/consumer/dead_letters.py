@@ -12,8 +12,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from message_attributes import HEADER_ATTRIBUTE_PREFIX, RECEIVED_AT_ATTRIBUTE, SOURCE_ATTRIBUTE
 from records import Poison
-from sources import HEADER_ATTRIBUTE_PREFIX, RECEIVED_AT_ATTRIBUTE, SOURCE_ATTRIBUTE
 
 SEND_BATCH_LIMIT = 10
 # A whole SendMessageBatch request may carry 1 MiB on AWS today but 256 KiB in

@@ -17,8 +17,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from claim_check import CLAIM_CHECK, DELIVERY_ATTRIBUTE, InvalidPointer, Pointer, item_body_key, parse_pointer
+from message_attributes import carried_header
 from records import Poison
-from sources import BODY_BYTES, HEADER_ATTRIBUTE_PREFIX, HEADER_VALUE_PREFIX, body_bytes, string_attribute
+from sources import BODY_BYTES, body_bytes, string_attribute
 
 # Where a resolved record keeps its media type (an SQS record has none).
 CONTENT_TYPE = "_contentType"
@@ -45,7 +46,8 @@ def is_claim_check(record: Mapping[str, Any]) -> bool:
 def resolved(record: Mapping[str, Any], pointer: Pointer, body: bytes) -> dict[str, Any]:
     attributes = dict(record.get("messageAttributes") or {})
     for name, value in pointer.headers.items():
-        attributes[HEADER_ATTRIBUTE_PREFIX + name] = {"stringValue": HEADER_VALUE_PREFIX + value, "dataType": "String"}
+        attribute, carried = carried_header(name, value)
+        attributes[attribute] = {"stringValue": carried, "dataType": "String"}
     return {
         **record,
         # JSON is UTF-8; anything else is kept exactly in BODY_BYTES for signatures and spills.

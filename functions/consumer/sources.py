@@ -22,13 +22,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from message_attributes import HEADER_ATTRIBUTE_PREFIX, HEADER_VALUE_PREFIX, RECEIVED_AT_ATTRIBUTE, SOURCE_ATTRIBUTE
 from records import Item, Poison, finish_item, parse_body
 from signatures import HEADER_NAME, Rejected, SignatureRule, load_signature, verify
 
-SOURCE_ATTRIBUTE = "source"
-RECEIVED_AT_ATTRIBUTE = "receivedAt"
-HEADER_ATTRIBUTE_PREFIX = "header."
-HEADER_VALUE_PREFIX = "h:"
 KEY_SEPARATOR = "#"
 # What the consumer adds to each item; a body holding one of these is poison
 # (overwriting it would lose the sender's data, keeping it would let a sender

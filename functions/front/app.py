@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from claim_check import CLAIM_CHECK, DELIVERY_ATTRIBUTE, Pointer, claim_key
+from message_attributes import PRINCIPAL_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE, REQUEST_ID_ATTRIBUTE, SOURCE_ATTRIBUTE
 from signatures import Rejected, SignatureRule, load_signature, verify
 from signing_secrets import SigningSecrets
 
@@ -97,13 +98,13 @@ def message_attributes(event: Mapping[str, Any], source: str, received_ms: int) 
     context = event.get("requestContext") or {}
     attributes = {
         DELIVERY_ATTRIBUTE: CLAIM_CHECK,
-        "source": source,
-        "receivedAt": str(received_ms),
-        "requestId": str(context.get("requestId") or "-"),
+        SOURCE_ATTRIBUTE: source,
+        RECEIVED_AT_ATTRIBUTE: str(received_ms),
+        REQUEST_ID_ATTRIBUTE: str(context.get("requestId") or "-"),
     }
     principal = ((context.get("authorizer") or {}).get("lambda") or {}).get("principal")
     if principal:
-        attributes["principal"] = str(principal)
+        attributes[PRINCIPAL_ATTRIBUTE] = str(principal)
     return {name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()}
 
 

@@ -191,3 +191,36 @@ def test_secrets_and_signatures_never_reach_the_logs(signed, aws, capsys):
                 value = attribute["stringValue"].removeprefix("h:")
                 assert value not in output, name
     assert "Zoë" not in output  # nor the payload
+
+
+def with_header(one: dict, name: str, change) -> dict:
+    """The record with its carried header `name` changed by `change` (after signing)."""
+    attribute = one["messageAttributes"][f"header.{name}"]
+    attribute["stringValue"] = "h:" + change(attribute["stringValue"].removeprefix("h:"))
+    return one
+
+
+def test_a_non_ascii_timestamp_digit_is_dead_lettered_as_signature_invalid_not_unexpected(signed, aws):
+    """Issue 20 item 6: t=¹700000000 raised UnicodeEncodeError (dead-lettered unexpected_error)."""
+    consumer, _, _ = signed
+    table, sqs, dlq_url = aws
+    superscript = f"¹{str(NOW)[1:]}"
+    records = [
+        signed_record("good", "stripe", STRIPE_SECRET),
+        with_header(
+            signed_record("stripe-t", "stripe", STRIPE_SECRET, body=BODY.replace("evt_1", "evt_2")),
+            "stripe-signature",
+            lambda value: value.replace(f"t={NOW}", f"t={superscript}"),
+        ),
+        with_header(signed_record("webhooks-t", "webhooks", WEBHOOKS_SECRET), "webhook-timestamp", lambda value: superscript),
+        with_header(signed_record("slack-t", "slack", SLACK_SECRET), "x-slack-request-timestamp", lambda value: superscript),
+    ]
+    client, arns = signed[1], signed[2]
+    client.put_secret_value(SecretId=arns["slack"], SecretString=SLACK_SECRET)
+    assert consumer.handler({"Records": records}, Context()) == {"batchItemFailures": []}
+    assert set(stored(table)) == {"stripe#evt_1"}
+    assert reasons(sqs, dlq_url) == {
+        "stripe-t": "signature_invalid",
+        "webhooks-t": "signature_invalid",
+        "slack-t": "signature_invalid",
+    }

@@ -255,7 +255,8 @@ def test_a_secret_copied_with_a_trailing_newline_still_verifies(sender):
     check(sender, secret + "\n", sender.sign(BODY, secret, NOW, MESSAGE_ID))
 
 
-@pytest.mark.parametrize("secret_string", ["", "   ", "[]", '["a", ""]', "[not json", json.dumps(["s"] * 11)])
+# "[]", "[not json" and the like are literal secrets now (tests/test_signature_secrets.py).
+@pytest.mark.parametrize("secret_string", ["", "   ", "\n", json.dumps(["s"] * 11)])
 def test_an_empty_or_malformed_secret_is_refused_not_a_forgery(sender, secret_string):
     with pytest.raises(InvalidSecret):
         parse_signing_secrets(sender.rule, secret_string)

@@ -14,9 +14,13 @@ Environment:
   SIGNING_SECRET_CACHE_TTL_SECONDS, SIGNING_SECRET_MAX_STALENESS_SECONDS: as the consumer's
 
 Checking a signature here (verify_at_edge) lets a sender's delivery log show a
-rejection; the consumer checks every message again. A secret that cannot be
-read is not the sender's fault: the request is accepted and the consumer,
-which keeps messages until the secret is readable, decides.
+rejection and keeps forged bodies out of the bucket; the consumer checks every
+message again. A signed timestamp is compared with when API Gateway received
+the request (requestContext.timeEpoch, also the message's receivedAt). Any
+header value the scheme cannot read (a non-ASCII digit, a lone surrogate) is a
+401 with its reason, never a 500. A secret that cannot be read is not the
+sender's fault: the request is accepted and the consumer, which keeps messages
+until the secret is readable, decides.
 """
 
 from __future__ import annotations

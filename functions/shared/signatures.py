@@ -1,15 +1,26 @@
 """Webhook signatures, verified over the exact bytes a sender signed.
 
-An HTTP API authorizer never sees the body, so signatures are checked here,
-after the queue: API Gateway carries each signature header as a message
-attribute and the consumer verifies the message before anything is stored.
+An HTTP API authorizer never sees the body, so signatures are checked by the
+functions that do. The consumer verifies every message of a signed source
+before anything is stored or archived: API Gateway (or the front function)
+carries each signature header as a message attribute. For a claim-check
+source with verify_at_edge, the front function also verifies the request
+before it keeps anything, and answers 401 with the reason.
 
 Every scheme is an HMAC over the body, in some cases joined with a timestamp
-and a delivery id. A timestamp is compared with when SQS received the message
-(SentTimestamp), never with the consumer's clock: a backlog or a redrive hours
-later is not a replay. Each comparison is constant-time, and every candidate
+and a delivery id. A timestamp is compared with when API Gateway received the
+request (the consumer: the message's receivedAt attribute, kept through a
+redrive, else SQS's SentTimestamp; the front function: the request's
+timeEpoch), never with the consumer's clock: a backlog or a redrive hours later
+is not a replay. Each comparison is constant-time, and every candidate
 signature is compared with every key (rotation: several signatures in one
 header, several secrets in the secret).
+
+Header values are sender-controlled text: anything that is not what a scheme
+expects (non-ASCII digits, lone surrogates, a malformed entry) is Rejected
+with a reason, never another exception. Keys taken from a signature header are
+canonical (event_key_from_header), so a replay cannot become a new item by
+re-spelling a valid signature.
 """
 
 from __future__ import annotations
@@ -40,6 +51,10 @@ TIMESTAMP = re.compile(r"[0-9]{1,12}")
 HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 HEADER_NAME = re.compile(r"[a-z0-9-]{1,100}")
 PLACEHOLDER = re.compile(r"\{(id|timestamp)\}")
+# What is taken off a secret and each entry of a rotation list: ASCII whitespace
+# (space, tab, CR, LF, VT, FF) at either end, what `echo`, a copied line or a
+# pasted indent adds. No sender issues a secret that begins or ends with it.
+SECRET_PADDING = " \t\r\n\v\f"  # noqa: S105 (characters, not a password)
 
 
 class Rejected(Exception):
@@ -73,6 +88,21 @@ class SignatureRule:
     def _hmac_headers(self) -> tuple[str, ...]:
         return (self.header, self.timestamp_header, self.id_header)
 
+    @property
+    def signature_header(self) -> str:
+        """The header that holds the signature(s), by lower-case name."""
+        return SIGNATURE_HEADERS.get(self.scheme, self.header)
+
+    @property
+    def several_signatures(self) -> bool:
+        """True when the signature header may hold several signatures (a sender's key rotation)."""
+        return self.scheme in MULTI_SIGNATURE_SCHEMES
+
+    @property
+    def signature_form(self) -> tuple[str, str]:
+        """(prefix, encoding) of a single-signature scheme's header value, e.g. ("sha256=", "hex")."""
+        return SINGLE_SIGNATURE_FORMS.get(self.scheme, (self.prefix, self.encoding))
+
 
 SCHEME_HEADERS: dict[str, tuple[str, ...]] = {
     "github": ("x-hub-signature-256",),
@@ -81,6 +111,21 @@ SCHEME_HEADERS: dict[str, tuple[str, ...]] = {
     "svix": ("svix-id", "svix-timestamp", "svix-signature"),
     "slack": ("x-slack-signature", "x-slack-request-timestamp"),
 }
+# Which of a scheme's headers holds the signature; "hmac" names its own (SignatureRule.header).
+SIGNATURE_HEADERS: dict[str, str] = {
+    "github": "x-hub-signature-256",
+    "stripe": "stripe-signature",
+    "standard-webhooks": "webhook-signature",
+    "svix": "svix-signature",
+    "slack": "x-slack-signature",
+}
+# Headers that list one signature per active secret (Stripe: t=...,v1=...,v1=...; Standard
+# Webhooks and Svix: "v1,<b64> v1,<b64>"); the others carry exactly one.
+MULTI_SIGNATURE_SCHEMES = frozenset({"stripe", "standard-webhooks", "svix"})
+# A single-signature header is prefix + encoded digest; "hmac" configures its own.
+SINGLE_SIGNATURE_FORMS: dict[str, tuple[str, str]] = {"github": ("sha256=", "hex"), "slack": ("v0=", "hex")}
+# The key prefix for a multi-signature header: the digest of the signed content follows.
+SIGNED_CONTENT_KEY_PREFIX = "signed-sha256:"
 
 
 def load_signature(settings: Mapping, where: str) -> SignatureRule:
@@ -125,28 +170,52 @@ def check_hmac(rule: SignatureRule, where: str) -> None:
 
 
 def parse_signing_secrets(rule: SignatureRule, secret_string: str) -> tuple[bytes, ...]:
-    """The HMAC keys in a secret: the provider's secret as shown, or a JSON list of
-    them during a rotation. Standard Webhooks secrets (whsec_<base64>) key with
-    their decoded bytes; every other scheme keys with the text itself (Stripe's
-    whsec_ included)."""
-    text = secret_string.strip() if isinstance(secret_string, str) else ""
-    if text.startswith("["):
-        try:
-            secrets = json.loads(text)
-        except ValueError as error:
-            raise InvalidSecret("secret starts with '[' but is not a JSON list") from error
-    else:
+    """The HMAC keys in a secret: the provider's signing secret as shown, or, during a
+    rotation, a JSON array of 1-10 of them.
+
+    Exactly one thing is stripped: ASCII whitespace (SECRET_PADDING) at both ends
+    of the value and of each entry of a rotation list; whitespace inside a secret
+    is kept. Only a value that parses as a JSON array whose entries are all
+    non-empty strings (after stripping) is a rotation list; any other value,
+    including one that starts with "[" ("[abc", "[]", "[1]", '[""]'), is the
+    literal secret. A value that is empty or only whitespace is refused
+    (InvalidSecret: the messages wait, they are not forgeries), as is a rotation
+    list of more than 10 secrets.
+
+    Standard Webhooks and Svix secrets (whsec_<base64>) key with their decoded
+    bytes; every other scheme keys with the text's UTF-8 bytes (Stripe's whsec_ included).
+    """
+    text = secret_string.strip(SECRET_PADDING) if isinstance(secret_string, str) else ""
+    secrets = rotation_list(text)
+    if secrets is None:
+        if not text:
+            raise InvalidSecret("the signing secret is empty: put the provider's signing secret into it")
         secrets = [text]
-    if not isinstance(secrets, list) or not 1 <= len(secrets) <= MAX_SECRETS:
-        raise InvalidSecret(f"the secret holds a signing secret or a list of 1-{MAX_SECRETS}")
-    if not all(isinstance(secret, str) and secret.strip() for secret in secrets):
-        raise InvalidSecret("the signing secret is empty: put the provider's signing secret into it")
-    return tuple(signing_key(rule, secret.strip()) for secret in secrets)
+    if len(secrets) > MAX_SECRETS:
+        raise InvalidSecret(f"a rotation list holds at most {MAX_SECRETS} signing secrets")
+    return tuple(signing_key(rule, secret) for secret in secrets)
+
+
+def rotation_list(text: str) -> list[str] | None:
+    """The stripped secrets of a JSON array of non-empty strings; None for any other text (a literal secret)."""
+    if not text.startswith("["):
+        return None
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(parsed, list) or not parsed or not all(isinstance(entry, str) for entry in parsed):
+        return None
+    entries = [entry.strip(SECRET_PADDING) for entry in parsed]
+    return entries if all(entries) else None
 
 
 def signing_key(rule: SignatureRule, secret: str) -> bytes:
     if rule.scheme not in ("standard-webhooks", "svix"):
-        return secret.encode("utf-8")
+        try:
+            return secret.encode("utf-8")
+        except UnicodeEncodeError as error:  # a lone surrogate from a JSON escape
+            raise InvalidSecret("the signing secret is not valid text") from error
     encoded = secret.removeprefix("whsec_")
     try:
         return base64.b64decode(encoded, validate=True)
@@ -158,7 +227,9 @@ def verify(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str, str
     """Return if the body is signed by one of `keys` inside the tolerance; raise Rejected otherwise.
 
     `headers` holds the scheme's headers by lower-case name ("" when absent);
-    `received_at` is when SQS received the message, in Unix seconds.
+    `received_at` is when API Gateway received the request, in Unix seconds. A
+    timestamp exactly `tolerance_seconds` before or after it is accepted; one
+    second more is not.
     """
     missing = [name for name in rule.headers if not headers.get(name)]
     if missing:
@@ -169,6 +240,41 @@ def verify(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str, str
         raise Rejected(INVALID, "no signature matches a signing secret")
     if timestamp is not None and abs(received_at - timestamp) > rule.tolerance_seconds:
         raise Rejected(OUTSIDE_TOLERANCE, f"signed {received_at - timestamp:+.0f} s before it was received")
+
+
+def signed_content_digest(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -> str:
+    """Lowercase hex SHA-256 of exactly the bytes the signature covers (Stripe: "{t}.{body}";
+    Standard Webhooks and Svix: "{id}.{timestamp}.{body}"; Slack: "v0:{timestamp}:{body}";
+    GitHub: the body; hmac: its signed_content). Raises Rejected when the headers do not parse."""
+    signed, _, _ = SCHEME_PARTS[rule.scheme](rule, headers, body)
+    return hashlib.sha256(signed).hexdigest()
+
+
+def event_key_from_header(rule: SignatureRule, header: str, headers: Mapping[str, str], body: bytes) -> str:
+    """The key of a message whose event_key is the request header `header`, once it verified.
+
+    A header other than the scheme's signature header (an id or timestamp
+    header, or any other) keys by its value as sent. The signature header keys
+    by a spelling that is the same for every header value that verifies the
+    same signed content, so a replay cannot become a new item by re-spelling it:
+    - one signature per header (github, slack, hmac): the prefix and the decoded
+      signature re-encoded canonically, lowercase hex or standard padded base64
+      (what genuine senders send, so their keys are unchanged);
+    - several signatures per header (stripe, standard-webhooks, svix): entries can
+      be added, dropped, reordered or re-spelled around a valid one, so the key is
+      SIGNED_CONTENT_KEY_PREFIX + signed_content_digest(...).
+    Raises Rejected when the signature header does not parse (the caller verified it first).
+    """
+    if header != rule.signature_header:
+        return headers.get(header, "")
+    if rule.several_signatures:
+        return SIGNED_CONTENT_KEY_PREFIX + signed_content_digest(rule, headers, body)
+    prefix, encoding = rule.signature_form
+    return prefix + encode_signature(single_signature(rule, headers), encoding)
+
+
+def encode_signature(signature: bytes, encoding: str) -> str:
+    return signature.hex() if encoding == "hex" else base64.b64encode(signature).decode("ascii")
 
 
 def any_match(keys: Sequence[bytes], signed: bytes, candidates: Sequence[bytes], digest) -> bool:
@@ -182,9 +288,18 @@ def any_match(keys: Sequence[bytes], signed: bytes, candidates: Sequence[bytes],
 
 
 def timestamp_of(value: str) -> int:
+    # [0-9], not \d or str.isdigit(): int() and the signed bytes must agree on ASCII digits.
     if not TIMESTAMP.fullmatch(value):
         raise Rejected(INVALID, "the timestamp is not Unix seconds")
     return int(value)
+
+
+def text_bytes(value: str) -> bytes:
+    """A header value's UTF-8 bytes (what senders sign); a lone surrogate has none."""
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise Rejected(INVALID, "a signature header is not valid text") from error
 
 
 def hex_signature(value: str) -> bytes:
@@ -196,7 +311,7 @@ def hex_signature(value: str) -> bytes:
 def base64_signature(value: str) -> bytes:
     try:
         return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as error:
+    except (binascii.Error, ValueError) as error:  # non-ASCII text is a ValueError
         raise Rejected(INVALID, "the signature is not base64") from error
 
 
@@ -208,52 +323,57 @@ def bounded(candidates: list[bytes]) -> list[bytes]:
     return candidates
 
 
+def single_signature(rule: SignatureRule, headers: Mapping[str, str]) -> bytes:
+    """The decoded signature of a one-signature header (github, slack, hmac): prefix + hex or base64."""
+    prefix, encoding = rule.signature_form
+    value = headers[rule.signature_header]
+    if not value.startswith(prefix):
+        raise Rejected(INVALID, f"the signature does not start with {prefix!r}")
+    encoded = value.removeprefix(prefix)
+    return hex_signature(encoded) if encoding == "hex" else base64_signature(encoded)
+
+
 Parts = tuple[bytes, list[bytes], int | None]
 
 
 def github_parts(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -> Parts:
-    value = headers["x-hub-signature-256"]
-    if not value.startswith("sha256="):
-        raise Rejected(INVALID, "X-Hub-Signature-256 does not start with sha256=")
-    return body, [hex_signature(value.removeprefix("sha256="))], None
+    return body, [single_signature(rule, headers)], None
 
 
 def stripe_parts(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -> Parts:
-    pairs = [item.partition("=") for item in headers["stripe-signature"].split(",")]
+    pairs = [item.partition("=") for item in headers[rule.signature_header].split(",")]
     timestamps = [value.strip() for key, _, value in pairs if key.strip() == "t"]
     if len(timestamps) != 1:
         raise Rejected(INVALID, "Stripe-Signature needs exactly one t=")
+    timestamp = timestamp_of(timestamps[0])  # ASCII digits only, before they become signed bytes
     signatures = bounded([hex_signature(value.strip()) for key, _, value in pairs if key.strip() == "v1"])
-    return timestamps[0].encode("ascii") + b"." + body, signatures, timestamp_of(timestamps[0])
+    return timestamps[0].encode("ascii") + b"." + body, signatures, timestamp
 
 
 def standard_webhooks_parts(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -> Parts:
     prefix = "svix-" if rule.scheme == "svix" else "webhook-"
     message_id, timestamp = headers[prefix + "id"], headers[prefix + "timestamp"]
-    entries = [entry.partition(",") for entry in headers[prefix + "signature"].split(" ") if entry]
+    seconds = timestamp_of(timestamp)
+    entries = [entry.partition(",") for entry in headers[rule.signature_header].split(" ") if entry]
     signatures = bounded([base64_signature(value) for version, _, value in entries if version == "v1"])
-    signed = f"{message_id}.{timestamp}.".encode() + body
-    return signed, signatures, timestamp_of(timestamp)
+    signed = text_bytes(message_id) + f".{timestamp}.".encode("ascii") + body  # digits as sent
+    return signed, signatures, seconds
 
 
 def slack_parts(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -> Parts:
-    value, timestamp = headers["x-slack-signature"], headers["x-slack-request-timestamp"]
-    if not value.startswith("v0="):
-        raise Rejected(INVALID, "X-Slack-Signature does not start with v0=")
-    return f"v0:{timestamp}:".encode() + body, [hex_signature(value.removeprefix("v0="))], timestamp_of(timestamp)
+    timestamp = headers["x-slack-request-timestamp"]
+    seconds = timestamp_of(timestamp)  # ASCII digits only, before they become signed bytes
+    return f"v0:{timestamp}:".encode("ascii") + body, [single_signature(rule, headers)], seconds
 
 
 def hmac_parts(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -> Parts:
-    value = headers[rule.header]
-    if not value.startswith(rule.prefix):
-        raise Rejected(INVALID, f"the signature does not start with {rule.prefix!r}")
-    encoded = value.removeprefix(rule.prefix)
-    signature = hex_signature(encoded) if rule.encoding == "hex" else base64_signature(encoded)
+    signature = single_signature(rule, headers)
     timestamp = headers.get(rule.timestamp_header, "") if rule.timestamp_header else None
+    seconds = None if timestamp is None else timestamp_of(timestamp)
     before, _, after = rule.signed_content.partition("{body}")
     fill = {"id": headers.get(rule.id_header, ""), "timestamp": timestamp or ""}
-    signed = fill_placeholders(before, fill).encode() + body + fill_placeholders(after, fill).encode()
-    return signed, [signature], None if timestamp is None else timestamp_of(timestamp)
+    signed = text_bytes(fill_placeholders(before, fill)) + body + text_bytes(fill_placeholders(after, fill))
+    return signed, [signature], seconds
 
 
 def fill_placeholders(template: str, values: Mapping[str, str]) -> str:

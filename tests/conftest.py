@@ -143,8 +143,8 @@ def claim_consumer(consumer, aws, front, monkeypatch):
         Name="stripe-signing", SecretString=CLAIM_STRIPE_SECRET
     )["ARN"]
     sources = {
-        "big": {"event_key": "/eventId", "archive": False},
-        "stripe": {"event_key": "/id", "signature": {"scheme": "stripe", "secret_arn": secret_arn}},
+        "big": {"event_key": "/eventId", "archive": False, "delivery": "claim-check"},
+        "stripe": {"event_key": "/id", "signature": {"scheme": "stripe", "secret_arn": secret_arn}, "delivery": "claim-check"},
     }
     monkeypatch.setenv("SOURCES", json.dumps(sources))
     monkeypatch.setenv("PAYLOAD_BUCKET", BUCKET)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from test_consumer import Context, body, dead_letters, record, stored
 
+import stages
 from conftest import TABLE, load_handler_module
 from dead_letters import DROPPED_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_ID_ATTRIBUTE, dead_letter_entry
 from records import Poison
@@ -42,14 +43,14 @@ def test_a_lone_surrogate_is_poison_with_its_reason_and_the_batch_is_stored(cons
 
 def test_an_unforeseen_exception_poisons_only_its_record(consumer, aws, monkeypatch):
     table, sqs, dlq_url = aws
-    real = consumer.to_item
+    real = stages.to_item
 
     def explode_on_one(message_id: str, *args: Any) -> Any:
         if message_id == "bad":
             raise KeyError("something nobody foresaw")
         return real(message_id, *args)
 
-    monkeypatch.setattr(consumer, "to_item", explode_on_one)
+    monkeypatch.setattr(stages, "to_item", explode_on_one)
     batch = [record("good-1", body("g1")), record("bad", body("b")), record("good-2", body("g2"))]
     assert consumer.handler({"Records": batch}, Context()) == {"batchItemFailures": []}
     assert set(stored(table)) == {"g1", "g2"}

@@ -1,8 +1,17 @@
 """SQS -> DynamoDB consumer with partial batch responses.
 
 Every record ends in exactly one place: stored (or a duplicate of a stored
-key), the dead-letter queue (poison: it can never succeed), or the returned
-batchItemFailures (retriable: SQS delivers it again).
+key), the dead-letter queue (poison: it can never succeed, sent with its
+reason, pipeline.Reason), or the returned batchItemFailures (retriable: SQS
+delivers it again).
+
+Each record goes alone through the stages (stages.py: source, attributes,
+signing secret, claim check, bytes, signature, archive, judge, spill, write),
+run by pipeline.run under one rule: whatever a stage raises makes that record
+poison `unexpected_error`, never the batch. Items are written in chunks as the
+records come (Writes: 25 items or 4 MB of bodies), each chunk after the
+archive lines of its records, so memory holds one record's body and one
+chunk, not the batch.
 
 Environment:
   TABLE_NAME             required
@@ -34,29 +43,31 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive import archive_batch
-from claim_check import REPLAY_ATTRIBUTE
+from archive import ArchiveBuffer
 from clients import payload_s3_client, safety_margin, table_and_sqs
 from dead_letters import send_to_dead_letter_queue
 from emf import dead_letter_lines, lag_lines, metrics_line
 from ordering import with_versions
-from payloads import is_claim_check, resolve_claim, spill
-from records import Item, Poison, finish_item, to_item
+from pipeline import Poison, Retry, run
+from records import Item
 from signing_secrets import SigningSecrets
-from sources import (
-    SOURCE_ATTRIBUTE,
-    STORED_BODY_FIELD,
-    Oversized,
-    SourceRule,
-    load_sources,
-    received_seconds,
-    source_of,
-    string_attribute,
-    to_source_item,
+from sources import SOURCE_ATTRIBUTE, SourceRule, load_sources, received_seconds, source_of, string_attribute
+from stages import Context as StageContext
+from stages import Work, stages
+from store import (
+    BATCH_WRITE_LIMIT,
+    CONDITIONAL_WRITE_WORKERS,
+    RetryPolicy,
+    WriteRules,
+    Written,
+    write_conditionally,
+    write_last_wins,
 )
-from store import CONDITIONAL_WRITE_WORKERS, RetryPolicy, WriteRules, Written, write_conditionally, write_last_wins
 
 WRITE_MODES = ("last-write-wins", "first-write-wins")
+# A chunk of items is written once it holds this many (one BatchWriteItem) or this many body bytes.
+WRITE_CHUNK_ITEMS = BATCH_WRITE_LIMIT
+WRITE_CHUNK_BYTES = 4 * 1024 * 1024
 
 
 class BatchFailed(RuntimeError):
@@ -126,29 +137,6 @@ class BatchResult:
     dead_letters: Counter = field(default_factory=Counter)
 
 
-def judge(
-    record: Mapping[str, Any],
-    config: Config,
-    extra: Mapping[str, Any],
-    signing_keys: Mapping[str, tuple[bytes, ...]] | None = None,
-    now: float = 0.0,
-) -> Item | Poison | Oversized:
-    """One record's item, or why it can never be one.
-
-    to_item returns Poison for every input it knows to be bad. Any other
-    exception here comes from a body nobody foresaw; it is poison too (retrying
-    the same bytes gives the same exception), and it must not touch the other
-    records of the batch. Only its type is recorded: its message may quote the payload.
-    """
-    try:
-        if config.sources is not None:
-            spill_large = config.payload_bucket is not None
-            return to_source_item(record, config.sources, config.partition_key, extra, signing_keys, now, spill_large)
-        return to_item(record["messageId"], record.get("body") or "", config.partition_key, extra)
-    except Exception as error:  # isolating one record is the point
-        return Poison(record["messageId"], "unexpected_error", f"{type(error).__name__} while judging the record")
-
-
 def write(items: list[Item], config: Config, table: Any, retry: RetryPolicy, now: float) -> dict[str, Any]:
     if config.write_mode == "last-write-wins" and config.ordering_attribute is None:
         return write_last_wins(table, items, config.partition_key, retry)
@@ -156,65 +144,53 @@ def write(items: list[Item], config: Config, table: Any, retry: RetryPolicy, now
     return write_conditionally(table, items, rules, retry)
 
 
-def waiting_for_a_secret(
+def secrets_for(
     records: list[Mapping[str, Any]], config: Config, secrets: SigningSecrets | None
-) -> tuple[dict[str, tuple[bytes, ...]], set[str], dict[str, str]]:
-    """(signing keys, ids of records whose source's secret is unreadable, why by source)."""
+) -> tuple[dict[str, tuple[bytes, ...]], dict[str, str]]:
+    """(signing keys of the batch's signed sources, why by source for those that cannot be read)."""
     if config.sources is None or secrets is None:
-        return {}, set(), {}
-    rules = {record["messageId"]: source_of(record, config.sources) for record in records}
-    keys, unavailable = secrets.keys_for(rule for rule in rules.values() if rule is not None)
-    waiting = {message_id for message_id, rule in rules.items() if rule is not None and rule.name in unavailable}
-    return keys, waiting, unavailable
+        return {}, {}
+    rules = {rule.name: rule for record in records if (rule := source_of(record, config.sources)) is not None}
+    return secrets.keys_for(rules.values())
 
 
 @dataclass
-class Prepared:
-    """Records ready to judge (claims resolved, archived), and the others' fate."""
+class Writes:
+    """Items written in chunks as the pipeline goes, each chunk after the archive
+    lines of its records: memory holds at most one chunk of items."""
 
-    ready: list[Mapping[str, Any]] = field(default_factory=list)
-    poisoned: list[tuple[Mapping[str, Any], Poison]] = field(default_factory=list)
-    retried: set[str] = field(default_factory=set)
+    config: Config
+    table: Any
+    retry: RetryPolicy
+    now: float
+    archive: ArchiveBuffer | None
+    archived: set[str]
+    pending: list[Item] = field(default_factory=list)
+    pending_bytes: int = 0
+    outcomes: dict[str, Any] = field(default_factory=dict)  # message id -> Written | Poison
+    unarchived: set[str] = field(default_factory=set)  # pending when their archive line failed: retried
 
+    def add(self, item: Item, size: int) -> None:
+        """Queue an item (the last stage). Writing is not a stage: a chunk holds other
+        records' items, so it is written outside any one record's catch-all (flush_when_full)."""
+        self.pending.append(item)
+        self.pending_bytes += size
 
-def prepare(records: list[Mapping[str, Any]], config: Config, s3: Any, batch_id: str, now: float) -> Prepared:
-    """Resolve claim checks, then archive the archived sources' messages, exactly as received."""
-    prepared = Prepared()
-    for record in records:
-        if not is_claim_check(record):
-            prepared.ready.append(record)
-            continue
-        outcome = resolve_claim(record, config.payload_bucket, s3)
-        if outcome is None:
-            prepared.retried.add(record["messageId"])
-        elif isinstance(outcome, Poison):
-            prepared.poisoned.append((record, outcome))
-        else:
-            prepared.ready.append(outcome)
-    if config.sources is None or config.payload_bucket is None:
-        return prepared
-    rules = {record["messageId"]: source_of(record, config.sources) for record in prepared.ready}
-    to_archive = [
-        (record, rule.name)
-        for record in prepared.ready
-        if (rule := rules[record["messageId"]]) and rule.archive and string_attribute(record, REPLAY_ATTRIBUTE) is None
-    ]
-    if to_archive:
-        unarchived = archive_batch(to_archive, config.payload_bucket, s3, batch_id, now)
-        prepared.retried |= unarchived
-        prepared.ready = [record for record in prepared.ready if record["messageId"] not in unarchived]
-    return prepared
+    def flush_when_full(self) -> None:
+        if len(self.pending) >= WRITE_CHUNK_ITEMS or self.pending_bytes >= WRITE_CHUNK_BYTES:
+            self.flush()
 
-
-def spilled_item(oversized: Oversized, record: Mapping[str, Any], config: Config, s3: Any) -> Item | Poison | None:
-    """The pointer item of a body too large for DynamoDB; None when S3 failed (retry)."""
-    assert config.payload_bucket is not None and config.sources is not None
-    raw_body = config.sources[oversized.source].raw_body
-    stored = spill(record, oversized.source, raw_body, config.payload_bucket, s3)
-    if stored is None:
-        return None
-    attributes = {**oversized.attributes, STORED_BODY_FIELD: stored.attribute()}
-    return finish_item(oversized.message_id, config.partition_key, oversized.key, attributes)
+    def flush(self) -> None:
+        items, self.pending, self.pending_bytes = self.pending, [], 0
+        if self.archive is not None and any(item.message_id in self.archived for item in items):
+            failed = self.archive.flush_all()  # the archive first: nothing is stored unarchived
+            self.unarchived |= {item.message_id for item in items if item.message_id in failed}
+            items = [item for item in items if item.message_id not in failed]
+        if self.config.ordering_attribute is not None:
+            items, unordered = with_versions(items, self.config.ordering_attribute)
+            self.outcomes.update((poison.message_id, poison) for poison in unordered)
+        if items:
+            self.outcomes.update(write(items, self.config, self.table, self.retry, self.now))
 
 
 def process_batch(
@@ -228,32 +204,44 @@ def process_batch(
     s3: Any = None,
     batch_id: str = "",
 ) -> BatchResult:
-    extra = ttl_attributes(config, now)
-    items: list[Item] = []
+    """Each record through the stages (stages.py), one at a time; items written in
+    chunks as they come; then the poison to the dead-letter queue, with its reason."""
     # The original records: a dead letter keeps a claim check's pointer, not its body.
     by_id = {record["messageId"]: record for record in records}
-    signing_keys, waiting, unavailable = waiting_for_a_secret(records, config, secrets)
+    signing_keys, unavailable = secrets_for(records, config, secrets)
     for source, why in sorted(unavailable.items()):
         log("ERROR", "signing secret unavailable; its messages wait in the queue", source=source, error=why)
-    prepared = prepare([record for record in records if record["messageId"] not in waiting], config, s3, batch_id, now)
-    poisoned = prepared.poisoned
-    waiting |= prepared.retried
-    for record in prepared.ready:
-        parsed = judge(record, config, extra, signing_keys, now)
-        if isinstance(parsed, Oversized):
-            parsed = spilled_item(parsed, record, config, s3)
-            if parsed is None:
-                waiting.add(record["messageId"])
-                continue
-        if isinstance(parsed, Poison):
-            poisoned.append((by_id[parsed.message_id], parsed))
-        else:
-            items.append(parsed)
-    if config.ordering_attribute is not None:
-        items, unordered = with_versions(items, config.ordering_attribute)
-        poisoned.extend((by_id[poison.message_id], poison) for poison in unordered)
-
-    outcomes = write(items, config, table, retry, now)
+    buffer = ArchiveBuffer(config.payload_bucket, s3, batch_id) if config.payload_bucket and config.sources else None
+    archived: set[str] = set()
+    writes = Writes(config, table, retry, now, buffer, archived)
+    context = StageContext(
+        sources=config.sources,
+        partition_key=config.partition_key,
+        extra=ttl_attributes(config, now),
+        payload_bucket=config.payload_bucket if config.sources is not None else None,
+        s3=s3,
+        signing_keys=signing_keys,
+        unavailable=unavailable,
+        now=now,
+        archive=buffer,
+        enqueue=writes.add,
+        archived=archived,
+    )
+    pipeline = stages(context)
+    poisoned: list[tuple[Mapping[str, Any], Poison]] = []
+    waiting: set[str] = set()
+    for record in records:
+        outcome = run(Work(record), record["messageId"], pipeline)
+        if isinstance(outcome, Poison):
+            poisoned.append((record, outcome))
+        elif isinstance(outcome, Retry):
+            waiting.add(record["messageId"])
+        writes.flush_when_full()
+    writes.flush()
+    if buffer is not None:
+        buffer.flush_all()  # the lines of records that ended poison after their archive stage
+    waiting |= writes.unarchived
+    outcomes = writes.outcomes
 
     retriable = [message_id for message_id, outcome in outcomes.items() if outcome == Written.FAILED]
     poisoned.extend((by_id[m], outcome) for m, outcome in outcomes.items() if isinstance(outcome, Poison))
@@ -281,7 +269,7 @@ def process_batch(
         for record, poison in poisoned
         if poison.message_id not in unsent
     )
-    return BatchResult(failures, counts, Counter(poison.reason for _, poison in poisoned), lags, dead)
+    return BatchResult(failures, counts, Counter(str(poison.reason) for _, poison in poisoned), lags, dead)
 
 
 _clients: dict[str, Any] = {}

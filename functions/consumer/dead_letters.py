@@ -1,19 +1,24 @@
 """Sending poison messages to the dead-letter queue at once, with the reason.
 
 Without this, a message that can never succeed would be retried until SQS's
-redrive moved it after maxReceiveCount, with nothing saying why.
+redrive moved it after maxReceiveCount, with nothing saying why. A dead letter
+is the ORIGINAL record (a claim check's pointer, not its body), so a redrive
+goes through every stage again; the attributes added here (OWN_ATTRIBUTES)
+are accepted on the way back (trust.py).
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from claim_check import DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE
 from message_attributes import HEADER_ATTRIBUTE_PREFIX, RECEIVED_AT_ATTRIBUTE, SOURCE_ATTRIBUTE
-from records import Poison
+from pipeline import Poison
 
 SEND_BATCH_LIMIT = 10
 # A whole SendMessageBatch request may carry 1 MiB on AWS today but 256 KiB in
@@ -27,13 +32,24 @@ SOURCE_ID_ATTRIBUTE = "ingest.source_message_id"
 RECEIVE_COUNT_ATTRIBUTE = "ingest.receive_count"
 DROPPED_ATTRIBUTE = "ingest.dropped_attributes"
 OWN_ATTRIBUTES = (REASON_ATTRIBUTE, DETAIL_ATTRIBUTE, SOURCE_ID_ATTRIBUTE, RECEIVE_COUNT_ATTRIBUTE, DROPPED_ATTRIBUTE)
+# What a redrive cannot do without: the source, the receive time, how to read the
+# body (a claim check's delivery) and that it is a replay (else it is archived
+# again, and the next replay sends it twice); then the carried headers.
+NEVER_DROPPED = (SOURCE_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE, DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE)
+DIGITS = re.compile(r"[0-9]{1,15}")
 
 
 def kept_first(named: tuple[str, Any]) -> tuple[bool, str]:
     """The attributes a redrive cannot do without come first, so that they are the
-    ones kept when not all fit: the source, the receive time, the carried headers."""
+    ones kept when not all fit."""
     name = named[0]
-    return (not (name in (SOURCE_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE) or name.startswith(HEADER_ATTRIBUTE_PREFIX)), name)
+    return (not (name in NEVER_DROPPED or name.startswith(HEADER_ATTRIBUTE_PREFIX)), name)
+
+
+def receive_count(record: Mapping[str, Any]) -> str:
+    """SQS's ApproximateReceiveCount as a Number attribute: ASCII digits, or SQS would refuse the send."""
+    value = str((record.get("attributes") or {}).get("ApproximateReceiveCount", "1"))
+    return value if DIGITS.fullmatch(value) else "1"
 
 
 def send_attributes(event_attributes: Mapping[str, Any]) -> dict[str, dict]:
@@ -50,23 +66,33 @@ def send_attributes(event_attributes: Mapping[str, Any]) -> dict[str, dict]:
     return converted
 
 
+def needed_for_a_redrive(name: str) -> bool:
+    return name in NEVER_DROPPED or name.startswith(HEADER_ATTRIBUTE_PREFIX)
+
+
 def dead_letter_entry(entry_id: str, record: Mapping[str, Any], poison: Poison) -> dict[str, Any]:
     ours = {
         REASON_ATTRIBUTE: {"DataType": "String", "StringValue": poison.reason},
-        DETAIL_ATTRIBUTE: {"DataType": "String", "StringValue": poison.detail or "-"},
         SOURCE_ID_ATTRIBUTE: {"DataType": "String", "StringValue": poison.message_id},
-        RECEIVE_COUNT_ATTRIBUTE: {
-            "DataType": "Number",
-            "StringValue": str(record.get("attributes", {}).get("ApproximateReceiveCount", "1")),
-        },
+        DETAIL_ATTRIBUTE: {"DataType": "String", "StringValue": poison.detail or "-"},
+        RECEIVE_COUNT_ATTRIBUTE: {"DataType": "Number", "StringValue": receive_count(record)},
     }
-    # SQS allows 10 attributes per message: ours first, then as many originals
-    # as fit; when some do not, one of ours names them, so none is lost unseen.
+    # SQS allows 10 attributes per message: ours, then as many originals as fit;
+    # when some do not, one of ours names them, so none is lost unseen. What a
+    # redrive needs (NEVER_DROPPED, the carried headers) goes before our two
+    # informational ones (the receive count, then the detail).
     originals = send_attributes(record.get("messageAttributes") or {})
     room = MAX_MESSAGE_ATTRIBUTES - len(ours)
+    dropped: list[str] = []
     if len(originals) > room:
         room -= 1
-        dropped = list(originals)[room:]
+        needed = sum(needed_for_a_redrive(name) for name in originals)
+        for informational in (RECEIVE_COUNT_ATTRIBUTE, DETAIL_ATTRIBUTE):
+            if needed > room:
+                del ours[informational]
+                dropped.append(informational)
+                room += 1
+        dropped += list(originals)[room:]
         ours[DROPPED_ATTRIBUTE] = {"DataType": "String", "StringValue": ",".join(dropped)}
     kept = dict(list(originals.items())[:room])
     return {"Id": entry_id, "MessageBody": record["body"], "MessageAttributes": {**kept, **ours}}

@@ -2,9 +2,12 @@
 
 A claim-check message (claim_check.py) carries a pointer instead of the body.
 Resolving it gives back the record as if the body had come through the queue:
-the exact bytes, and the headers the front function kept, as the attributes a
-direct route carries. The original record is what goes to the dead-letter
-queue, so a redrive resolves the claim again.
+the exact bytes (BODY_BYTES; never decoded here, so bytes that are not UTF-8
+stay exactly as sent), and the headers the front function kept, as the
+attributes a direct route carries. A pointer must name its own source's claims
+in this deployment's bucket and carry only the source's carried headers. The
+resolved record lives only while its record is processed; the original record
+is what goes to the dead-letter queue, so a redrive resolves the claim again.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from claim_check import CLAIM_CHECK, DELIVERY_ATTRIBUTE, InvalidPointer, Pointer, item_body_key, parse_pointer
+from claim_check import CLAIM_CHECK, DELIVERY_ATTRIBUTE, InvalidPointer, Pointer, claims_prefix, item_body_key, parse_pointer
 from message_attributes import carried_header
-from records import Poison
-from sources import BODY_BYTES, body_bytes, string_attribute
+from pipeline import Poison, Reason, Retry
+from sources import BODY_BYTES, SourceRule, body_bytes, string_attribute
 
 # Where a resolved record keeps its media type (an SQS record has none).
 CONTENT_TYPE = "_contentType"
@@ -50,39 +53,43 @@ def resolved(record: Mapping[str, Any], pointer: Pointer, body: bytes) -> dict[s
         attributes[attribute] = {"stringValue": carried, "dataType": "String"}
     return {
         **record,
-        # JSON is UTF-8; anything else is kept exactly in BODY_BYTES for signatures and spills.
-        "body": body.decode("utf-8", errors="replace"),
+        "body": "",  # the bytes are in BODY_BYTES: they need not be UTF-8
         "messageAttributes": attributes,
         BODY_BYTES: body,
         CONTENT_TYPE: pointer.content_type,
     }
 
 
-def resolve_claim(record: Mapping[str, Any], bucket: str | None, s3: Any) -> Mapping[str, Any] | Poison | None:
-    """The record with its body, Poison when the claim can never be read, None to retry later."""
+def resolve_claim(record: Mapping[str, Any], rule: SourceRule, bucket: str | None, s3: Any) -> Mapping[str, Any] | Poison | Retry:
+    """The record with its body, Poison when the claim can never be read, Retry to read it later."""
     message_id = record["messageId"]
     try:
         pointer = parse_pointer(record.get("body") or "")
     except InvalidPointer as error:
-        return Poison(message_id, "claim_check_invalid", str(error))
+        return Poison(message_id, Reason.CLAIM_CHECK_INVALID, str(error))
     if bucket is None or pointer.bucket != bucket:
-        return Poison(message_id, "claim_check_invalid", "the pointer names a bucket this deployment does not use")
+        return Poison(message_id, Reason.CLAIM_CHECK_INVALID, "the pointer names a bucket this deployment does not use")
+    if not pointer.key.startswith(claims_prefix(rule.name)):
+        return Poison(message_id, Reason.CLAIM_CHECK_INVALID, "the pointer names a claim of another source")
+    if not set(pointer.headers) <= rule.carried_headers:
+        return Poison(message_id, Reason.CLAIM_CHECK_INVALID, "the pointer carries a header its source's route does not")
     try:
         body = s3.get_object(Bucket=pointer.bucket, Key=pointer.key)["Body"].read()
     except ClientError as error:
         code = str(error.response.get("Error", {}).get("Code"))
         if code in MISSING_CODES:
-            return Poison(message_id, "claim_check_missing", "the claimed body is gone (expired or deleted)")
-        return None  # throttled, denied, down: the record comes back
-    except BotoCoreError:
-        return None
+            return Poison(message_id, Reason.CLAIM_CHECK_MISSING, "the claimed body is gone (expired or deleted)")
+        return Retry(message_id, f"S3 {code}")  # throttled, denied, down: the record comes back
+    except BotoCoreError as error:
+        return Retry(message_id, type(error).__name__)
     if not pointer.matches(body):
-        return Poison(message_id, "claim_check_mismatch", "the stored body's size or SHA-256 differs from the pointer's")
+        detail = "the stored body's size or SHA-256 differs from the pointer's"
+        return Poison(message_id, Reason.CLAIM_CHECK_MISMATCH, detail)
     return resolved(record, pointer, body)
 
 
 def spill(record: Mapping[str, Any], source: str, raw_body: bool, bucket: str, s3: Any) -> StoredBody | None:
-    """Write a body too large for DynamoDB where its item will point; None to retry later.
+    """Write a body too large for DynamoDB (or not UTF-8) where its item will point; None to retry later.
     The media type is the sender's for a claim check; a direct route does not carry it."""
     body = body_bytes(record)
     digest = hashlib.sha256(body).hexdigest()

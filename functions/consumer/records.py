@@ -1,4 +1,10 @@
-"""Turning SQS records into DynamoDB items, or saying why one never can be."""
+"""Turning SQS records into DynamoDB items, or saying why one never can be.
+
+parse_body reads a body exactly (numbers as Decimal) for an item; scan_body
+reads only its shape, for a body too large for an item that goes to S3 as it
+is (stages.judge decides that from the byte size, before any of this).
+Poison lives in pipeline.py with the Reason enumeration; it is re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,10 @@ from decimal import Context, Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
+
+from pipeline import Poison, Reason
+
+__all__ = ["NUMBER", "Item", "NumberText", "Poison", "finish_item", "parse_body", "parse_number", "scan_body", "to_item"]
 
 # DynamoDB limits (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html)
 MAX_ITEM_BYTES = 400 * 1024
@@ -26,15 +36,6 @@ class Item:
     key: str
     attributes: dict[str, Any]  # Python values (Decimal for numbers), ready for the resource layer
     version: Any = None  # the ordering guard's version (ordering.py), when it is on
-
-
-@dataclass(frozen=True)
-class Poison:
-    """A record that can never be stored, whatever is retried."""
-
-    message_id: str
-    reason: str
-    detail: str
 
 
 def _reject_constant(name: str) -> Any:
@@ -60,6 +61,36 @@ def parse_number(text: str) -> Decimal:
 def parse_body(body: str) -> Any:
     # NaN and Infinity are JavaScript, not JSON, and DynamoDB cannot hold them.
     return json.loads(body, parse_float=parse_number, parse_int=parse_number, parse_constant=_reject_constant)
+
+
+class _Number:
+    """What scan_body makes of every number: one shared object, not a Decimal each."""
+
+    __slots__ = ()
+
+
+NUMBER = _Number()
+
+
+class NumberText(str):
+    """A number's JSON text, kept by scan_body(exact_numbers=True) when the key is a number."""
+
+    __slots__ = ()
+
+
+def _any_number(_text: str) -> _Number:
+    return NUMBER
+
+
+def scan_body(body: str, exact_numbers: bool = False) -> Any:
+    """Parse a body only to see its shape (an object, its key, its names), as
+    cheaply as JSON allows: every number is the shared NUMBER, so a body of
+    millions of numbers costs a pointer each instead of a Decimal each. For
+    bodies too large for an item, which go to S3 as they are. With
+    `exact_numbers`, numbers are their text (NumberText): for the rare body
+    keyed by a number, parsed a second time."""
+    number = NumberText if exact_numbers else _any_number
+    return json.loads(body, parse_float=number, parse_int=number, parse_constant=_reject_constant)
 
 
 def nesting_depth(value: Any) -> int:
@@ -121,24 +152,24 @@ def to_item(message_id: str, body: str, partition_key: str, extra_attributes: Ma
         # JSON may escape a lone UTF-16 surrogate ("\\ud83d", what JavaScript
         # emits when a string is cut inside an emoji); it is not Unicode, so it
         # can be neither encoded to UTF-8 for the size check nor sent to DynamoDB.
-        return Poison(message_id, "invalid_unicode", "a string or name holds a lone UTF-16 surrogate (U+D800-U+DFFF)")
+        return Poison(message_id, Reason.INVALID_UNICODE, "a string or name holds a lone UTF-16 surrogate (U+D800-U+DFFF)")
 
 
 def _judge(message_id: str, body: str, partition_key: str, extra_attributes: Mapping[str, Any]) -> Item | Poison:
-    def poison(reason: str, detail: str) -> Poison:
+    def poison(reason: Reason, detail: str) -> Poison:
         return Poison(message_id, reason, detail)
 
     try:
         document = parse_body(body)
     except RecursionError:
-        return poison("too_deep", "JSON nesting exceeds what can be parsed")
+        return poison(Reason.TOO_DEEP, "JSON nesting exceeds what can be parsed")
     except ValueError as error:
-        return poison("invalid_json", str(error)[:200])
+        return poison(Reason.INVALID_JSON, str(error)[:200])
     if not isinstance(document, dict):
-        return poison("not_an_object", f"body is a JSON {type(document).__name__}, expected an object")
+        return poison(Reason.NOT_AN_OBJECT, f"body is a JSON {type(document).__name__}, expected an object")
     key = document.get(partition_key)
     if key is None:
-        return poison("missing_key", f"no {partition_key!r} attribute")
+        return poison(Reason.MISSING_KEY, f"no {partition_key!r} attribute")
     return finish_item(message_id, partition_key, key, {**document, **extra_attributes})
 
 
@@ -146,25 +177,25 @@ def finish_item(message_id: str, partition_key: str, key: Any, attributes: dict[
     """The checks DynamoDB will make of a keyed item: the key's type and size,
     nesting, numbers and the item's size."""
 
-    def poison(reason: str, detail: str) -> Poison:
+    def poison(reason: Reason, detail: str) -> Poison:
         return Poison(message_id, reason, detail)
 
     if not isinstance(key, str):
-        return poison("invalid_key", f"{partition_key!r} must be a string, got {type(key).__name__}")
+        return poison(Reason.INVALID_KEY, f"{partition_key!r} must be a string, got {type(key).__name__}")
     if not key:
-        return poison("invalid_key", f"{partition_key!r} is empty")
+        return poison(Reason.INVALID_KEY, f"{partition_key!r} is empty")
     if len(key.encode("utf-8")) > MAX_PARTITION_KEY_BYTES:
-        return poison("invalid_key", f"{partition_key!r} is over {MAX_PARTITION_KEY_BYTES} bytes")
+        return poison(Reason.INVALID_KEY, f"{partition_key!r} is over {MAX_PARTITION_KEY_BYTES} bytes")
     attributes = {**attributes, partition_key: key}
     depth = nesting_depth(attributes)
     if depth > MAX_NESTING_DEPTH:
-        return poison("too_deep", f"nesting depth {depth} exceeds {MAX_NESTING_DEPTH}")
+        return poison(Reason.TOO_DEEP, f"nesting depth {depth} exceeds {MAX_NESTING_DEPTH}")
     try:
         serialized = {name: _serializer.serialize(value) for name, value in attributes.items()}
     except (TypeError, ArithmeticError) as error:
         # Decimal traps: more than 38 significant digits, or out of DynamoDB's range.
-        return poison("unsupported_value", f"{type(error).__name__}: a number DynamoDB cannot store exactly")
+        return poison(Reason.UNSUPPORTED_VALUE, f"{type(error).__name__}: a number DynamoDB cannot store exactly")
     size = item_size(serialized)
     if size > MAX_ITEM_BYTES:
-        return poison("too_large", f"item is {size} bytes; DynamoDB's limit is {MAX_ITEM_BYTES}")
+        return poison(Reason.TOO_LARGE, f"item is {size} bytes; DynamoDB's limit is {MAX_ITEM_BYTES}")
     return Item(message_id=message_id, key=key, attributes=attributes)

@@ -5,28 +5,44 @@ attribute (a sender cannot choose it) and carries each header the source needs
 (its key header, its signature headers) as the attribute `header.<name>`, the
 value prefixed with "h:" so that a missing header still makes a non-empty
 attribute (SQS refuses empty ones, which would refuse the whole request at the
-edge instead of dead-lettering it with its reason). A signed source's messages
-are verified (signatures.py) before their body is even parsed. With SOURCES
-configured, every item's key is
-"<source>#<id>": source names cannot hold "#", so two sources sending the same
-id never meet. Without SOURCES the consumer keys as it always has (the body's
-partition-key attribute, unprefixed).
+edge instead of dead-lettering it with its reason). trust.py checks that a
+message carries only the attributes its source's route can produce; a signed
+source's messages are verified (signatures.py) before their body is even
+parsed. With SOURCES configured, every item's key is "<source>#<id>": source
+names cannot hold "#", so two sources sending the same id never meet. Without
+SOURCES the consumer keys as it always has (the body's partition-key
+attribute, unprefixed).
+
+The id comes from the body (a JSON pointer), a header, or, for a signed
+source, the signed content itself (SIGNED_CONTENT_KEY): a digest of exactly the
+bytes the signature covers, for senders whose id header is not signed
+(GitHub's X-GitHub-Delivery). A key taken from a signature header is its
+canonical spelling (signatures.event_key_from_header), so re-spelling a valid
+signature (hex letter case, base64 padding bits) cannot make a new item.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import signatures
 from message_attributes import HEADER_ATTRIBUTE_PREFIX, HEADER_VALUE_PREFIX, RECEIVED_AT_ATTRIBUTE, SOURCE_ATTRIBUTE
-from records import Item, Poison, finish_item, parse_body
+from pipeline import Reason
+from records import NUMBER, NumberText, Poison, parse_body, parse_number
 from signatures import HEADER_NAME, Rejected, SignatureRule, load_signature, verify
 
 KEY_SEPARATOR = "#"
+# event_key: key the event by a digest of the content its signature covers (signed sources only).
+SIGNED_CONTENT_KEY = "@signed-content"
+DELIVERIES = ("direct", "claim-check")
+# What a numeric attribute may hold: ASCII digits only ("²".isdigit() is true, int() refuses it).
+DIGITS = re.compile(r"[0-9]{1,15}")
 # What the consumer adds to each item; a body holding one of these is poison
 # (overwriting it would lose the sender's data, keeping it would let a sender
 # claim another source).
@@ -44,20 +60,32 @@ class SourceRule:
     """How one source's messages become items."""
 
     name: str
-    event_key: str  # a JSON pointer ("/id") or a lower-case header name
+    event_key: str  # a JSON pointer ("/id"), a lower-case header name, or SIGNED_CONTENT_KEY
     raw_body: bool = False
     signature: SignatureRule | None = None
     signing_secret_arn: str = ""
     archive: bool = False
+    claim_check: bool = False  # delivery "claim-check": the front function sends its messages
 
     @property
     def keyed_by_header(self) -> bool:
-        return not self.event_key.startswith("/")
+        return not self.event_key.startswith("/") and self.event_key != SIGNED_CONTENT_KEY
+
+    @property
+    def carried_headers(self) -> frozenset[str]:
+        """The headers the source's route carries: its key header and its signature's
+        (root main.tf local carried_headers; the front function keeps the same in a pointer)."""
+        key_header = (self.event_key,) if self.keyed_by_header else ()
+        return frozenset(key_header + (self.signature.headers if self.signature else ()))
 
 
 def load_sources(raw: str) -> dict[str, SourceRule]:
-    """SOURCES: {"<name>": {"event_key": "/id" | "<header>", "body": "json" | "raw",
-    "signature": {"scheme": ..., "secret_arn": ..., ...} (optional), "archive": true | false}}."""
+    """SOURCES: {"<name>": {"event_key": "/id" | "<header>" | "@signed-content", "body": "json" | "raw",
+    "signature": {"scheme": ..., "secret_arn": ..., ...} (optional), "archive": true | false,
+    "delivery": "direct" | "claim-check" (absent: direct)}}.
+
+    "@signed-content" needs a signature. `delivery` says whether the source's
+    messages may be claim checks (an archived source's replays may be too)."""
     document = json.loads(raw)
     if not isinstance(document, dict) or not document:
         raise ValueError("SOURCES must be a non-empty JSON object")
@@ -69,7 +97,7 @@ def load_sources(raw: str) -> dict[str, SourceRule]:
         body = settings.get("body", "json")
         if (
             not isinstance(event_key, str)
-            or not (event_key.startswith("/") or HEADER_NAME.fullmatch(event_key))
+            or not (event_key.startswith("/") or event_key == SIGNED_CONTENT_KEY or HEADER_NAME.fullmatch(event_key))
             or body not in ("json", "raw")
         ):
             raise ValueError(
@@ -83,10 +111,15 @@ def load_sources(raw: str) -> dict[str, SourceRule]:
             secret_arn = settings["signature"].get("secret_arn") or ""
             if not secret_arn:
                 raise ValueError(f"SOURCES: source {name!r} is signed but names no secret_arn")
+        if event_key == SIGNED_CONTENT_KEY and signature is None:
+            raise ValueError(f"SOURCES: source {name!r} keys by {SIGNED_CONTENT_KEY}, which needs a signature")
         archive = settings.get("archive", False)
         if not isinstance(archive, bool):
             raise ValueError(f"SOURCES: source {name!r} has archive {archive!r}, expected true or false")
-        rules[name] = SourceRule(name, event_key, body == "raw", signature, secret_arn, archive)
+        delivery = settings.get("delivery", "direct")
+        if delivery not in DELIVERIES:
+            raise ValueError(f"SOURCES: source {name!r} has delivery {delivery!r}, expected direct or claim-check")
+        rules[name] = SourceRule(name, event_key, body == "raw", signature, secret_arn, archive, delivery == "claim-check")
     return rules
 
 
@@ -94,10 +127,11 @@ def pointer_value(document: Any, pointer: str) -> Any:
     """RFC 6901: the value at `pointer` ("/a/0/b", with ~1 for "/" and ~0 for "~"), or None."""
     value = document
     for escaped in pointer.split("/")[1:]:
+        # ~1 first, then ~0: "~01" is "~1", not "/" (RFC 6901, section 4).
         step = escaped.replace("~1", "/").replace("~0", "~")
         if isinstance(value, dict):
             value = value.get(step)
-        elif isinstance(value, list) and step.isdigit() and (step == "0" or not step.startswith("0")):
+        elif isinstance(value, list) and DIGITS.fullmatch(step) and (step == "0" or not step.startswith("0")):
             index = int(step)
             value = value[index] if index < len(value) else None
         else:
@@ -134,7 +168,7 @@ def received_seconds(record: Mapping[str, Any]) -> float | None:
     (kept through any redrive), else SQS's SentTimestamp (a copy made by a
     redrive has a new one)."""
     for value in (string_attribute(record, RECEIVED_AT_ATTRIBUTE), (record.get("attributes") or {}).get("SentTimestamp")):
-        if isinstance(value, str) and value.isdigit() and len(value) <= 15:
+        if isinstance(value, str) and DIGITS.fullmatch(value):
             return int(value) / 1000
     return None
 
@@ -154,92 +188,58 @@ def body_document(rule: SourceRule, body: str, message_id: str) -> dict[str, Any
     try:
         parsed = parse_body(body)
     except RecursionError:
-        return Poison(message_id, "too_deep", "JSON nesting exceeds what can be parsed")
+        return Poison(message_id, Reason.TOO_DEEP, "JSON nesting exceeds what can be parsed")
     except ValueError as error:
-        return Poison(message_id, "invalid_json", str(error)[:200])
+        return Poison(message_id, Reason.INVALID_JSON, str(error)[:200])
     if not isinstance(parsed, dict):
-        return Poison(message_id, "not_an_object", f"body is a JSON {type(parsed).__name__}, expected an object")
+        return Poison(message_id, Reason.NOT_AN_OBJECT, f"body is a JSON {type(parsed).__name__}, expected an object")
     return parsed
 
 
-def identifier(rule: SourceRule, record: Mapping[str, Any], document: Mapping[str, Any]) -> str | Poison:
-    """The message's id within its source: from the key header or the body's pointer."""
+def carried_values(rule: SourceRule, record: Mapping[str, Any]) -> dict[str, str]:
+    """The source's carried headers by name, "" for one the request did not have."""
+    return {name: header_value(record, name) for name in rule.carried_headers}
+
+
+def identifier(rule: SourceRule, record: Mapping[str, Any], document: Mapping[str, Any], body: bytes) -> str | Poison:
+    """The message's id within its source: from the key header, the body's pointer,
+    or the signed content (run after the signature verified)."""
+    if rule.event_key == SIGNED_CONTENT_KEY and rule.signature is not None:
+        return signatures.signed_content_digest(rule.signature, carried_values(rule, record), body)
     where = "the key header" if rule.keyed_by_header else rule.event_key
-    value = header_value(record, rule.event_key) if rule.keyed_by_header else pointer_value(document, rule.event_key)
-    # Bodies parse numbers as Decimal (exactly); an integral one keys as its digits.
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+    if not rule.keyed_by_header:
+        value = pointer_value(document, rule.event_key)
+    elif rule.signature is not None:
+        value = signatures.event_key_from_header(rule.signature, rule.event_key, carried_values(rule, record), body)
+    else:
+        value = header_value(record, rule.event_key)
+    if isinstance(value, NumberText):
+        value = parse_number(value)
+    # Bodies parse numbers as Decimal (exactly); an integral one keys as its digits
+    # (one of more digits than a key may hold is left a Decimal: invalid_key, not a huge int).
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value() and value.adjusted() < 2048:
         value = str(int(value))
     if value is None or value == "":
-        return Poison(record["messageId"], "missing_key", f"no value at {where}")
-    if not isinstance(value, str):
+        return Poison(record["messageId"], Reason.MISSING_KEY, f"no value at {where}")
+    if not isinstance(value, str) or value is NUMBER:
         return Poison(
             record["messageId"],
-            "invalid_key",
+            Reason.INVALID_KEY,
             f"the value at {where} must be a string or an integral number, got {type(value).__name__}",
         )
     return value
 
 
-def signature_poison(rule: SourceRule, record: Mapping[str, Any], keys: tuple[bytes, ...], now: float) -> Poison | None:
+def signature_poison(
+    rule: SourceRule, record: Mapping[str, Any], body: bytes, keys: tuple[bytes, ...], now: float
+) -> Poison | None:
     """None when the message is what its sender signed (or the source is unsigned)."""
     if rule.signature is None:
         return None
     headers = {name: header_value(record, name) for name in rule.signature.headers}
     received = received_seconds(record)
     try:
-        verify(rule.signature, keys, headers, body_bytes(record), now if received is None else received)
+        verify(rule.signature, keys, headers, body, now if received is None else received)
     except Rejected as rejected:
         return Poison(record["messageId"], rejected.reason, rejected.detail)
     return None
-
-
-@dataclass(frozen=True)
-class Oversized:
-    """A valid message whose item DynamoDB cannot hold: its body goes to S3 and
-    the item keeps `attributes` (source, receipt time) and a pointer to it."""
-
-    message_id: str
-    source: str
-    key: str
-    attributes: dict[str, Any]
-
-
-def to_source_item(
-    record: Mapping[str, Any],
-    sources: Mapping[str, SourceRule],
-    partition_key: str,
-    extra: Mapping[str, Any],
-    signing_keys: Mapping[str, tuple[bytes, ...]] | None = None,
-    now: float = 0.0,
-    spill_large: bool = False,
-) -> Item | Poison | Oversized:
-    """`signing_keys` holds the keys of every signed source among the records (the
-    caller keeps back the records of a source whose secret it could not read).
-    With `spill_large` (a payload bucket is configured), an item over DynamoDB's
-    size limit is Oversized instead of poison."""
-    message_id = record["messageId"]
-    rule = source_of(record, sources)
-    if rule is None:
-        return Poison(message_id, "unknown_source", "the message has no source this deployment knows (not sent through its API)")
-    rejected = signature_poison(rule, record, (signing_keys or {}).get(rule.name, ()), now)
-    if rejected is not None:
-        return rejected
-    document = body_document(rule, record.get("body") or "", message_id)
-    if isinstance(document, Poison):
-        return document
-    # With spilling on, a body holding _payload could pass for a spilled item.
-    reserved = sorted(({SOURCE_FIELD, RECEIVED_AT_FIELD} | ({STORED_BODY_FIELD} if spill_large else set())) & set(document))
-    if reserved:
-        return Poison(message_id, "reserved_attribute", f"the body holds {', '.join(reserved)}, which the consumer sets")
-    key = identifier(rule, record, document)
-    if isinstance(key, Poison):
-        return key
-    own = {**extra, SOURCE_FIELD: rule.name}
-    when = received_at(record)
-    if when is not None:
-        own[RECEIVED_AT_FIELD] = when
-    full_key = f"{rule.name}{KEY_SEPARATOR}{key}"
-    item = finish_item(message_id, partition_key, full_key, {**document, **own})
-    if spill_large and isinstance(item, Poison) and item.reason == "too_large":
-        return Oversized(message_id, rule.name, full_key, own)
-    return item

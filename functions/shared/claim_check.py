@@ -6,14 +6,19 @@ writes or reads them: the front function (writes claims), the consumer
 
 A pointer message is recognised by its `delivery` message attribute, which only
 the front function and replay set: a sender controls the body of a direct
-message, never its attributes, so no sender can make the consumer read an
-object of its choosing.
+message, never its attributes. The consumer honours the attribute only for a
+source configured for claim checks (or archived: its replays may be claim
+checks) and reads only a pointer naming its own source's claims
+(claims_prefix), so no sender can make the consumer read an object of its
+choosing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,30 +72,59 @@ class Pointer:
         )
 
     def matches(self, body: bytes) -> bool:
-        return len(body) == self.size and hashlib.sha256(body).hexdigest() == self.sha256
+        """Both must hold: a tampered claim of the same length differs in its digest only."""
+        return len(body) == self.size and hmac.compare_digest(hashlib.sha256(body).hexdigest(), self.sha256)
+
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _text(fields: Mapping[str, Any], name: str, default: str | None = None) -> str:
+    value = fields.get(name, default)
+    if not isinstance(value, str):
+        raise InvalidPointer(f"{name} must be a string")
+    return value
 
 
 def parse_pointer(text: str) -> Pointer:
+    """The pointer in a claim-check message's body; InvalidPointer for anything this
+    code did not write. Types are strict (size an int, not a float or a bool), and
+    no input can make it raise anything else: a size of 1e999 or a body of
+    100,000 "[" is refused like any other wrong pointer."""
     try:
-        fields = json.loads(text)["claimCheck"]
-        headers = fields.get("headers") or {}
-        if not all(isinstance(name, str) and isinstance(value, str) for name, value in headers.items()):
-            raise InvalidPointer("headers must map names to strings")
-        pointer = Pointer(
-            bucket=str(fields["bucket"]),
-            key=str(fields["key"]),
-            size=int(fields["size"]),
-            sha256=str(fields["sha256"]),
-            content_type=str(fields.get("contentType") or "application/octet-stream"),
-            headers=headers,
-        )
-    except InvalidPointer:
-        raise
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        document = json.loads(text)
+    except (ValueError, RecursionError, OverflowError) as error:
         raise InvalidPointer(f"not a claim-check pointer ({type(error).__name__})") from None
-    if not pointer.bucket or not pointer.key.startswith(CLAIMS_PREFIX) or pointer.size < 0 or len(pointer.sha256) != 64:
+    fields = document.get("claimCheck") if isinstance(document, dict) else None
+    if not isinstance(fields, dict):
+        raise InvalidPointer("not a claim-check pointer (no claimCheck object)")
+    headers = fields.get("headers") or {}
+    if not isinstance(headers, dict) or not all(isinstance(n, str) and isinstance(v, str) for n, v in headers.items()):
+        raise InvalidPointer("headers must map names to strings")
+    size = fields.get("size")
+    if not isinstance(size, int) or isinstance(size, bool):
+        raise InvalidPointer("size must be a whole number")
+    pointer = Pointer(
+        bucket=_text(fields, "bucket"),
+        key=_text(fields, "key"),
+        size=size,
+        sha256=_text(fields, "sha256"),
+        content_type=_text(fields, "contentType", "application/octet-stream") or "application/octet-stream",
+        headers=headers,
+    )
+    if (
+        not pointer.bucket
+        or not pointer.key.startswith(CLAIMS_PREFIX)
+        or pointer.size < 0
+        or not SHA256_HEX.fullmatch(pointer.sha256)
+    ):
         raise InvalidPointer("the pointer names no claim in this layout")
     return pointer
+
+
+def claims_prefix(source: str) -> str:
+    """Where a source's claims are: a pointer of source A may name nothing else."""
+    return f"{CLAIMS_PREFIX}{source}/"
 
 
 def day_path(epoch_seconds: float) -> str:
@@ -99,7 +133,7 @@ def day_path(epoch_seconds: float) -> str:
 
 def claim_key(source: str, received_seconds: float, request_id: str) -> str:
     """One object per request: the request id is unique, so a retried put overwrites only itself."""
-    return f"{CLAIMS_PREFIX}{source}/{day_path(received_seconds)}/{request_id}"
+    return f"{claims_prefix(source)}{day_path(received_seconds)}/{request_id}"
 
 
 def item_body_key(source: str, digest: str) -> str:
@@ -113,9 +147,12 @@ def archive_partition(source: str, received_seconds: float) -> str:
     return f"{ARCHIVE_PREFIX}source={source}/date={date}/"
 
 
-def archive_key(source: str, received_seconds: float, batch_id: str) -> str:
+def archive_key(source: str, received_seconds: float, batch_id: str, part: int = 0) -> str:
+    """One object per batch, source and day; a batch whose lines pass the consumer's
+    buffer writes several, numbered from 1 after the first."""
     stamp = datetime.fromtimestamp(received_seconds, UTC).strftime("%H%M%S")
-    return f"{archive_partition(source, received_seconds)}{stamp}-{batch_id}.jsonl"
+    suffix = f"-{part}" if part else ""
+    return f"{archive_partition(source, received_seconds)}{stamp}-{batch_id}{suffix}.jsonl"
 
 
 def archive_line(message: Mapping[str, Any]) -> str:

@@ -1,6 +1,11 @@
-# client -> HTTP API (Basic auth authorizer) -> SQS -> consumer Lambda -> DynamoDB,
-# with a dead-letter queue for what keeps failing. Each part is a submodule that
-# also works on its own; this root wires them together with secure defaults.
+# sender -> HTTP API, one route per source (a Basic or token authorizer, or an
+# open route whose messages carry a signature) -> SQS -> consumer Lambda
+# (verifies signatures, resolves claim checks, archives) -> DynamoDB, with a
+# dead-letter queue for what keeps failing. A claim-check source's route goes to
+# the front function instead, which keeps the body in the payload bucket (S3,
+# claims/) and queues a pointer; the same bucket holds the raw archive (archive/)
+# and bodies too large for an item (items/). Each public part is a submodule
+# that also works on its own; this root wires them together with secure defaults.
 
 locals {
   # Deprecated names win when set, so an upgrade that keeps them changes nothing.
@@ -12,6 +17,10 @@ locals {
   sources = local.sources_given ? {
     for name, source in var.sources : name => merge(source, {
       route_key = coalesce(source.route_key, "POST /hooks/${name}")
+      # Checked at the edge unless told otherwise when the route is open: a
+      # forged claim-check body would otherwise be kept in S3 for the claims'
+      # lifetime before the consumer refuses it.
+      verify_at_edge = source.verify_at_edge != null ? source.verify_at_edge : (source.auth == "none" && source.delivery == "claim-check" && source.signature != null)
     })
     } : {
     default = {
@@ -30,8 +39,9 @@ locals {
     }
   }
   authenticated_sources = { for name, source in local.sources : name => source if source.auth != "none" }
-  # The source the single-valued outputs describe: default, else the first by name.
-  primary_source = contains(keys(local.authenticated_sources), "default") ? "default" : try(sort(keys(local.authenticated_sources))[0], null)
+  # The one source every single-valued output describes (URL, secret, authorizer):
+  # default, else the first by name. Its secret and authorizer are null when it is open.
+  primary_source = contains(keys(local.sources), "default") ? "default" : sort(keys(local.sources))[0]
 
   identity_sources = {
     basic = local.sources_given ? ["$request.header.Authorization", "$context.routeKey"] : ["$request.header.Authorization"]
@@ -44,7 +54,7 @@ locals {
   archived_sources    = [for name, source in local.sources : name if source.archive]
   use_payload_bucket  = var.payloads.bucket_name != null || length(local.claim_check_sources) + length(local.archived_sources) > 0
 
-  # The headers each signature scheme reads (functions/consumer/signatures.py
+  # The headers each signature scheme reads (functions/shared/signatures.py
   # SCHEME_HEADERS); hmac names its own.
   signature_headers = {
     github            = ["x-hub-signature-256"]
@@ -56,7 +66,8 @@ locals {
   # Each source's headers API Gateway carries to the consumer: its key header and its signature's.
   carried_headers = {
     for name, source in local.sources : name => distinct(compact(concat(
-      startswith(source.event_key, "/") ? [] : [source.event_key],
+      # Only a header name is carried: a pointer starts with '/', @signed-content with '@'.
+      can(regex("^[a-z0-9]", source.event_key)) ? [source.event_key] : [],
       try(lookup(local.signature_headers, source.signature.scheme, [source.signature.header, source.signature.timestamp_header, source.signature.id_header]), []),
     )))
   }
@@ -147,6 +158,7 @@ module "storage" {
   claim_expiration_days     = var.payloads.claim_expiration_days
   archive_expiration_days   = var.payloads.archive_expiration_days
   item_body_expiration_days = var.payloads.item_body_expiration_days
+  bucket_kms_key_arn        = var.payloads.kms_key_arn
 }
 
 module "front" {
@@ -176,6 +188,9 @@ module "front" {
   ))
   signing_secret_cache_ttl_seconds     = var.auth.secret_cache_ttl_seconds
   signing_secret_max_staleness_seconds = var.auth.secret_max_staleness_seconds
+  memory_size                          = var.front.memory_size
+  timeout_seconds                      = var.front.timeout_seconds
+  architecture                         = var.front.architecture
   package                              = var.packages.front
   role_path                            = var.role_path
   role_permissions_boundary            = var.role_permissions_boundary
@@ -183,9 +198,10 @@ module "front" {
   queue_url = module.queue.sqs_queue_url
   queue_arn = module.queue.sqs_queue_arn
   # Placeholders while nothing is created: the statements are built either way.
-  bucket_name       = coalesce(module.storage.s3_bucket_id, "none")
-  bucket_arn        = coalesce(module.storage.s3_bucket_arn, "none")
-  api_execution_arn = module.api.apigatewayv2_api_execution_arn
+  bucket_name        = coalesce(module.storage.s3_bucket_id, "none")
+  bucket_arn         = coalesce(module.storage.s3_bucket_arn, "none")
+  bucket_kms_key_arn = module.storage.s3_bucket_kms_key_arn
+  api_execution_arn  = module.api.apigatewayv2_api_execution_arn
 }
 
 ################################################################################
@@ -205,7 +221,8 @@ module "consumer" {
   dead_letter_queue_arn = module.queue.sqs_dead_letter_queue_arn
   dead_letter_queue_url = module.queue.sqs_dead_letter_queue_url
 
-  architecture       = var.consumer.architecture
+  architecture = var.consumer.architecture
+  # null: the consumer module's default, 256 MB, or 1024 MB with a claim-check source.
   memory_size        = var.consumer.memory_size
   timeout_seconds    = var.consumer.timeout_seconds
   write_mode         = var.consumer.write_mode
@@ -215,12 +232,13 @@ module "consumer" {
       event_key = source.event_key
       body      = source.body
       archive   = source.archive
+      delivery  = source.delivery
       signature = source.signature
     }
   } : null
   payload_bucket_name        = module.storage.s3_bucket_id
   payload_bucket_arn         = module.storage.s3_bucket_arn
-  payload_bucket_kms_key_arn = var.payloads.bucket_name == null ? var.kms_key_arn : null
+  payload_bucket_kms_key_arn = module.storage.s3_bucket_kms_key_arn
   # Replays of an archived source's large messages arrive as claim checks too.
   claim_check_sources                    = distinct(concat(local.claim_check_sources, local.archived_sources))
   signing_secret_cache_ttl_seconds       = var.auth.secret_cache_ttl_seconds

@@ -3,8 +3,8 @@
 ################################################################################
 
 output "apigatewayv2_route_url" {
-  description = "The URL webhook senders POST to (with HTTP Basic credentials)."
-  value       = module.api.apigatewayv2_route_url
+  description = "The URL of one source's route: the single source's without sources (senders POST with the HTTP Basic credentials in secretsmanager_secret_arn), else the source named default, else the first by name, the same source secretsmanager_secret_arn and authorizer_* describe. With several sources use source_urls."
+  value       = local.sources_given ? lookup(module.api.apigatewayv2_route_urls, local.primary_source, null) : module.api.apigatewayv2_route_url
 }
 
 output "apigatewayv2_api_id" {
@@ -22,17 +22,17 @@ output "apigatewayv2_api_endpoint" {
 ################################################################################
 
 output "secretsmanager_secret_arn" {
-  description = "ARN of the credentials secret (read the generated password from Secrets Manager; it is not in Terraform state)."
+  description = "ARN of the credentials (basic) or token (token) secret of the source apigatewayv2_route_url names (read the generated value from Secrets Manager; it is not in Terraform state); null when that source is open (auth = none). With several sources use source_secret_arns."
   value       = try(module.auth[local.primary_source].secretsmanager_secret_arn, null)
 }
 
 output "authorizer_lambda_function_name" {
-  description = "Name of the authorizer function."
+  description = "Name of the authorizer function of the source apigatewayv2_route_url names; null when that source is open."
   value       = try(module.auth[local.primary_source].lambda_function_name, null)
 }
 
 output "authorizer_lambda_function_arn" {
-  description = "ARN of the authorizer function."
+  description = "ARN of the authorizer function of the source apigatewayv2_route_url names; null when that source is open."
   value       = try(module.auth[local.primary_source].lambda_function_arn, null)
 }
 
@@ -84,6 +84,11 @@ output "consumer_lambda_function_arn" {
   value       = module.consumer.lambda_function_arn
 }
 
+output "consumer_lambda_memory_size" {
+  description = "Memory of the consumer function in MB, as resolved: consumer.memory_size, or 256 (1024 with a claim-check source)."
+  value       = module.consumer.lambda_function_memory_size
+}
+
 output "consumer_lambda_event_source_mapping_uuid" {
   description = "UUID of the SQS event source mapping (pause it with consumer.event_source_mapping_enabled = false)."
   value       = module.consumer.lambda_event_source_mapping_uuid
@@ -94,7 +99,7 @@ output "consumer_lambda_event_source_mapping_uuid" {
 ################################################################################
 
 output "authorizer_iam_role_arn" {
-  description = "ARN of the authorizer's execution role."
+  description = "ARN of the execution role of the authorizer of the source apigatewayv2_route_url names; null when that source is open."
   value       = try(module.auth[local.primary_source].iam_role_arn, null)
 }
 

@@ -32,13 +32,13 @@ variable "log_retention_in_days" {
 }
 
 variable "role_path" {
-  description = "IAM path of the three roles the module creates (authorizer, consumer, API Gateway to SQS), e.g. /platform/webhooks/."
+  description = "IAM path of every role the module creates (one per authorizer, the consumer, the claim-check front function when there is one, API Gateway to SQS), e.g. /platform/webhooks/."
   type        = string
   default     = "/"
 }
 
 variable "role_permissions_boundary" {
-  description = "ARN of a managed policy set as the permissions boundary of the three roles the module creates; null for none. The boundary must allow what each role's inline policy grants."
+  description = "ARN of a managed policy set as the permissions boundary of every role the module creates (authorizers, consumer, front function, API Gateway to SQS); null for none. The boundary must allow what each role's inline policy grants."
   type        = string
   default     = null
 }
@@ -124,10 +124,10 @@ variable "queue" {
 ################################################################################
 
 variable "consumer" {
-  description = "Consumer function and event source mapping settings. Set event_source_mapping_enabled = false to pause consumption; messages wait in the queue (enabled is its deprecated name). policy_statements adds statements to the execution role (validated: effect, actions, resources, unique sids). ordering_attribute (last-write-wins only) names a body attribute holding a version (a number, or a string such as an ISO 8601 updatedAt): an item is then only replaced by a greater version, and an older one is acknowledged as a duplicate."
+  description = "Consumer function and event source mapping settings. Set event_source_mapping_enabled = false to pause consumption; messages wait in the queue (enabled is its deprecated name). policy_statements adds statements to the execution role (validated: effect, actions, resources, unique sids). ordering_attribute (last-write-wins only) names a body attribute holding a version (a number, or a string such as an ISO 8601 updatedAt): an item is then only replaced by a greater version, and an older one is acknowledged as a duplicate. memory_size (MB) null means 256 without claim-check sources and 1024 with one (a 6 MB body is held in memory several times over: bytes, text, parsed JSON, archive line); with a claim-check source a value below 512 is refused."
   type = object({
     architecture                       = optional(string, "arm64")
-    memory_size                        = optional(number, 256)
+    memory_size                        = optional(number)
     timeout_seconds                    = optional(number, 30)
     write_mode                         = optional(string, "last-write-wins")
     ordering_attribute                 = optional(string)
@@ -155,6 +155,21 @@ variable "consumer" {
     condition     = var.consumer.enabled == null || var.consumer.event_source_mapping_enabled == null || var.consumer.enabled == var.consumer.event_source_mapping_enabled
     error_message = "consumer.enabled is the deprecated name of consumer.event_source_mapping_enabled: set only the new one."
   }
+}
+
+################################################################################
+# Claim-check front function
+################################################################################
+
+variable "front" {
+  description = "The claim-check front function (created only when a source has delivery = claim-check): memory_size in MB (default 512; at least 256, as a body of up to 6 MB is held in memory several times over while it is checked and written), timeout_seconds (1-29: API Gateway waits at most 30 s) and architecture (arm64 or x86_64)."
+  type = object({
+    memory_size     = optional(number, 512)
+    timeout_seconds = optional(number, 15)
+    architecture    = optional(string, "arm64")
+  })
+  default  = {}
+  nullable = false
 }
 
 ################################################################################
@@ -206,7 +221,7 @@ variable "alarms" {
 ################################################################################
 
 variable "sources" {
-  description = "Several senders on one deployment, by source name (1-20 lower-case letters, digits or '-'); each gets its own route (route_key, default POST /hooks/<name>), and its items are keyed <name>#<id>. auth: basic (HTTP Basic; credentials generated with username unless secret_arn is given), token (?token=... in the URL; the secret holds {\"token\"}) or none (only with a signature: the route is open and every message is verified by the consumer before it is stored). signature: how the sender signs (scheme github, stripe, standard-webhooks, svix, slack, or hmac with header, algorithm, encoding, prefix, signed_content, timestamp_header, id_header), with secret_arn (null creates an empty secret to put the sender's signing secret into) and tolerance_seconds (default 300). event_key: a JSON pointer into the body (default /eventId; /id for Stripe) or a lower-case request header name (x-github-delivery, webhook-id). body: json, or raw (the exact body in the attribute body; needs a header event_key). throttling_burst_limit / throttling_rate_limit: this route's own limits. delivery: direct (API Gateway sends the body to SQS; bodies up to queue.max_message_size) or claim-check (a front function keeps the body in S3 and queues a pointer; bodies up to about 6 MB); verify_at_edge: with claim-check and a signature, the front function also checks the signature and answers 401 on failure. archive: keep every message's exact bytes in the payload bucket (scripts/replay.py). null keeps the single Basic source on api.route_key of earlier releases (keys unprefixed). See README, Sources and Connecting senders."
+  description = "Several senders on one deployment, by source name (1-20 lower-case letters, digits or '-'); each gets its own route (route_key, default POST /hooks/<name>), and its items are keyed <name>#<id>. auth: basic (HTTP Basic; credentials generated with username unless secret_arn is given), token (?token=... in the URL; the secret holds {\"token\"}) or none (only with a signature: the route is open and every message is verified by the consumer before it is stored). signature: how the sender signs (scheme github, stripe, standard-webhooks, svix, slack, or hmac with header, algorithm, encoding, prefix, signed_content, timestamp_header, id_header), with secret_arn (null creates an empty secret to put the sender's signing secret into) and tolerance_seconds (default 300). event_key: a JSON pointer into the body (default /eventId; /id for Stripe), a lower-case request header name (x-github-delivery, webhook-id), or @signed-content (signed sources only: the SHA-256 of the content the signature covers, for senders whose id header is not signed). body: json, or raw (the exact body in the attribute body; needs a header event_key). throttling_burst_limit / throttling_rate_limit: this route's own limits. delivery: direct (API Gateway sends the body to SQS; bodies up to queue.max_message_size) or claim-check (a front function keeps the body in S3 and queues a pointer; bodies up to about 6 MB); verify_at_edge: with claim-check and a signature, the front function also checks the signature and answers 401 on failure, keeping nothing; null (the default) means true for an open (auth = none) claim-check source with a signature and false otherwise; false on an open source keeps forged bodies of up to 6 MB as claims for payloads.claim_expiration_days (30 by default) before the consumer dead-letters them. archive: keep every message's exact bytes in the payload bucket (scripts/replay.py). null keeps the single Basic source on api.route_key of earlier releases (keys unprefixed). See README, Sources and Connecting senders."
   type = map(object({
     route_key              = optional(string)
     auth                   = optional(string, "basic")
@@ -217,7 +232,7 @@ variable "sources" {
     throttling_burst_limit = optional(number)
     throttling_rate_limit  = optional(number)
     delivery               = optional(string, "direct")
-    verify_at_edge         = optional(bool, false)
+    verify_at_edge         = optional(bool)
     archive                = optional(bool, false)
     signature = optional(object({
       scheme             = string
@@ -247,9 +262,14 @@ variable "sources" {
 
   validation {
     condition = var.sources == null || try(alltrue([for source in values(var.sources) :
-      can(regex("^(/([^~]|~[01])*)+$", source.event_key)) || can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.event_key))
+      can(regex("^(/([^~]|~[01])*)+$", source.event_key)) || can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.event_key)) || source.event_key == "@signed-content"
     ]), false)
-    error_message = "sources: event_key is a JSON pointer (/eventId, /data/id; ~0 and ~1 escape '~' and '/') or a lower-case header name (x-github-delivery)."
+    error_message = "sources: event_key is a JSON pointer (/eventId, /data/id; ~0 and ~1 escape '~' and '/'), a lower-case header name (x-github-delivery) or @signed-content."
+  }
+
+  validation {
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : source.event_key != "@signed-content" || source.signature != null]), false)
+    error_message = "sources: event_key = @signed-content keys events by the SHA-256 of what the signature covers, so it needs a signature."
   }
 
   validation {
@@ -271,7 +291,7 @@ variable "sources" {
   }
 
   validation {
-    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : !source.verify_at_edge || (source.delivery == "claim-check" && source.signature != null)]), false)
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : source.verify_at_edge != true || (source.delivery == "claim-check" && source.signature != null)]), false)
     error_message = "sources: verify_at_edge needs delivery = claim-check and a signature (a direct route has no function to check it)."
   }
 
@@ -284,7 +304,8 @@ variable "sources" {
     # A message carries at most 10 attributes: principal, requestId, receivedAt,
     # source and the headers; on a dead letter, the consumer's own take 4 more.
     condition = var.sources == null || try(alltrue([for source in values(var.sources) : length(distinct(compact(concat(
-      startswith(source.event_key, "/") ? [] : [source.event_key],
+      # Only a header name is carried: a pointer starts with '/', @signed-content with '@'.
+      can(regex("^[a-z0-9]", source.event_key)) ? [source.event_key] : [],
       source.signature == null ? [] : lookup(local.signature_headers, source.signature.scheme, [source.signature.header, source.signature.timestamp_header, source.signature.id_header]),
     )))) <= 3]), false)
     error_message = "sources: a source carries at most 3 headers (its signature headers and its event_key header): key a Standard Webhooks or Svix source by its id header (webhook-id, svix-id), an hmac source with id_header by that header."
@@ -296,9 +317,10 @@ variable "sources" {
 ################################################################################
 
 variable "payloads" {
-  description = "The payload bucket, used when a source has delivery = claim-check or archive = true, or when bucket_name is given: claim-check bodies (claims/), the raw archive (archive/) and the bodies of items over DynamoDB's 400 KB (items/; the item then holds _payload = {uri, size, sha256, contentType}). bucket_name brings an existing bucket (its owner configures it); otherwise one is created with encryption (kms_key_arn when given), public access blocked, a TLS-only policy and lifecycle: claims expire after claim_expiration_days (must outlive the queue and DLQ retention), the archive after archive_expiration_days, item bodies after item_body_expiration_days (null: never). versioning_enabled and force_destroy apply to the created bucket."
+  description = "The payload bucket, used when a source has delivery = claim-check or archive = true, or when bucket_name is given: claim-check bodies (claims/), the raw archive (archive/) and the bodies of items over DynamoDB's 400 KB (items/; the item then holds _payload = {uri, size, sha256, contentType}). bucket_name brings an existing bucket (its owner configures it); otherwise one is created with encryption (kms_key_arn when given), public access blocked, a TLS-only policy and lifecycle: claims expire after claim_expiration_days (must outlive the queue and DLQ retention), the archive after archive_expiration_days, item bodies after item_body_expiration_days (null: never). versioning_enabled and force_destroy apply to the created bucket. kms_key_arn (with bucket_name only): the customer managed KMS key a brought bucket is encrypted with (SSE-KMS); the front function and the consumer then get kms:GenerateDataKey (writers) and kms:Decrypt (readers) on it, through S3 only and for their own prefixes; a created bucket uses the module's kms_key_arn."
   type = object({
     bucket_name               = optional(string)
+    kms_key_arn               = optional(string)
     force_destroy             = optional(bool, false)
     versioning_enabled        = optional(bool, false)
     claim_expiration_days     = optional(number, 30)

@@ -20,6 +20,10 @@ run "defaults_wire_the_parts_together" {
     ]))
     error_message = "Three alarms by default: DLQ not empty, oldest message age, consumer errors; the optional ones are off."
   }
+  assert {
+    condition     = output.consumer_lambda_memory_size == 256 && output.front_lambda_function_name == null
+    error_message = "Without claim-check sources the consumer keeps 256 MB and there is no front function."
+  }
 }
 
 run "dashboard_names_this_deployment" {
@@ -203,16 +207,19 @@ run "claim_check_source_gets_a_front_function_a_bucket_and_least_privilege" {
   variables {
     sources = {
       orders = { auth = "basic", route_key = "POST /submit" }
-      # A claim-check source without a signature next to one checked at the edge.
+      # A claim-check source without a signature next to one checked at the edge
+      # (open and signed: verify_at_edge by default), one that opts out, and an
+      # authenticated signed one (the authorizer already keeps strangers out).
       large = { auth = "token", delivery = "claim-check" }
       github = {
-        auth           = "none"
-        event_key      = "x-github-delivery"
-        delivery       = "claim-check"
-        verify_at_edge = true
-        archive        = true
-        signature      = { scheme = "github" }
+        auth      = "none"
+        event_key = "x-github-delivery"
+        delivery  = "claim-check"
+        archive   = true
+        signature = { scheme = "github" }
       }
+      optout       = { auth = "none", event_key = "x-github-delivery", delivery = "claim-check", verify_at_edge = false, signature = { scheme = "github" } }
+      token-stripe = { auth = "token", event_key = "/id", delivery = "claim-check", signature = { scheme = "stripe" } }
     }
   }
 
@@ -227,7 +234,79 @@ run "claim_check_source_gets_a_front_function_a_bucket_and_least_privilege" {
   }
 
   assert {
-    condition     = output.s3_bucket_id == "root-toggles-payloads-x" && output.front_lambda_function_name == "root-toggles-front"
-    error_message = "The bucket and the front function are created for the claim-check source."
+    condition     = output.front_lambda_function_name == "root-toggles-front" && output.consumer_lambda_memory_size == 1024 && module.front.lambda_function_memory_size == 512
+    error_message = "The front function is created for the claim-check sources, with 512 MB, and the consumer's memory defaults to 1024 MB to hold 6 MB bodies."
+  }
+
+  assert {
+    # The open signed source checks at the edge by default; the token source without a signature cannot.
+    condition     = jsonencode(module.front.edge_verified_sources) == jsonencode(["github"])
+    error_message = "Only the open signed claim-check source verifies at the edge."
+  }
+}
+
+run "the_single_valued_outputs_describe_one_source" {
+  command = plan
+
+  variables {
+    sources = {
+      # Open and signed: no authorizer, no secret; first by name.
+      a = { auth = "none", event_key = "/id", signature = { scheme = "stripe" } }
+      b = { auth = "basic" }
+    }
+  }
+
+  # The URLs are known only after apply: give them so the outputs can be compared.
+  override_module {
+    target          = module.api
+    override_during = plan
+    outputs = {
+      apigatewayv2_api_id            = "a1b2c3d4e5"
+      apigatewayv2_api_execution_arn = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5"
+      # The api module's own pick is not used: the root chooses the source once, for every output.
+      apigatewayv2_route_url = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/not-chosen-by-the-root"
+      apigatewayv2_route_urls = {
+        a = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/hooks/a"
+        b = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/hooks/b"
+      }
+    }
+  }
+
+  assert {
+    # a is the first by name: its URL, and the secret and authorizer it has (none), not b's.
+    condition     = output.apigatewayv2_route_url == output.source_urls["a"] && output.secretsmanager_secret_arn == null && output.authorizer_lambda_function_name == null && output.authorizer_iam_role_arn == null
+    error_message = "The URL, the secret and the authorizer outputs must describe the same source (here a, which is open)."
+  }
+}
+
+run "signed_content_key_is_not_a_header" {
+  command = plan
+
+  variables {
+    sources = {
+      # Standard Webhooks signs with three headers (webhook-id, webhook-timestamp,
+      # webhook-signature: the spec); keyed by the signed content, none more is carried.
+      webhooks = { auth = "none", event_key = "@signed-content", delivery = "claim-check", signature = { scheme = "standard-webhooks" } }
+    }
+  }
+
+  assert {
+    condition     = jsonencode(sort(module.front.route_headers["webhooks"])) == jsonencode(["webhook-id", "webhook-signature", "webhook-timestamp"])
+    error_message = "@signed-content is neither a header to carry nor counted against the 3-header budget."
+  }
+}
+
+run "memory_set_by_the_user_is_kept" {
+  command = plan
+
+  variables {
+    sources  = { big = { auth = "token", delivery = "claim-check" } }
+    consumer = { memory_size = 768 }
+    front    = { memory_size = 1024, timeout_seconds = 20, architecture = "x86_64" }
+  }
+
+  assert {
+    condition     = output.consumer_lambda_memory_size == 768 && module.front.lambda_function_memory_size == 1024
+    error_message = "Memory the user sets for the consumer and the front function is used, not the defaults."
   }
 }

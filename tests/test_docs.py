@@ -62,3 +62,26 @@ def test_every_variable_has_description_type_and_outputs_a_description():
             assert variable.attributes["type"] != "any"
         for output in docs.parse_blocks((module_dir / "outputs.tf").read_text(), "output"):
             assert "description" in output.attributes, (module_dir, output.name)
+
+
+RELEASE = re.compile(r"^## \[(\d+)\.(\d+)\.(\d+)\] - (\d{4}-\d{2}-\d{2}) \(commit `([0-9a-f]{7,40})`", re.MULTILINE)
+
+
+def test_changelog_versions_each_release_newest_first():
+    """Unreleased on top, then every release with a version, a date and the commit it is (issue 20, item 18)."""
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    headings = re.findall(r"^## .*$", changelog, re.MULTILINE)
+    assert headings[0] == "## [Unreleased]"
+    releases = RELEASE.findall(changelog)
+    assert len(releases) == len(headings) - 1 >= 1, headings
+    versions = [tuple(int(part) for part in release[:3]) for release in releases]
+    dates = [release[3] for release in releases]
+    assert versions == sorted(versions, reverse=True) and len(set(versions)) == len(versions)
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_readme_examples_use_the_latest_release():
+    """Every ?ref= in README names the newest version in CHANGELOG: users copy them."""
+    latest = ".".join(RELEASE.search((ROOT / "CHANGELOG.md").read_text()).groups()[:3])
+    refs = re.findall(r"\?ref=v([0-9.]+)\"", (ROOT / "README.md").read_text())
+    assert refs and set(refs) == {latest}, (refs, latest)

@@ -12,6 +12,7 @@ at once), which keeps 40 cases to a few seconds each.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -111,7 +112,8 @@ CASES: dict[str, tuple[dict, str, str]] = {
     "extra_statement_reusing_a_sid": (
         {"consumer": {"policy_statements": [{"sid": "WriteEvents", "actions": ["s3:GetObject"], "resources": ["*"]}]}},
         "Policy statement sids must be unique",
-        "modules/consumer/",
+        # Checked against the role's whole policy, where the module's own sids are known.
+        "modules/_role/",
     ),
     "visibility_below_six_times_timeout": (
         {"queue": {"visibility_timeout_seconds": 179}},
@@ -258,6 +260,41 @@ CASES: dict[str, tuple[dict, str, str]] = {
         "sources: verify_at_edge needs delivery = claim-check and a signature",
         "variables.tf",
     ),
+    "source_keyed_by_signed_content_without_a_signature": (
+        {"sources": {"orders": {"auth": "token", "event_key": "@signed-content"}}},
+        "sources: event_key = @signed-content keys events by the SHA-256",
+        "variables.tf",
+    ),
+    "consumer_memory_too_small_for_claim_checks": (
+        {"sources": {"big": {"auth": "token", "delivery": "claim-check"}}, "consumer": {"memory_size": 256}},
+        "memory_size must be at least 512 with a claim-check source",
+        "modules/consumer/",
+    ),
+    "front_memory_too_small_for_6_mb_bodies": (
+        {"front": {"memory_size": 128}},
+        "memory_size must be between 256 and 10240 MB",
+        "modules/_front/",
+    ),
+    "front_timeout_over_api_gateway_limit": (
+        {"front": {"timeout_seconds": 30}},
+        "timeout_seconds must be between 1 and 29",
+        "modules/_front/",
+    ),
+    "front_architecture_unknown": (
+        {"front": {"architecture": "riscv"}},
+        "architecture must be arm64 or x86_64",
+        "modules/_front/",
+    ),
+    "payload_key_is_an_alias": (
+        {"payloads": {"bucket_name": "their-payloads", "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:alias/payloads"}},
+        "bucket_kms_key_arn must be a KMS key ARN",
+        "modules/storage/",
+    ),
+    "payload_key_without_a_brought_bucket": (
+        {"payloads": {"kms_key_arn": KEY}},
+        "bucket_kms_key_arn is the key of a brought bucket",
+        "modules/storage/",
+    ),
     "claims_expiring_before_the_dead_letter_queue": (
         {"payloads": {"claim_expiration_days": 14}},
         "payloads.claim_expiration_days must exceed the queue's and the DLQ's retention",
@@ -300,10 +337,15 @@ CROSS_FIELD = {
     "ttl_days_negative": {"table"},
     "create_table_with_a_given_table": {"table"},
     "table_key_without_a_brought_table": {"table"},
-    "extra_statement_reusing_a_sid": {"consumer"},
+    # The role's whole policy is checked once everything else about the module
+    # is valid (any other wrong value leaves the policy unknown): a plan of its own.
+    "extra_statement_reusing_a_sid": {"*"},
     "deprecated_alarm_toggle_contradicts_the_new_one": {"alarms"},
     "deprecated_mapping_toggle_contradicts_the_new_one": {"consumer"},
     "claims_expiring_before_the_dead_letter_queue": {"payloads", "queue"},
+    "payload_key_is_an_alias": {"payloads"},
+    "payload_key_without_a_brought_bucket": {"payloads"},
+    "consumer_memory_too_small_for_claim_checks": {"sources", "name", "auth", "api", "consumer"},
     **{
         # With sources, auth's single-secret settings and api.route_key are not used:
         # a sources case shares no plan with cases of those.
@@ -320,6 +362,7 @@ CROSS_FIELD = {
             "source_hmac_without_a_header",
             "source_with_an_unknown_delivery",
             "source_checking_at_the_edge_without_a_front_function",
+            "source_keyed_by_signed_content_without_a_signature",
         )
     },
 }
@@ -339,6 +382,8 @@ def settings_written(case_id: str) -> set[str]:
 
 
 def overlaps(a: set[str], b: set[str]) -> bool:
+    if "*" in a or "*" in b:
+        return True
     return any(x == y or x.startswith(y + ".") or y.startswith(x + ".") for x in a for y in b)
 
 
@@ -431,3 +476,60 @@ def test_valid_root_inputs_plan_cleanly(tmp_path: Path) -> None:
             check=False,
         )
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def module_sids(*files: str) -> set[str]:
+    """The statement ids written in a module's Terraform (a numbered one as its first number)."""
+    found = set()
+    for file in files:
+        for sid in re.findall(r'sid\s*=\s*"([A-Za-z0-9${}]+)"', (ROOT / file).read_text()):
+            found.add(sid.replace("${index}", "0"))
+    return found
+
+
+def test_every_module_sid_is_refused_as_a_user_sid(tmp_path: Path) -> None:
+    """Each statement id a module uses, given to it as a user's sid, is refused at plan:
+    the reserved ids are the statements themselves (issue 20, item 13: ReadClaims,
+    WriteArchive and ReadSigningSecrets once passed validation and collided)."""
+    consumer_sids = module_sids("modules/consumer/main.tf", "modules/_function/main.tf")
+    auth_sids = module_sids("modules/auth/main.tf", "modules/_function/main.tf")
+    assert {"ReadClaims", "WriteArchive", "ReadSigningSecrets", "DecryptSigningSecret0", "WriteOwnLogs"} <= consumer_sids
+    assert {"ReadCredentials", "DecryptCredentials", "DecryptEnvironment"} <= auth_sids
+
+    def statements(sids: set[str]) -> list[dict]:
+        return [{"sid": sid, "actions": ["s3:GetObject"], "resources": ["*"]} for sid in sorted(sids)]
+
+    # Every feature on, so every one of the module's statements exists.
+    inputs = {
+        "name": "root-validation",
+        "kms_key_arn": KEY,
+        "sources": {
+            "orders": {"auth": "basic"},
+            "github": {
+                "auth": "none",
+                "event_key": "x-github-delivery",
+                "delivery": "claim-check",
+                "archive": True,
+                "signature": {"scheme": "github"},
+            },
+        },
+        "consumer": {"policy_statements": statements(consumer_sids)},
+        "auth": {"policy_statements": statements(auth_sids)},
+    }
+    with running_moto_server(tmp_path / "moto.log") as endpoint:
+        env = emulator_env(endpoint)
+        subprocess.run(
+            ["terraform", "init", "-backend=false", "-input=false"], cwd=ROOT, env=env, capture_output=True, check=True
+        )
+        found = plan_diagnostics(inputs, tmp_path, env)
+    refused = {
+        role: " ".join(
+            d["detail"]
+            for d in found
+            if d["severity"] == "error" and "modules/_role/" in d.get("detail", "") and f"the {role} role's policy" in d["detail"]
+        )
+        for role in ("root-validation-consumer", "root-validation-orders-auth")
+    }
+    for role, sids in (("root-validation-consumer", consumer_sids), ("root-validation-orders-auth", auth_sids)):
+        listed = set(re.findall(r"[A-Za-z0-9]+", refused[role].split("policy:", 1)[-1]))
+        assert sids <= listed, (role, sids - listed, refused[role][:400])

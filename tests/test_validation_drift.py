@@ -24,6 +24,9 @@ DIFFERENT_ON_PURPOSE = {
     "maximum_batching_window_in_seconds",
     # Each module reserves its own statement ids.
     "policy_statements",
+    # The consumer may hold claim-check bodies of up to 6 MB: null picks a default
+    # that fits, and a claim-check source needs at least 512 MB.
+    "memory_size",
 }
 
 VARIABLE = re.compile(r'^variable "([a-z0-9_]+)" \{\n(.*?)^\}', re.S | re.M)

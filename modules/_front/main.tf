@@ -4,6 +4,8 @@
 
 locals {
   function_name = "${var.name}-front"
+  # The function writes only its sources' claims.
+  claim_prefixes = [for source in distinct([for route in values(var.routes) : route.source]) : "${var.bucket_arn}/claims/${source}/*"]
   # The routes whose signature is checked here, before anything is kept.
   edge_secret_arns = distinct([for route in values(var.routes) : route.signature.secret_arn if route.signature != null])
   # What the function reads (ROUTES): nulls left out, the environment holds 4 KB in all.
@@ -48,7 +50,7 @@ module "function" {
     {
       sid       = "PutClaims"
       actions   = ["s3:PutObject"]
-      resources = [for source in distinct([for route in values(var.routes) : route.source]) : "${var.bucket_arn}/claims/${source}/*"]
+      resources = local.claim_prefixes
     },
     {
       sid       = "SendPointers"
@@ -65,7 +67,17 @@ module "function" {
 
   kms_grants = concat(var.kms_key_arn == null ? [] : [
     { sid = "EncryptForQueue", key = var.kms_key_arn, service = "sqs", actions = ["kms:GenerateDataKey", "kms:Decrypt"] },
-    { sid = "EncryptForBucket", key = var.kms_key_arn, service = "s3", actions = ["kms:GenerateDataKey", "kms:Decrypt"] },
+    ], var.bucket_kms_key_arn == null ? [] : [
+    # One PutObject per claim needs a data key, nothing more; S3 names the object
+    # in the encryption context, or the bucket when it uses S3 Bucket Keys.
+    {
+      sid = "EncryptClaims", key = var.bucket_kms_key_arn, service = "s3", actions = ["kms:GenerateDataKey"],
+      conditions = [{
+        test     = "StringLike"
+        variable = "kms:EncryptionContext:aws:s3:arn"
+        values   = concat(local.claim_prefixes, [var.bucket_arn])
+      }]
+    },
     ], [for index, key in distinct(var.signing_secret_kms_key_arns) :
     { sid = "DecryptSigningSecret${index}", key = key, service = "secretsmanager", actions = ["kms:Decrypt"] }
   ])

@@ -22,3 +22,18 @@ output "iam_role_policy_json" {
   description = "The execution role's inline policy, for review and tests."
   value       = module.function.iam_role_policy_json
 }
+
+output "lambda_function_memory_size" {
+  description = "Memory of the front function in MB."
+  value       = try(module.function.lambda_function.memory_size, null)
+}
+
+output "edge_verified_sources" {
+  description = "The sources whose signature the function checks before keeping anything (verify_at_edge), sorted."
+  value       = sort(distinct([for route in values(var.routes) : route.source if route.signature != null]))
+}
+
+output "route_headers" {
+  description = "The request headers each source's pointers carry to the consumer (its signature's and its key's), by source."
+  value       = { for route in values(var.routes) : route.source => route.headers }
+}

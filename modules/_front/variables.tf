@@ -60,13 +60,13 @@ variable "architecture" {
 }
 
 variable "memory_size" {
-  description = "Memory in MB. A body is held in memory once (up to 6 MB): 256 leaves room; more memory also means more CPU and network."
+  description = "Memory in MB. A body of up to 6 MB is held in memory several times over (the event's text, the decoded bytes, the signed content when checked at the edge): 512 leaves room; more memory also means more CPU and network."
   type        = number
-  default     = 256
+  default     = 512
 
   validation {
-    condition     = var.memory_size >= 128 && var.memory_size <= 10240
-    error_message = "memory_size must be between 128 and 10240 MB."
+    condition     = var.memory_size >= 256 && var.memory_size <= 10240
+    error_message = "memory_size must be between 256 and 10240 MB: the front function holds a body of up to 6 MB several times over (event text, decoded bytes, signed content)."
   }
 }
 
@@ -154,6 +154,12 @@ variable "queue_arn" {
 variable "bucket_name" {
   description = "Name of the payload bucket the claims go to."
   type        = string
+}
+
+variable "bucket_kms_key_arn" {
+  description = "Customer managed KMS key encrypting the payload bucket (SSE-KMS), whether the module created it or it was brought; null for SSE-S3. The function gets kms:GenerateDataKey on it through S3, for its claims only."
+  type        = string
+  default     = null
 }
 
 variable "bucket_arn" {

@@ -1,6 +1,6 @@
 # Internal building block (not for use outside this repository): one Lambda
-# function with its log group and its execution role, as modules/auth and
-# modules/consumer both need it. What differs between them comes in as inputs:
+# function with its log group and its execution role, as modules/auth,
+# modules/consumer and modules/_front all need it. What differs comes in as inputs:
 # the policy statements, the environment, sizing and the package.
 
 locals {
@@ -59,10 +59,10 @@ module "role" {
 resource "aws_lambda_function" "this" {
   count = var.create ? 1 : 0
 
-  #checkov:skip=CKV_AWS_116:Both functions are invoked synchronously (the authorizer by API Gateway, the consumer by an SQS event source mapping whose queue has its own DLQ); a function DLQ only applies to asynchronous invocations.
-  #checkov:skip=CKV_AWS_117:The functions call only AWS APIs (Secrets Manager, SQS, DynamoDB, CloudWatch); a VPC would add NAT or endpoint costs and latency for no isolation gain.
+  #checkov:skip=CKV_AWS_116:Every function is invoked synchronously (the authorizers and the front function by API Gateway, the consumer by an SQS event source mapping whose queue has its own DLQ); a function DLQ only applies to asynchronous invocations.
+  #checkov:skip=CKV_AWS_117:The functions call only AWS APIs (Secrets Manager, SQS, DynamoDB, S3, CloudWatch); a VPC would add NAT or endpoint costs and latency for no isolation gain.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile the caller owns; packages are byte-reproducible and verified by source_code_hash instead.
-  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the caller: the API stage throttle for the authorizer, the event source mapping's maximum_concurrency for the consumer.
+  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the caller: the API stage throttle for the authorizers and the front function, the event source mapping's maximum_concurrency for the consumer.
   function_name = var.function_name
   description   = var.description
   role          = module.role.iam_role_arn

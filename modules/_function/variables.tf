@@ -76,6 +76,11 @@ variable "kms_grants" {
     key     = string
     service = string
     actions = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
   }))
   default = []
 }

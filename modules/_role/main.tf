@@ -1,7 +1,8 @@
 # Internal building block (not for use outside this repository): an execution
 # role a single AWS service may assume for a single resource of this account,
 # with one inline least-privilege policy. Used by modules/_function (the
-# authorizer and consumer roles) and modules/api (API Gateway's role for SQS).
+# authorizer, consumer and front function roles) and modules/api (API Gateway's
+# role for SQS).
 
 data "aws_caller_identity" "current" {
   count = var.create ? 1 : 0
@@ -84,6 +85,16 @@ data "aws_iam_policy_document" "this" {
         test     = "StringEquals"
         variable = "kms:ViaService"
         values   = ["${statement.value.service}.${local.region}.amazonaws.com"]
+      }
+
+      dynamic "condition" {
+        for_each = statement.value.conditions
+
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
       }
     }
   }

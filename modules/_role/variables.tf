@@ -1,6 +1,8 @@
 # The role settings users give (path, permissions boundary) are validated here,
-# once for the three roles. Users' extra policy statements are validated where
-# they are given (modules auth and consumer), before anything is planned.
+# once for every role. Users' extra policy statements are validated where they
+# are given (modules auth and consumer); that their sids differ from the
+# module's own is checked here, where the whole policy is known: the reserved
+# ids are the statements themselves, not a list kept beside them.
 
 variable "create" {
   description = "Whether to create the role."
@@ -42,6 +44,10 @@ variable "statements" {
     })), [])
   }))
 
+  validation {
+    condition     = length(distinct(compact(concat([for statement in var.statements : statement.sid], [for grant in var.kms_grants : grant.sid])))) == length(compact(concat([for statement in var.statements : statement.sid], [for grant in var.kms_grants : grant.sid])))
+    error_message = "Policy statement sids must be unique and differ from the module's own; used twice in the ${var.name} role's policy: ${join(", ", distinct([for sid in compact(concat([for statement in var.statements : statement.sid], [for grant in var.kms_grants : grant.sid])) : sid if length([for other in compact(concat([for statement in var.statements : statement.sid], [for grant in var.kms_grants : grant.sid])) : other if other == sid]) > 1]))}."
+  }
 }
 
 variable "kms_grants" {
@@ -51,6 +57,12 @@ variable "kms_grants" {
     key     = string
     service = string
     actions = list(string)
+    # Further conditions, e.g. the encryption context a service passes (kms:EncryptionContext:aws:s3:arn).
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
   }))
   default = []
 }

@@ -262,7 +262,7 @@ variable "role_permissions_boundary" {
 }
 
 variable "policy_statements" {
-  description = "Extra statements for the authorizer's execution role's inline policy, e.g. to reach a resource your fork of the function needs. Added after the module's own least-privilege statements; each needs actions and resources, effect defaults to Allow."
+  description = "Extra statements for the authorizer's execution role's inline policy, e.g. to reach a resource your fork of the function needs. Added after the module's own least-privilege statements; each needs actions and resources, effect defaults to Allow. A sid must be unique and differ from the module's own statement ids (checked against the role's whole policy at plan)."
   type = list(object({
     sid       = optional(string)
     effect    = optional(string, "Allow")
@@ -284,10 +284,6 @@ variable "policy_statements" {
     error_message = "Each policy statement needs effect Allow or Deny, at least one action and one resource; a sid is letters and digits only."
   }
 
-  validation {
-    condition     = length(distinct(concat([for statement in var.policy_statements : statement.sid if statement.sid != null], ["ReadCredentials", "WriteOwnLogs", "Tracing", "DecryptEnvironment", "DecryptCredentials"]))) == length([for statement in var.policy_statements : statement.sid if statement.sid != null]) + 5
-    error_message = "Policy statement sids must be unique and differ from the module's own: ReadCredentials, WriteOwnLogs, Tracing, DecryptEnvironment, DecryptCredentials."
-  }
 }
 
 variable "denial_alarm_threshold" {

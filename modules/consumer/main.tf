@@ -5,6 +5,10 @@ locals {
   table_name    = local.create_table ? aws_dynamodb_table.this[0].name : var.table_name
   table_arn     = local.create_table ? aws_dynamodb_table.this[0].arn : try(data.aws_dynamodb_table.existing[0].arn, null)
   function_name = "${var.name}-consumer"
+  # A claim check's body (up to 6 MB) is held several times over while it is
+  # resolved, verified, archived and judged: 256 MB does not fit a batch of them.
+  claim_check_delivery = var.sources == null ? false : anytrue([for source in values(var.sources) : source.delivery == "claim-check"])
+  memory_size          = var.memory_size != null ? var.memory_size : local.claim_check_delivery ? 1024 : 256
   # The consumer's EMF metrics (and the authorizers' denials) live here.
   metrics_namespace = "WebhookIngest/${var.name}"
   # The key that encrypts the table: ours for a created table, the owner's for a brought one.
@@ -32,6 +36,8 @@ locals {
     for name, source in var.sources : name => merge(
       { event_key = source.event_key, body = source.body },
       source.archive ? { archive = true } : {},
+      # Absent means direct: only a claim-check source's messages may be claim checks.
+      source.delivery == "claim-check" ? { delivery = "claim-check" } : {},
       source.signature == null ? {} : {
         signature = merge(
           { for field, value in source.signature : field => value if value != null && field != "secret_kms_key_arn" },
@@ -44,9 +50,11 @@ locals {
   # The payload bucket, each statement on its prefixes only: bodies of large
   # items for every source, claims of the sources that send them, the archive
   # of the archived ones.
-  source_names      = var.sources == null ? [] : keys(var.sources)
-  archived_sources  = var.sources == null ? [] : [for name, source in var.sources : name if source.archive]
-  payload_bucket    = var.payload_bucket_name != null
+  source_names     = var.sources == null ? [] : keys(var.sources)
+  archived_sources = var.sources == null ? [] : [for name, source in var.sources : name if source.archive]
+  # The ARN, not the name: a created bucket's name is unknown until apply, its
+  # ARN is known not to be null, so the statements (and their sids) are planned.
+  payload_bucket    = var.payload_bucket_arn != null
   payload_grant_key = local.payload_bucket ? var.payload_bucket_kms_key_arn : null
   # Without sources there is nothing to spill: items are keyed as in the first releases.
   payload_statements = local.payload_bucket ? concat(
@@ -60,6 +68,17 @@ locals {
       { sid = "WriteArchive", actions = ["s3:PutObject"], resources = [for name in local.archived_sources : "${var.payload_bucket_arn}/archive/source=${name}/*"] },
     ],
   ) : []
+  # (a placeholder ARN without a bucket: both branches of a conditional are evaluated)
+  payload_context = {
+    for access, prefixes in {
+      read  = [for name in var.claim_check_sources : "claims/${name}/*"]
+      write = concat([for name in local.source_names : "items/${name}/*"], [for name in local.archived_sources : "archive/source=${name}/*"])
+      } : access => {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:aws:s3:arn"
+      values   = concat([for prefix in prefixes : "${coalesce(var.payload_bucket_arn, "none")}/${prefix}"], [coalesce(var.payload_bucket_arn, "none")])
+    }
+  }
 }
 
 ################################################################################
@@ -153,7 +172,7 @@ module "function" {
   function_name         = local.function_name
   description           = "Stores ${var.name} webhook messages from SQS in DynamoDB (partial batch responses)."
   architecture          = var.architecture
-  memory_size           = var.memory_size
+  memory_size           = local.memory_size
   timeout_seconds       = var.timeout_seconds
   package               = var.package
   default_package_path  = "${path.module}/../../packages/consumer.zip"
@@ -210,9 +229,17 @@ module "function" {
     { sid = "UseQueueKey", key = var.kms_key_arn, service = "sqs", actions = ["kms:Decrypt", "kms:GenerateDataKey"] },
     # What AWS's own aws/dynamodb key policy grants to principals using a table.
     { sid = "UseTableKey", key = local.table_kms_key_arn, service = "dynamodb", actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"] },
-    # Reading claims and writing large bodies and the archive in an SSE-KMS bucket.
-    { sid = "UsePayloadBucketKey", key = local.payload_grant_key, service = "s3", actions = ["kms:Decrypt", "kms:GenerateDataKey"] },
     ] : grant if grant.key != null],
+    # An SSE-KMS payload bucket (ours or brought): decrypt what it reads, a data
+    # key for what it writes, through S3 and for the objects of its statements
+    # only. S3 names the object in the encryption context, or the bucket when
+    # the bucket uses S3 Bucket Keys (ours does), hence the bucket ARN too.
+    local.payload_grant_key == null || length(var.claim_check_sources) == 0 ? [] : [
+      { sid = "DecryptClaims", key = local.payload_grant_key, service = "s3", actions = ["kms:Decrypt"], conditions = [local.payload_context["read"]] },
+    ],
+    local.payload_grant_key == null || length(local.source_names) == 0 ? [] : [
+      { sid = "EncryptItemsAndArchive", key = local.payload_grant_key, service = "s3", actions = ["kms:GenerateDataKey"], conditions = [local.payload_context["write"]] },
+    ],
     # Reading the signing secrets, each key only through Secrets Manager.
     [for index, key in local.signing_secret_keys :
       { sid = "DecryptSigningSecret${index}", key = key, service = "secretsmanager", actions = ["kms:Decrypt"] }

@@ -65,3 +65,8 @@ output "cloudwatch_metric_alarm_arns" {
     signature_rejections = { for name, alarm in aws_cloudwatch_metric_alarm.signature_rejections : name => alarm.arn }
   }
 }
+
+output "lambda_function_memory_size" {
+  description = "Memory of the consumer function in MB, as resolved: memory_size, or its default (256, or 1024 with a claim-check source)."
+  value       = local.memory_size
+}

@@ -96,13 +96,18 @@ variable "architecture" {
 }
 
 variable "memory_size" {
-  description = "Memory of the consumer function in MB (CPU and network scale with it)."
+  description = "Memory of the consumer function in MB (CPU and network scale with it). null: 256, or 1024 when a source has delivery = claim-check (a body of up to 6 MB is held in memory several times over: bytes, text, parsed JSON, archive line). With a claim-check source, at least 512."
   type        = number
-  default     = 256
+  default     = null
 
   validation {
-    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    condition     = var.memory_size == null || try(var.memory_size >= 128 && var.memory_size <= 10240, false)
     error_message = "memory_size must be between 128 and 10240."
+  }
+
+  validation {
+    condition     = var.memory_size == null || var.sources == null || try(var.memory_size >= 512 || alltrue([for source in values(var.sources) : source.delivery != "claim-check"]), false)
+    error_message = "memory_size must be at least 512 with a claim-check source: a body of up to 6 MB is held in memory several times over (bytes, text, parsed JSON, archive line), and an out-of-memory kill retries the whole batch. Leave it null for 1024."
   }
 }
 
@@ -118,11 +123,12 @@ variable "timeout_seconds" {
 }
 
 variable "sources" {
-  description = "Several sources on one deployment: for each source name, where an item's id is (event_key: a JSON pointer into the body such as /id, or a lower-case header name, whose value API Gateway carries as the header.<name> message attribute), whether the body is stored raw (body = raw: the exact text in the attribute body) or as the JSON object's attributes, and how the sender signs (signature: scheme github, stripe, standard-webhooks, svix, slack or hmac; secret_arn, or null to create an empty secret; tolerance_seconds; for hmac: header, algorithm, encoding, prefix, signed_content with {id} {timestamp} {body}, timestamp_header, id_header). archive: keep every message's exact bytes in the payload bucket's archive/ (needs payload_bucket_name). Items are keyed <source>#<id> and record _source and _receivedAt. null: one source, keys unprefixed from the body's partition_key attribute."
+  description = "Several sources on one deployment: for each source name, where an item's id is (event_key: a JSON pointer into the body such as /id, or a lower-case header name, whose value API Gateway carries as the header.<name> message attribute), whether the body is stored raw (body = raw: the exact text in the attribute body) or as the JSON object's attributes, and how the sender signs (signature: scheme github, stripe, standard-webhooks, svix, slack or hmac; secret_arn, or null to create an empty secret; tolerance_seconds; for hmac: header, algorithm, encoding, prefix, signed_content with {id} {timestamp} {body}, timestamp_header, id_header). archive: keep every message's exact bytes in the payload bucket's archive/ (needs payload_bucket_name). delivery: direct (API Gateway sends the body itself) or claim-check (the source's route is the front function, which queues pointers to claims/<source>/; list the source in claim_check_sources too): the consumer resolves a message as a claim check only for a claim-check source. event_key @signed-content (signed sources only): the SHA-256 of the content the signature covers. Items are keyed <source>#<id> and record _source and _receivedAt. null: one source, keys unprefixed from the body's partition_key attribute."
   type = map(object({
     event_key = string
     body      = optional(string, "json")
     archive   = optional(bool, false)
+    delivery  = optional(string, "direct")
     signature = optional(object({
       scheme             = string
       secret_arn         = optional(string)
@@ -142,10 +148,15 @@ variable "sources" {
   validation {
     condition = var.sources == null || try(alltrue([for name, source in var.sources :
       can(regex("^[a-z][a-z0-9-]{0,19}$", name)) && contains(["json", "raw"], source.body) &&
-      (can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.event_key)) || can(regex("^(/([^~]|~[01])*)+$", source.event_key))) &&
+      (can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.event_key)) || can(regex("^(/([^~]|~[01])*)+$", source.event_key)) || source.event_key == "@signed-content") &&
       (source.body == "json" || !startswith(source.event_key, "/"))
     ]) && length(var.sources) > 0, false)
-    error_message = "sources: names of 1-20 lower-case letters, digits or '-'; event_key a JSON pointer (/id) or a lower-case header name; body json or raw, and a raw body needs a header key."
+    error_message = "sources: names of 1-20 lower-case letters, digits or '-'; event_key a JSON pointer (/id), a lower-case header name or @signed-content; body json or raw, and a raw body needs a header key."
+  }
+
+  validation {
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : contains(["direct", "claim-check"], source.delivery) && (source.event_key != "@signed-content" || source.signature != null)]), false)
+    error_message = "sources: delivery is direct or claim-check, and event_key = @signed-content (the SHA-256 of what the signature covers) needs a signature."
   }
 
   validation {
@@ -435,7 +446,7 @@ variable "role_permissions_boundary" {
 }
 
 variable "policy_statements" {
-  description = "Extra statements for the consumer's execution role's inline policy, e.g. to reach a resource your fork of the function needs. Added after the module's own least-privilege statements; each needs actions and resources, effect defaults to Allow."
+  description = "Extra statements for the consumer's execution role's inline policy, e.g. to reach a resource your fork of the function needs. Added after the module's own least-privilege statements; each needs actions and resources, effect defaults to Allow. A sid must be unique and differ from the module's own statement ids (checked against the role's whole policy at plan)."
   type = list(object({
     sid       = optional(string)
     effect    = optional(string, "Allow")
@@ -457,10 +468,6 @@ variable "policy_statements" {
     error_message = "Each policy statement needs effect Allow or Deny, at least one action and one resource; a sid is letters and digits only."
   }
 
-  validation {
-    condition     = length(distinct(concat([for statement in var.policy_statements : statement.sid if statement.sid != null], ["ConsumeQueue", "DeadLetterPoison", "WriteEvents", "WriteOwnLogs", "Tracing", "DecryptEnvironment", "UseQueueKey", "UseTableKey"]))) == length([for statement in var.policy_statements : statement.sid if statement.sid != null]) + 8
-    error_message = "Policy statement sids must be unique and differ from the module's own: ConsumeQueue, DeadLetterPoison, WriteEvents, WriteOwnLogs, Tracing, DecryptEnvironment, UseQueueKey, UseTableKey."
-  }
 }
 
 ################################################################################
@@ -496,9 +503,14 @@ variable "payload_bucket_arn" {
 }
 
 variable "payload_bucket_kms_key_arn" {
-  description = "Customer managed KMS key ARN encrypting the payload bucket (the module's key when the module created it); null for SSE-S3."
+  description = "Customer managed KMS key ARN encrypting the payload bucket (the module's key when the module created it, the owner's for a brought one); null for SSE-S3. The function gets kms:Decrypt for claims/ and kms:GenerateDataKey for items/ and archive/, through S3 only."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.payload_bucket_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.payload_bucket_kms_key_arn))
+    error_message = "payload_bucket_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias: IAM policies and CloudWatch Logs need the key ARN."
+  }
 }
 
 variable "claim_check_sources" {

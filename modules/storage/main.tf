@@ -6,7 +6,9 @@
 locals {
   create_bucket = var.create && var.bucket_name == null
   bucket_id     = local.create_bucket ? aws_s3_bucket.this[0].id : var.bucket_name
-  bucket_arn    = local.bucket_id == null ? null : "arn:${data.aws_partition.current.partition}:s3:::${local.bucket_id}"
+  # Decided by what is known at plan (not by the created bucket's name): a
+  # template is known not to be null, so the functions' statements are too.
+  bucket_arn = local.create_bucket || (var.create && var.bucket_name != null) ? "arn:${data.aws_partition.current.partition}:s3:::${local.bucket_id}" : null
   # Bucket names are lower-case, and a prefix at most 37 characters.
   bucket_prefix = "${trim(substr(replace(lower(var.name), "_", "-"), 0, 27), "-")}-payloads-"
 }

@@ -51,6 +51,22 @@ variable "bucket_name" {
   }
 }
 
+variable "bucket_kms_key_arn" {
+  description = "The customer managed KMS key a brought bucket (bucket_name) is encrypted with (SSE-KMS), so the functions' roles may use it through S3; null when the brought bucket uses SSE-S3. A created bucket is encrypted with kms_key_arn."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.bucket_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.bucket_kms_key_arn))
+    error_message = "bucket_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias: IAM policies and CloudWatch Logs need the key ARN."
+  }
+
+  validation {
+    condition     = var.bucket_kms_key_arn == null || var.bucket_name != null
+    error_message = "bucket_kms_key_arn is the key of a brought bucket (bucket_name); a bucket the module creates is encrypted with kms_key_arn."
+  }
+}
+
 variable "force_destroy" {
   description = "Let terraform destroy the created bucket with objects still in it (the archive and large item bodies are lost). Keep false in production."
   type        = bool

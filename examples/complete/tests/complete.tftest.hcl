@@ -12,8 +12,9 @@ run "plans_with_every_feature_on" {
   command = plan
 
   assert {
-    condition     = aws_kms_key.this.enable_key_rotation && aws_sns_topic.alarms.name == "webhooks-complete-alarms"
-    error_message = "The complete example creates a rotating CMK and the alarm topic."
+    # moto's account and region: the encryption context the key accepts must be this account's log groups, nowhere else.
+    condition     = jsonencode([for statement in data.aws_iam_policy_document.key.statement : [for c in statement.condition : c.values if c.variable == "kms:EncryptionContext:aws:logs:arn"] if statement.sid == "CloudWatchLogsUseKey"]) == jsonencode([[["arn:aws:logs:us-east-1:123456789012:log-group:*"]]])
+    error_message = "CloudWatch Logs may use the key only for log groups of this account and region."
   }
 
   assert {

@@ -12,7 +12,15 @@ run "plans_with_the_given_secret_and_table" {
   command = plan
 
   assert {
-    condition     = aws_dynamodb_table.events.hash_key == "deliveryId" && length(var.senders) == 2
-    error_message = "The example brings a table keyed by deliveryId and a secret for two senders."
+    # The module's table is the brought one, whose name this configuration derives from var.name.
+    condition     = module.webhook_ingest.dynamodb_table_name == aws_dynamodb_table.events.name && module.webhook_ingest.dynamodb_table_name == "${var.name}-existing-events"
+    error_message = "The module stores into the brought table instead of creating <name>-events."
+  }
+
+  assert {
+    # Defaults computed by the module: no source delivers claim checks, so no
+    # front function, no bucket, and the consumer's memory stays 256 MB.
+    condition     = module.webhook_ingest.front_lambda_function_name == null && module.webhook_ingest.s3_bucket_id == null && module.webhook_ingest.consumer_lambda_memory_size == 256
+    error_message = "Without claim-check sources there is no front function and no bucket, and the consumer keeps its 256 MB default."
   }
 }

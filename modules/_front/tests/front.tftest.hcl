@@ -45,6 +45,46 @@ run "puts_claims_of_its_sources_and_sends_to_its_queue_only" {
     condition     = jsondecode(module.function.lambda_function.environment[0].variables.ROUTES)["POST /hooks/github"].headers[1] == "x-github-delivery"
     error_message = "The function knows each route's source and the headers it keeps."
   }
+
+  assert {
+    condition     = length([for statement in module.function.iam_role_policy_statements : statement if anytrue([for action in statement.actions : startswith(action, "kms:")])]) == 0
+    error_message = "An SSE-S3 bucket and no module key: the function gets no KMS statement at all."
+  }
+
+  assert {
+    condition     = module.function.lambda_function.memory_size == 512
+    error_message = "The front function gets 512 MB by default: a 6 MB body is held several times over."
+  }
+}
+
+run "a_bucket_encrypted_with_its_own_key_gets_a_data_key_for_claims_only" {
+  command = plan
+
+  variables {
+    bucket_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555"
+  }
+
+  assert {
+    # kms:GenerateDataKey is what one PutObject to an SSE-KMS bucket needs; S3
+    # names the object in the encryption context, or the bucket with Bucket Keys.
+    condition = jsonencode([for s in module.function.iam_role_policy_statements : [s.sid, sort(s.actions), sort(s.resources), sort([for c in s.condition : "${c.test} ${c.variable} ${join(",", sort(c.values))}"])] if anytrue([for action in s.actions : startswith(action, "kms:")])]) == jsonencode([
+      ["EncryptClaims", ["kms:GenerateDataKey"], ["arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555"], [
+        "StringEquals kms:ViaService s3.us-east-1.amazonaws.com",
+        "StringLike kms:EncryptionContext:aws:s3:arn arn:aws:s3:::unit-payloads,arn:aws:s3:::unit-payloads/claims/big/*,arn:aws:s3:::unit-payloads/claims/github/*",
+      ]],
+    ])
+    error_message = "The bucket's key: a data key through S3, for the function's claims only, and no kms:Decrypt."
+  }
+}
+
+run "memory_below_256_is_refused" {
+  command = plan
+
+  variables {
+    memory_size = 128
+  }
+
+  expect_failures = [var.memory_size]
 }
 
 run "checking_a_signature_at_the_edge_reads_only_that_secret" {

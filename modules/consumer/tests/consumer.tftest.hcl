@@ -54,6 +54,11 @@ run "defaults" {
   }
 
   assert {
+    condition     = module.function.lambda_function.memory_size == 256 && output.lambda_function_memory_size == module.function.lambda_function.memory_size
+    error_message = "Without claim-check sources the consumer keeps 256 MB, and the output reports what the function gets."
+  }
+
+  assert {
     condition     = module.function.lambda_function.source_code_hash == filebase64sha256("${path.module}/../../packages/consumer.zip")
     error_message = "The function must deploy the committed reproducible package."
   }
@@ -113,8 +118,9 @@ run "first_write_wins_with_kms_and_ttl" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.this[0].ttl[0].attribute_name == "expiresAt" && module.function.lambda_function.environment[0].variables["TTL_DAYS"] == "30"
-    error_message = "TTL is enabled on the table and stamped by the function."
+    # The table and the function must agree: the attribute the function stamps is the one DynamoDB expires.
+    condition     = aws_dynamodb_table.this[0].ttl[0].enabled && aws_dynamodb_table.this[0].ttl[0].attribute_name == module.function.lambda_function.environment[0].variables["TTL_ATTRIBUTE"] && tonumber(module.function.lambda_function.environment[0].variables["TTL_DAYS"]) * 86400 == 2592000
+    error_message = "TTL is enabled on the table on the attribute the function stamps, 30 days (2,592,000 s) ahead."
   }
 
   assert {
@@ -449,7 +455,7 @@ run "payload_bucket_statements_stay_on_their_prefixes" {
   variables {
     sources = {
       orders = { event_key = "/eventId" }
-      github = { event_key = "x-github-delivery", archive = true }
+      github = { event_key = "x-github-delivery", archive = true, delivery = "claim-check" }
     }
     payload_bucket_name        = "unit-payloads"
     payload_bucket_arn         = "arn:aws:s3:::unit-payloads"
@@ -472,10 +478,52 @@ run "payload_bucket_statements_stay_on_their_prefixes" {
   }
 
   assert {
-    condition = { for s in module.function.iam_role_policy_statements : s.sid => [toset(s.actions), toset(s.resources), [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"]] if s.sid == "UsePayloadBucketKey" } == {
-      UsePayloadBucketKey = [toset(["kms:Decrypt", "kms:GenerateDataKey"]), toset([var.payload_bucket_kms_key_arn]), ["StringEquals kms:ViaService s3.us-east-1.amazonaws.com"]]
-    }
-    error_message = "The bucket's key is usable through S3 only."
+    # Every KMS statement, whatever its sid (no module key here): decrypt only the
+    # claims it reads, a data key only for what it writes, through S3 only. The
+    # bucket's own ARN is the context S3 passes when the bucket uses Bucket Keys.
+    condition = jsonencode({ for s in module.function.iam_role_policy_statements : s.sid => [sort(s.actions), sort(s.resources), sort([for c in s.condition : "${c.test} ${c.variable} ${join(",", sort(c.values))}"])] if anytrue([for action in s.actions : startswith(action, "kms:")]) }) == jsonencode({
+      DecryptClaims = [["kms:Decrypt"], [var.payload_bucket_kms_key_arn], [
+        "StringEquals kms:ViaService s3.us-east-1.amazonaws.com",
+        "StringLike kms:EncryptionContext:aws:s3:arn arn:aws:s3:::unit-payloads,arn:aws:s3:::unit-payloads/claims/github/*",
+      ]]
+      EncryptItemsAndArchive = [["kms:GenerateDataKey"], [var.payload_bucket_kms_key_arn], [
+        "StringEquals kms:ViaService s3.us-east-1.amazonaws.com",
+        "StringLike kms:EncryptionContext:aws:s3:arn arn:aws:s3:::unit-payloads,arn:aws:s3:::unit-payloads/archive/source=github/*,arn:aws:s3:::unit-payloads/items/github/*,arn:aws:s3:::unit-payloads/items/orders/*",
+      ]]
+    })
+    error_message = "The bucket's key: kms:Decrypt for the claims read, kms:GenerateDataKey for the bodies and archive written, each through S3 and for those objects only."
+  }
+
+  assert {
+    condition     = jsondecode(module.function.lambda_function.environment[0].variables.SOURCES).github.delivery == "claim-check" && !can(jsondecode(module.function.lambda_function.environment[0].variables.SOURCES).orders.delivery)
+    error_message = "The function knows which sources deliver claim checks (absent means direct)."
+  }
+
+  assert {
+    condition     = module.function.lambda_function.memory_size == 1024 && output.lambda_function_memory_size == 1024
+    error_message = "With a claim-check source the consumer's memory defaults to 1024 MB: a 6 MB body is held several times over."
+  }
+}
+
+run "explicit_memory_is_kept_with_a_claim_check_source" {
+  command = plan
+
+  variables {
+    sources             = { big = { event_key = "/id", delivery = "claim-check" } }
+    payload_bucket_name = "unit-payloads"
+    payload_bucket_arn  = "arn:aws:s3:::unit-payloads"
+    claim_check_sources = ["big"]
+    memory_size         = 768
+  }
+
+  assert {
+    condition     = module.function.lambda_function.memory_size == 768 && output.lambda_function_memory_size == 768
+    error_message = "A memory_size the user sets is kept."
+  }
+
+  assert {
+    condition     = length([for s in module.function.iam_role_policy_statements : s if anytrue([for action in s.actions : startswith(action, "kms:")])]) == 0
+    error_message = "An SSE-S3 bucket (no key) gets no KMS statement."
   }
 }
 

@@ -241,14 +241,49 @@ run "create_table_contradicts_a_given_table" {
   expect_failures = [var.create_table]
 }
 
-run "extra_statement_may_not_take_a_module_sid" {
+# A user's sid that the module's own statements use is refused by modules/_role,
+# where the whole policy is known (a child module's rule: terraform test cannot
+# expect it, so tests/test_root_validation.py checks it through terraform plan).
+
+run "memory_below_512_with_a_claim_check_source" {
   command = plan
 
   variables {
-    policy_statements = [{ sid = "WriteEvents", actions = ["dynamodb:DeleteItem"], resources = ["*"] }]
+    sources     = { big = { event_key = "/id", delivery = "claim-check" } }
+    memory_size = 256
   }
 
-  expect_failures = [var.policy_statements]
+  expect_failures = [var.memory_size]
+}
+
+run "unknown_delivery" {
+  command = plan
+
+  variables {
+    sources = { big = { event_key = "/id", delivery = "s3" } }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "signed_content_key_without_a_signature" {
+  command = plan
+
+  variables {
+    sources = { plain = { event_key = "@signed-content" } }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "payload_key_not_an_arn" {
+  command = plan
+
+  variables {
+    payload_bucket_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:alias/payloads"
+  }
+
+  expect_failures = [var.payload_bucket_kms_key_arn]
 }
 
 run "raw_body_source_keyed_by_a_pointer" {

@@ -95,9 +95,31 @@ run "brought_bucket_creates_nothing" {
   }
 
   assert {
-    condition     = output.s3_bucket_id == "their-bucket" && output.s3_bucket_arn == "arn:aws:s3:::their-bucket"
-    error_message = "The brought bucket's name and ARN are output."
+    # The ARN is built from the partition moto reports, not given.
+    condition     = output.s3_bucket_arn == "arn:aws:s3:::${var.bucket_name}" && output.s3_bucket_kms_key_arn == null
+    error_message = "The brought bucket's ARN is derived in the aws partition; without bucket_kms_key_arn it is taken as SSE-S3."
   }
+}
+
+run "brought_bucket_key_must_be_a_key_arn" {
+  command = plan
+
+  variables {
+    bucket_name        = "their-bucket"
+    bucket_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:alias/their-key"
+  }
+
+  expect_failures = [var.bucket_kms_key_arn]
+}
+
+run "brought_bucket_key_without_a_brought_bucket" {
+  command = plan
+
+  variables {
+    bucket_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  }
+
+  expect_failures = [var.bucket_kms_key_arn]
 }
 
 run "claim_expiration_must_be_whole_days" {

@@ -112,6 +112,8 @@ POISON_CASES = [
     ("33 levels deep", '{"eventId": "deep", "a": ' + "[" * 33 + "]" * 33 + "}", "too_deep"),
     ("39 significant digits", '{"eventId": "n", "x": 123456789012345678901234567890123456789}', "unsupported_value"),
     ("number out of range", '{"eventId": "n", "x": 1e200}', "unsupported_value"),
+    # DynamoDB's smallest magnitude is 1E-130 ("Data types: Number"); boto3's serializer admits down to 1E-165.
+    ("number under 1E-130", '{"eventId": "n", "x": [1e-130, -2.5e-135]}', "unsupported_value"),
 ]
 
 

@@ -103,7 +103,8 @@ def send_batches(poisoned: list[tuple[Mapping[str, Any], Poison]]) -> list[list[
     batches: list[list[tuple[Mapping[str, Any], Poison]]] = []
     size = 0
     for pair in poisoned:
-        body_size = len(pair[0]["body"].encode("utf-8"))
+        # surrogatepass: a body may hold a lone surrogate (poison invalid_unicode); measuring must not raise.
+        body_size = len(pair[0]["body"].encode("utf-8", "surrogatepass"))
         if not batches or len(batches[-1]) == SEND_BATCH_LIMIT or size + body_size > SEND_BATCH_MAX_BYTES:
             batches.append([])
             size = 0
@@ -112,14 +113,37 @@ def send_batches(poisoned: list[tuple[Mapping[str, Any], Poison]]) -> list[list[
     return batches
 
 
+def is_utf8(value: Any) -> bool:
+    """Whether every string in an entry can be encoded as UTF-8 (a lone surrogate cannot)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, Mapping):
+        return all(is_utf8(name) and is_utf8(inner) for name, inner in value.items())
+    return True
+
+
 def send_to_dead_letter_queue(sqs: Any, queue_url: str, poisoned: list[tuple[Mapping[str, Any], Poison]]) -> set[str]:
-    """Send each poison record; return the message ids that were NOT sent."""
+    """Send each poison record; return the message ids that were NOT sent (the caller
+    retries them: SQS's own redrive moves them after maxReceiveCount). Never raises: a
+    record SQS cannot carry must not fail the batch."""
     not_sent: set[str] = set()
-    for chunk in send_batches(poisoned):
+    # A body (or attribute) with a lone surrogate cannot be encoded for the request:
+    # botocore would raise for the whole batch of ten, so such a record is left out alone.
+    sendable = []
+    for record, poison in poisoned:
+        if is_utf8(dead_letter_entry("0", record, poison)):
+            sendable.append((record, poison))
+        else:
+            not_sent.add(poison.message_id)
+    for chunk in send_batches(sendable):
         entries = [dead_letter_entry(str(index), record, poison) for index, (record, poison) in enumerate(chunk)]
         try:
             response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
-        except (ClientError, BotoCoreError):
+        except (ClientError, BotoCoreError, ValueError):  # ValueError: a request botocore cannot serialize
             not_sent.update(poison.message_id for _, poison in chunk)
             continue
         for failure in response.get("Failed", []):

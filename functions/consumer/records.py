@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Context, Decimal
@@ -19,7 +20,21 @@ from boto3.dynamodb.types import TypeSerializer
 
 from pipeline import Poison, Reason
 
-__all__ = ["NUMBER", "Item", "NumberText", "Poison", "finish_item", "parse_body", "parse_number", "scan_body", "to_item"]
+__all__ = [
+    "NUMBER",
+    "Item",
+    "NumberText",
+    "Poison",
+    "element_start",
+    "exact_value",
+    "finish_item",
+    "json_whitespace_end",
+    "member_start",
+    "parse_body",
+    "parse_number",
+    "scan_body",
+    "to_item",
+]
 
 # DynamoDB limits (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html)
 MAX_ITEM_BYTES = 400 * 1024
@@ -27,7 +42,25 @@ MAX_PARTITION_KEY_BYTES = 2048
 MAX_NESTING_DEPTH = 32
 MAX_NUMBER_DIGITS = 38
 
-_serializer = TypeSerializer()
+# DynamoDB's numbers ("Data types: Number"): zero, or a magnitude from 1E-130 to 9.99...E+125.
+SMALLEST_NUMBER = Decimal("1E-130")
+TOO_LARGE_NUMBER = Decimal("1E+126")
+
+
+class _Serializer(TypeSerializer):
+    """boto3's, refusing also what DynamoDB refuses but boto3's context lets through
+    (its Emin of -128 admits subnormal numbers down to 1E-165, its Emax of 126 admits
+    1E+126): DynamoDB would reject the whole BatchWriteItem request."""
+
+    def _serialize_n(self, value: Any) -> str:
+        number = super()._serialize_n(value)
+        magnitude = Decimal(number).copy_abs()  # abs() would round to the context's 28 digits
+        if magnitude and not SMALLEST_NUMBER <= magnitude < TOO_LARGE_NUMBER:
+            raise ArithmeticError("a number outside DynamoDB's range (1E-130 to 9.99...E+125)")
+        return number
+
+
+_serializer = _Serializer()
 
 
 @dataclass(frozen=True)
@@ -73,7 +106,7 @@ NUMBER = _Number()
 
 
 class NumberText(str):
-    """A number's JSON text, kept by scan_body(exact_numbers=True) when the key is a number."""
+    """A number's JSON text, as exact_value reads it (for a large body keyed by a number)."""
 
     __slots__ = ()
 
@@ -82,15 +115,67 @@ def _any_number(_text: str) -> _Number:
     return NUMBER
 
 
-def scan_body(body: str, exact_numbers: bool = False) -> Any:
+def scan_body(body: str) -> Any:
     """Parse a body only to see its shape (an object, its key, its names), as
     cheaply as JSON allows: every number is the shared NUMBER, so a body of
     millions of numbers costs a pointer each instead of a Decimal each. For
-    bodies too large for an item, which go to S3 as they are. With
-    `exact_numbers`, numbers are their text (NumberText): for the rare body
-    keyed by a number, parsed a second time."""
-    number = NumberText if exact_numbers else _any_number
-    return json.loads(body, parse_float=number, parse_int=number, parse_constant=_reject_constant)
+    bodies too large for an item, which go to S3 as they are."""
+    return json.loads(body, parse_float=_any_number, parse_int=_any_number, parse_constant=_reject_constant)
+
+
+# Walking a JSON text that json.loads accepted, one value at a time (sources.exact_number_at).
+# raw_decode parses exactly one value where it starts: the scanning decoder makes
+# every number the shared NUMBER, the exact one keeps a number's text.
+_SCANNING = json.JSONDecoder(parse_float=_any_number, parse_int=_any_number, parse_constant=_reject_constant)
+_EXACT = json.JSONDecoder(parse_float=NumberText, parse_int=NumberText, parse_constant=_reject_constant)
+_JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")  # RFC 8259's whitespace, nothing else
+
+
+def json_whitespace_end(text: str, index: int) -> int:
+    match = _JSON_WHITESPACE.match(text, index)
+    assert match is not None  # the pattern matches the empty string
+    return match.end()
+
+
+def skip_value(text: str, index: int) -> int:
+    """Where the value starting at `index` ends, and its whitespace after it."""
+    _, end = _SCANNING.raw_decode(text, index)
+    return json_whitespace_end(text, end)
+
+
+def exact_value(text: str, index: int) -> tuple[Any, int]:
+    """The value starting at `index`, numbers as their text (NumberText), and where it ends."""
+    return _EXACT.raw_decode(text, index)
+
+
+def member_start(text: str, index: int, name: str) -> int | None:
+    """In the object opening at `index`: where the value of its last member `name` starts."""
+    found = None
+    index = json_whitespace_end(text, index + 1)
+    if text.startswith("}", index):
+        return None
+    while True:
+        member, index = _SCANNING.raw_decode(text, index)
+        index = json_whitespace_end(text, json_whitespace_end(text, index) + 1)  # the ":" and around it
+        if member == name:
+            found = index
+        index = skip_value(text, index)
+        if text.startswith("}", index):
+            return found
+        index = json_whitespace_end(text, index + 1)  # the ","
+
+
+def element_start(text: str, index: int, position: int) -> int | None:
+    """In the array opening at `index`: where its element `position` starts."""
+    index = json_whitespace_end(text, index + 1)
+    if text.startswith("]", index):
+        return None
+    for _ in range(position):
+        index = skip_value(text, index)
+        if text.startswith("]", index):
+            return None
+        index = json_whitespace_end(text, index + 1)  # the ","
+    return index
 
 
 def nesting_depth(value: Any) -> int:

@@ -34,7 +34,17 @@ from typing import Any
 import signatures
 from message_attributes import HEADER_ATTRIBUTE_PREFIX, HEADER_VALUE_PREFIX, RECEIVED_AT_ATTRIBUTE, SOURCE_ATTRIBUTE
 from pipeline import Reason
-from records import NUMBER, NumberText, Poison, parse_body, parse_number
+from records import (
+    NUMBER,
+    NumberText,
+    Poison,
+    element_start,
+    exact_value,
+    json_whitespace_end,
+    member_start,
+    parse_body,
+    parse_number,
+)
 from signatures import HEADER_NAME, Rejected, SignatureRule, load_signature, verify
 
 KEY_SEPARATOR = "#"
@@ -43,6 +53,9 @@ SIGNED_CONTENT_KEY = "@signed-content"
 DELIVERIES = ("direct", "claim-check")
 # What a numeric attribute may hold: ASCII digits only ("²".isdigit() is true, int() refuses it).
 DIGITS = re.compile(r"[0-9]{1,15}")
+# A time in Unix milliseconds: 13 digits reach the year 2286; more would be refused by
+# datetime (15 digits) or be no receive time API Gateway or SQS ever wrote.
+UNIX_MILLISECONDS = re.compile(r"[0-9]{1,13}")
 # What the consumer adds to each item; a body holding one of these is poison
 # (overwriting it would lose the sender's data, keeping it would let a sender
 # claim another source).
@@ -123,22 +136,57 @@ def load_sources(raw: str) -> dict[str, SourceRule]:
     return rules
 
 
+def pointer_steps(pointer: str) -> list[str]:
+    """RFC 6901: a pointer's reference tokens ("/a/0/b"), unescaped: ~1 first, then ~0,
+    so "~01" is "~1", not "/" (RFC 6901, section 4)."""
+    return [escaped.replace("~1", "/").replace("~0", "~") for escaped in pointer.split("/")[1:]]
+
+
+def array_index(step: str) -> int | None:
+    """The array index a reference token names: ASCII digits without a leading zero."""
+    return int(step) if DIGITS.fullmatch(step) and (step == "0" or not step.startswith("0")) else None
+
+
 def pointer_value(document: Any, pointer: str) -> Any:
     """RFC 6901: the value at `pointer` ("/a/0/b", with ~1 for "/" and ~0 for "~"), or None."""
     value = document
-    for escaped in pointer.split("/")[1:]:
-        # ~1 first, then ~0: "~01" is "~1", not "/" (RFC 6901, section 4).
-        step = escaped.replace("~1", "/").replace("~0", "~")
+    for step in pointer_steps(pointer):
         if isinstance(value, dict):
             value = value.get(step)
-        elif isinstance(value, list) and DIGITS.fullmatch(step) and (step == "0" or not step.startswith("0")):
-            index = int(step)
+        elif isinstance(value, list) and (index := array_index(step)) is not None:
             value = value[index] if index < len(value) else None
         else:
             return None
         if value is None:
             return None
     return value
+
+
+def exact_number_at(text: str, pointer: str) -> NumberText | None:
+    """The exact text of the number at `pointer` in a JSON text json.loads accepts, or
+    None when no number is there (nothing, a string, a container).
+
+    For a large body keyed by a number (rare): scan_body made every number one
+    shared object, so the key's text is not in its document. Parsing it again
+    keeping every number's text costs tens of bytes a number (+300 MB for 6 MB of
+    them); this walks the text along the pointer instead, each value beside the
+    path parsed with scan_body's shared number and dropped at once, so it costs
+    what scan_body did. As json.loads, a name repeated in an object counts at its
+    last occurrence."""
+    index = json_whitespace_end(text, 0)
+    for step in pointer_steps(pointer):
+        opening = text[index : index + 1]
+        if opening == "{":
+            found = member_start(text, index, step)
+        elif opening == "[" and (position := array_index(step)) is not None:
+            found = element_start(text, index, position)
+        else:
+            return None
+        if found is None:
+            return None
+        index = found
+    value, _ = exact_value(text, index)
+    return value if isinstance(value, NumberText) else None
 
 
 def string_attribute(record: Mapping[str, Any], name: str) -> str | None:
@@ -168,7 +216,7 @@ def received_seconds(record: Mapping[str, Any]) -> float | None:
     (kept through any redrive), else SQS's SentTimestamp (a copy made by a
     redrive has a new one)."""
     for value in (string_attribute(record, RECEIVED_AT_ATTRIBUTE), (record.get("attributes") or {}).get("SentTimestamp")):
-        if isinstance(value, str) and DIGITS.fullmatch(value):
+        if isinstance(value, str) and UNIX_MILLISECONDS.fullmatch(value):
             return int(value) / 1000
     return None
 
@@ -213,6 +261,11 @@ def identifier(rule: SourceRule, record: Mapping[str, Any], document: Mapping[st
         value = signatures.event_key_from_header(rule.signature, rule.event_key, carried_values(rule, record), body)
     else:
         value = header_value(record, rule.event_key)
+    return key_text(record, where, value)
+
+
+def key_text(record: Mapping[str, Any], where: str, value: Any) -> str | Poison:
+    """The id a value found at `where` makes: a string, or an integral number's digits."""
     if isinstance(value, NumberText):
         value = parse_number(value)
     # Bodies parse numbers as Decimal (exactly); an integral one keys as its digits

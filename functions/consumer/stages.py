@@ -37,7 +37,9 @@ from sources import (
     STORED_BODY_FIELD,
     SourceRule,
     body_document,
+    exact_number_at,
     identifier,
+    key_text,
     pointer_value,
     received_at,
     received_seconds,
@@ -96,25 +98,39 @@ def poison(work: Work, reason: Reason, detail: str) -> Poison:
 
 
 def stages(context: Context) -> list[Stage]:
-    """The stages, in order. A new stage is a new function and one line here."""
+    """The stages, in order. A new stage is a new function and one line here.
+
+    Without SOURCES no attribute is checked (trust.py says why)."""
     if context.sources is None:
-        return [
-            lambda work: attribute_poison(work.record, None),
-            lambda work: judge_unnamed(work, context),
-            lambda work: enqueue(work, context),
-        ]
+        return [with_context(judge_unnamed, context), with_context(enqueue, context)]
     return [
-        lambda work: find_source(work, context),
-        lambda work: attribute_poison(work.record, work.rule),
-        lambda work: wait_for_secret(work, context),
-        lambda work: resolve(work, context),
+        with_context(find_source, context),
+        check_attributes,
+        with_context(wait_for_secret, context),
+        with_context(resolve, context),
         read_body,
-        lambda work: verify(work, context),
-        lambda work: archive(work, context),
-        lambda work: judge(work, context),
-        lambda work: spill_body(work, context),
-        lambda work: enqueue(work, context),
+        with_context(verify, context),
+        with_context(archive, context),
+        with_context(judge, context),
+        with_context(spill_body, context),
+        with_context(enqueue, context),
     ]
+
+
+def with_context(function: Callable[[Work, Context], Outcome], context: Context) -> Stage:
+    """The stage with its batch's context, under the function's own name: an
+    unexpected error's detail names the stage it came from (pipeline.run)."""
+
+    def stage(work: Work) -> Outcome:
+        return function(work, context)
+
+    stage.__name__ = stage.__qualname__ = function.__name__
+    return stage
+
+
+def check_attributes(work: Work) -> Outcome:
+    assert work.rule is not None
+    return attribute_poison(work.record, work.rule)
 
 
 def find_source(work: Work, context: Context) -> Outcome:
@@ -236,6 +252,7 @@ def judge_large(work: Work, context: Context) -> Outcome:
     rule = work.rule
     assert rule is not None
     document: Mapping[str, Any] = {}
+    key: str | Poison | None = None
     if not rule.raw_body:
         try:
             scanned = scan_body(work.text or "")
@@ -247,16 +264,24 @@ def judge_large(work: Work, context: Context) -> Outcome:
             return poison(work, Reason.NOT_AN_OBJECT, f"body is a JSON {type(scanned).__name__}, expected an object")
         if (rejected := reserved_poison(work, scanned, True)) is not None:
             return rejected
-        document = scanned
         if not rule.keyed_by_header and pointer_value(scanned, rule.event_key) is NUMBER:
-            del scanned, document  # the key is a number: its exact text is needed (rare)
-            document = scan_body(work.text or "", exact_numbers=True)
-    key = identifier(rule, work.current, document, work.body)
+            # The key is a number (rare): its exact text, read again along the pointer alone
+            # once this document is dropped (keeping every number's text would cost 50 times the body).
+            del scanned
+            key = key_text(work.record, rule.event_key, exact_number_at(work.text or "", rule.event_key))
+        else:
+            document = scanned
+            del scanned
+    if key is None:
+        key = identifier(rule, work.current, document, work.body)
     del document
     if isinstance(key, Poison):
         return key
     full_key = f"{rule.name}{KEY_SEPARATOR}{key}"
-    checked = finish_item(work.message_id, context.partition_key, full_key, {})
+    try:
+        checked = finish_item(work.message_id, context.partition_key, full_key, {})
+    except UnicodeEncodeError:  # as judge: JSON may escape a lone surrogate into the key
+        return poison(work, Reason.INVALID_UNICODE, "the key holds a lone UTF-16 surrogate (U+D800-U+DFFF)")
     if isinstance(checked, Poison):
         return checked  # the key itself is wrong (too long)
     work.spill_attributes, work.spill_key = own_attributes(work, context), full_key

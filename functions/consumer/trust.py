@@ -18,12 +18,16 @@ the MessageAttributes JSON, another producer on the queue), and trusting it
 could change what is read or stored. `delivery = claim-check` is honoured only
 for a source configured for claim checks or archived (its replays may be claim
 checks); `replayOf` only for an archived source. receivedAt, which API Gateway
-writes as Unix milliseconds, must be ASCII digits (`invalid_attribute`).
+writes as Unix milliseconds, must be at most 13 ASCII digits (up to the year
+2286; `invalid_attribute`).
 
 Without SOURCES (the single source of the first releases, or the consumer
-module fed by a producer of the user's own) the consumer reads no attribute
-but receivedAt, so others are left alone; claim checks and replays exist only
-with SOURCES, so delivery and replayOf are unexpected there.
+module fed by a producer of the user's own) no attribute is checked, as in the
+releases before this one: the consumer then resolves no claim check and
+archives nothing, so delivery and replayOf change nothing, and a receivedAt
+that is not Unix milliseconds is only left unused (received_seconds falls back
+to SQS's SentTimestamp). Refusing them would dead-letter a user's producer's
+messages that earlier releases stored.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from message_attributes import (
     SOURCE_ATTRIBUTE,
 )
 from pipeline import Poison, Reason
-from sources import DIGITS, SourceRule, string_attribute
+from sources import UNIX_MILLISECONDS, SourceRule, string_attribute
 
 # Set by every route of a source, direct or claim-check.
 ROUTE_ATTRIBUTES = frozenset({SOURCE_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE, REQUEST_ID_ATTRIBUTE, PRINCIPAL_ATTRIBUTE})
@@ -62,15 +66,12 @@ def allowed_attributes(rule: SourceRule) -> frozenset[str]:
     return frozenset(allowed)
 
 
-def attribute_poison(record: Mapping[str, Any], rule: SourceRule | None) -> Poison | None:
+def attribute_poison(record: Mapping[str, Any], rule: SourceRule) -> Poison | None:
     """None when every attribute is one the record's route produces, holding what it writes.
-    `rule` None: no SOURCES (see the module's docstring)."""
+    Only with SOURCES: without, nothing is checked (see the module's docstring)."""
     message_id = record["messageId"]
     names = set(record.get("messageAttributes") or {})
-    if rule is None:
-        unexpected = sorted(names & {DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE})
-    else:
-        unexpected = sorted(names - allowed_attributes(rule))
+    unexpected = sorted(names - allowed_attributes(rule))
     if unexpected:
         # Names only: a value may be anything a sender put in a header.
         return Poison(message_id, Reason.UNEXPECTED_ATTRIBUTE, f"no route of this source sets {', '.join(unexpected)[:150]}")
@@ -78,6 +79,8 @@ def attribute_poison(record: Mapping[str, Any], rule: SourceRule | None) -> Pois
     if DELIVERY_ATTRIBUTE in names and delivery != CLAIM_CHECK:
         return Poison(message_id, Reason.UNEXPECTED_ATTRIBUTE, f"{DELIVERY_ATTRIBUTE} holds a value no producer writes")
     received = string_attribute(record, RECEIVED_AT_ATTRIBUTE)
-    if RECEIVED_AT_ATTRIBUTE in names and (received is None or not DIGITS.fullmatch(received)):
-        return Poison(message_id, Reason.INVALID_ATTRIBUTE, f"{RECEIVED_AT_ATTRIBUTE} is not Unix milliseconds in ASCII digits")
+    if RECEIVED_AT_ATTRIBUTE in names and (received is None or not UNIX_MILLISECONDS.fullmatch(received)):
+        return Poison(
+            message_id, Reason.INVALID_ATTRIBUTE, f"{RECEIVED_AT_ATTRIBUTE} is not Unix milliseconds in at most 13 ASCII digits"
+        )
     return None

@@ -32,6 +32,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import boto3  # noqa: E402
 from cost import CONSUMER_BATCH_SIZE, Deployment, cost_per_million  # noqa: E402
+from memory import bench_memory  # noqa: E402
+from memory import markdown as memory_markdown  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from deliveries import bench_payloads  # noqa: E402
@@ -702,6 +704,7 @@ def markdown(results: dict) -> str:
     lines += signature_price(results)
     if "deliveries" in results:
         lines += deliveries_markdown(results["deliveries"])
+    lines += memory_markdown(results["memory"]) if "memory" in results else []
     return "\n".join(lines)
 
 
@@ -746,6 +749,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--senders", type=int, default=10, help="distinct senders (authorizer cache keys) for the cost model")
     parser.add_argument("--rps", type=float, default=50.0, help="steady request rate for the cost model")
     parser.add_argument("--only-deliveries", action="store_true", help="only direct against claim-check and the archive")
+    parser.add_argument("--only-memory", action="store_true", help="only the consumer's peak memory for 10 x 6 MB claim checks")
     args = parser.parse_args(argv)
     global ROUNDS
     if args.quick:
@@ -758,6 +762,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(deliveries_markdown(rows)))
         print(f"\n(bench --only-deliveries: {time.monotonic() - started:.0f} s)")
         return 0
+    if args.only_memory:
+        print("\n".join(memory_markdown(bench_memory(claims=2 if args.quick else 10))))
+        print(f"\n(bench --only-memory: {time.monotonic() - started:.0f} s)")
+        return 0
     sizes = [10, 100] if args.quick else [10, 100, 1000]
     results["consumer"] = bench_consumer(sizes) + bench_consumer(sizes, latency=True)
     results["authorizer"] = bench_authorizer(500 if args.quick else 10_000)
@@ -767,6 +775,7 @@ def main(argv: list[str] | None = None) -> int:
         results["end_to_end"] = bench_end_to_end(200 if args.quick else 2000, 20)
     results["cost"] = cost_rows(results["consumer"], results["authorizer"], args.senders, args.rps)
     results["deliveries"] = bench_payloads(50 if args.quick else 200, 5 if args.quick else 30)
+    results["memory"] = bench_memory(claims=2 if args.quick else 10)
     results["seconds"] = time.monotonic() - started
     report = markdown(results)
     print(report)

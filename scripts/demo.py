@@ -7,7 +7,9 @@ shows the pipeline working step by step and destroys everything. With
 --keep-running it leaves the stack up until Ctrl-C instead of the walkthrough;
 with --config DIR it applies your own root (one that uses the module with the
 local settings of examples/local) instead of examples/local.
-Processes and state are cleaned up on success, failure and Ctrl-C alike.
+Processes and state are cleaned up on success, failure and Ctrl-C alike; after
+Ctrl-C (which a terminal also sends to moto_server) nothing is destroyed: the
+emulator holds the stack in memory and stops with it, and the exit code is 130.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import re
+import shlex
 import signal
 import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
@@ -28,7 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import local_runner  # after the path insert, on purpose
 from emulator import running_moto_server
-from local_runner.samples import SampleRequest, consumer_variables, sample_requests
+from local_runner.samples import SampleRequest, consumer_sources, consumer_variables, route_source, sample_requests
 from local_terraform import LOCAL_EXAMPLE, LocalDeployment
 from tfsetup import ROOT
 
@@ -155,6 +160,69 @@ def try_each_source(stack: local_runner.LocalRunner, samples: list[SampleRequest
         expect(item is not None, f"no item {sample.expected_key}")
 
 
+# moto takes any key; the AWS CLI needs one, and a region, to sign a request at all.
+AWS_CLI_ENV = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1"
+SIGNING_SECRET_PLACEHOLDER = "<signing secret from the sender>"  # noqa: S105 - a placeholder to replace
+
+
+def local_url(api_url: str, front_door_url: str) -> str:
+    """A deployed route's URL (https://<api>.execute-api.../path) on the local front door."""
+    parts = urllib.parse.urlsplit(api_url)
+    return front_door_url.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def deployed_sources(stack: local_runner.LocalRunner) -> tuple[dict[str, str], dict[str, str]]:
+    """(local URL, signing secret ARN) of each source, read from the deployment, for a
+    root whose outputs do not name them: the routes' sources and the consumer's SOURCES."""
+    urls = {}
+    for route in stack.front_door.routes:
+        source = route_source(stack, route)
+        if source:
+            urls[source] = stack.url + re.sub(r"\{[^}]+\}", "sample", route.route_key.split(" ", 1)[1])
+    rules, _ = consumer_sources(stack)
+    signing = {
+        name: rule["signature"]["secret_arn"] for name, rule in rules.items() if (rule.get("signature") or {}).get("secret_arn")
+    }
+    return urls, signing
+
+
+def connection_lines(
+    document: dict[str, Any],
+    front_door_url: str,
+    endpoint: str,
+    state_file: Path,
+    output_command: str,
+    deployed: tuple[dict[str, str], dict[str, str]] = ({}, {}),
+) -> list[str]:
+    """What `make local` prints for a person connecting senders: where the Terraform
+    state is (the command that reads its outputs), and for every source, signed ones
+    too, its local URL, the command that reads its credentials and the command that
+    puts its signing secret. `document` is `terraform output -json`; a root that does
+    not output sources falls back to what was deployed."""
+    outputs = {name: entry["value"] for name, entry in document.items()}
+    deployed_urls, deployed_signing = deployed
+    urls = {name: local_url(url, front_door_url) for name, url in (outputs.get("source_urls") or {}).items()} or deployed_urls
+    signing = {**deployed_signing, **(outputs.get("source_signing_secret_arns") or {})}
+    credentials = dict(outputs.get("source_secret_arns") or {})
+    if not urls and outputs.get("secretsmanager_secret_arn"):  # one source, no sources map
+        credentials.setdefault("webhooks", outputs["secretsmanager_secret_arn"])
+    aws = f"aws --endpoint-url {endpoint}"
+    lines = [
+        f"Terraform state: {state_file} (deleted when the stack stops). Its outputs, for example:",
+        f"  {output_command}",
+        f"AWS CLI on the emulator, with moto's dummy credentials: export {AWS_CLI_ENV}",
+    ]
+    for source in sorted(set(urls) | set(signing) | set(credentials)):
+        lines.append(f"  {source}: {urls.get(source, '(no route found)')}")
+        if source in credentials:
+            read = f"{aws} secretsmanager get-secret-value --secret-id {shlex.quote(credentials[source])}"
+            lines.append(f"    its credentials: {read} --query SecretString --output text")
+        if source in signing:
+            put = f"{aws} secretsmanager put-secret-value --secret-id {shlex.quote(signing[source])}"
+            lines.append(f"    put its signing secret: {put} --secret-string {shlex.quote(SIGNING_SECRET_PLACEHOLDER)}")
+    return lines
+
+
 def interrupted(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -169,6 +237,19 @@ def main(argv: list[str] | None = None) -> int:
     # stack and stops moto_server whatever state the demo was in.
     signal.signal(signal.SIGTERM, interrupted)
     started = time.monotonic()
+    stopping = {"interrupted": False}
+
+    def destroy(deployment: LocalDeployment) -> None:
+        if stopping["interrupted"]:
+            # moto_server keeps everything in memory and is stopped next, and the
+            # state directory is deleted: a destroy would change nothing, and after a
+            # terminal's Ctrl-C (which reaches moto_server too) it would only retry
+            # against an emulator that is gone.
+            print("[-] moto_server stops with everything applied to it; no terraform destroy needed", flush=True)
+            return
+        print("\n[-] terraform destroy", flush=True)
+        deployment.destroy()
+
     with ExitStack() as cleanup:
         try:
             step("Starting moto_server on 127.0.0.1 (the local AWS)")
@@ -179,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             config = (args.config or LOCAL_EXAMPLE).resolve()
             step(f"terraform apply {config.relative_to(ROOT) if config.is_relative_to(ROOT) else config} (about a minute)")
             deployment = LocalDeployment(endpoint, workdir / "state", config_dir=config)
-            cleanup.callback(lambda: (print("\n[-] terraform destroy", flush=True), deployment.destroy()))
+            cleanup.callback(destroy, deployment)
             deployment.apply()
 
             step("Starting the local runner: HTTP front door + SQS poller, configured from what moto holds")
@@ -193,7 +274,15 @@ def main(argv: list[str] | None = None) -> int:
                 for sample in samples:
                     print(f"  # {sample.source or 'a webhook'}, stored under the key {sample.expected_key}")
                     print(f"  {sample.curl()}\n")
-                print(f"Emulated AWS at {endpoint} (e.g. AWS_ENDPOINT_URL={endpoint} aws dynamodb scan ...). Ctrl-C stops.")
+                document = deployment.output_document()
+                example = "source_signing_secret_arns" if "source_signing_secret_arns" in document else next(iter(document), "")
+                state, command = deployment.state_file, deployment.output_command(example)
+                for line in connection_lines(document, stack.url, endpoint, state, command, deployed_sources(stack)):
+                    print(line)
+                print(
+                    f"\nEmulated AWS at {endpoint} (e.g. AWS_ENDPOINT_URL={endpoint} aws dynamodb scan ...). Ctrl-C stops.",
+                    flush=True,
+                )
                 while True:
                     time.sleep(3600)
             if any(sample.source for sample in samples):
@@ -201,6 +290,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 walkthrough(stack, deployment_facts(stack), samples[0].url)
         except KeyboardInterrupt:
+            # A second Ctrl-C must not break the cleanup (it takes a few seconds now).
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            stopping["interrupted"] = True
             print("\ninterrupted: cleaning up", flush=True)
             return 130
     print(f"\nDone in {time.monotonic() - started:.0f}s: everything destroyed, moto_server stopped.")

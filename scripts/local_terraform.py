@@ -9,6 +9,7 @@ root's directory."""
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,9 +62,17 @@ class LocalDeployment:
         self.terraform("apply", "-auto-approve", "-input=false", "-no-color", f"-state={self.state_file}", *self._vars())
         return self.outputs()
 
+    def output_document(self) -> dict:
+        """`terraform output -json` as Terraform prints it: {name: {"value", "type", "sensitive"}}."""
+        return json.loads(self.terraform("output", "-json", f"-state={self.state_file}").stdout)
+
     def outputs(self) -> dict:
-        raw = self.terraform("output", "-json", f"-state={self.state_file}").stdout
-        return {name: value["value"] for name, value in json.loads(raw).items()}
+        return {name: value["value"] for name, value in self.output_document().items()}
+
+    def output_command(self, name: str = "") -> str:
+        """The command that prints this deployment's outputs (or one of them), for a person at a shell."""
+        chdir = shlex.quote(f"-chdir={self.config_dir}")
+        return f"terraform {chdir} output -state={shlex.quote(str(self.state_file))} -json {name}".rstrip()
 
     def planned_changes(self) -> list[dict]:
         """Resource changes a fresh plan proposes: [{address, actions, attributes}]."""

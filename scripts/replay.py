@@ -13,6 +13,12 @@ Dry run unless --execute, and bounded: more matching messages than
 --max-messages is an error, nothing is sent (narrow the range, or raise it).
 A body too large for the queue is sent as a claim check (the bucket's claims/).
 
+Memory is bounded by one archived message, not the range: archive objects are
+listed and read one at a time, as streams, in archive order (oldest batch
+first). A first pass counts (keeping only message ids) and stops reading at the
+first message over --max-messages; a second pass sends, and stops reading once
+every counted message is sent.
+
 Usage:
   python3 scripts/replay.py --bucket B --queue-url URL --source S --from 2026-11-27T10:00:00Z --to 2026-11-27T11:00:00Z
                             [--max-messages 1000] [--execute] [--endpoint-url URL]
@@ -80,26 +86,47 @@ def days(start: datetime, end: datetime) -> Iterator[datetime]:
         day += timedelta(days=1)
 
 
-def select(lines: Iterable[str], source: str, start: datetime, end: datetime) -> list[Archived]:
-    """The source's messages received in [start, end), each message id once, oldest first."""
+def in_range(message: Archived, source: str, start_ms: int, end_ms: int) -> bool:
+    return message.source == source and start_ms <= message.received_ms < end_ms
+
+
+def archive_keys(s3: Any, bucket: str, source: str, start: datetime, end: datetime) -> Iterator[str]:
+    """The source's archive objects for the days of the range, listed a page at a time as they are needed."""
+    paginator = s3.get_paginator("list_objects_v2")
+    for day in days(start, end):
+        for page in paginator.paginate(Bucket=bucket, Prefix=archive_partition(source, day.timestamp())):
+            for entry in page.get("Contents", []):
+                yield entry["Key"]
+
+
+# Large enough that a 6 MB body (8 MB as base64) is read in a few chunks: botocore
+# joins a line's chunks by concatenation, quadratic in their number.
+READ_CHUNK_BYTES = 1 << 20
+
+
+def archive_lines(s3: Any, bucket: str, source: str, start: datetime, end: datetime) -> Iterator[str]:
+    """Each archived line, one object at a time and streamed: only the current line is held."""
+    for key in archive_keys(s3, bucket, source, start, end):
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+        try:
+            for line in body.iter_lines(chunk_size=READ_CHUNK_BYTES):
+                yield line.decode("utf-8")
+        finally:
+            body.close()  # a pass that stops early leaves no connection open
+
+
+def select(lines: Iterable[str], source: str, start: datetime, end: datetime) -> Iterator[Archived]:
+    """The source's messages received in [start, end), each message id once, in archive order.
+    Holds only the ids already seen."""
     start_ms, end_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
-    chosen: dict[str, Archived] = {}
+    seen: set[str] = set()
     for line in lines:
         if not line.strip():
             continue
         message = Archived.from_line(line)
-        if message.source == source and start_ms <= message.received_ms < end_ms:
-            chosen.setdefault(message.message_id, message)
-    return sorted(chosen.values(), key=lambda message: (message.received_ms, message.message_id))
-
-
-def archive_lines(s3: Any, bucket: str, source: str, start: datetime, end: datetime) -> Iterator[str]:
-    paginator = s3.get_paginator("list_objects_v2")
-    for day in days(start, end):
-        prefix = archive_partition(source, day.timestamp())
-        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-            for entry in page.get("Contents", []):
-                yield from s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read().decode("utf-8").splitlines()
+        if in_range(message, source, start_ms, end_ms) and message.message_id not in seen:
+            seen.add(message.message_id)
+            yield message
 
 
 def string_attributes(values: dict[str, str]) -> dict[str, dict[str, str]]:
@@ -172,16 +199,18 @@ def replay(
 ) -> ReplayResult:
     if end <= start:
         raise ValueError("--to must be after --from")
-    messages = select(archive_lines(s3, bucket, source, start, end), source, start, end)
-    if len(messages) > max_messages:
-        raise TooMany(f"{len(messages)} messages match, more than --max-messages {max_messages}: nothing sent")
-    result = ReplayResult(matched=len(messages), bytes=sum(len(message.body) for message in messages))
-    if not execute:
+    result = ReplayResult(matched=0)
+    for message in select(archive_lines(s3, bucket, source, start, end), source, start, end):
+        if result.matched == max_messages:  # stop reading at the first message over the limit
+            raise TooMany(f"more than --max-messages {max_messages} messages match: nothing sent")
+        result.matched += 1
+        result.bytes += len(message.body)
+    if not execute or result.matched == 0:
         return result
     limit = int(
         sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["MaximumMessageSize"])["Attributes"]["MaximumMessageSize"]
     )
-    for message in messages:
+    for message in select(archive_lines(s3, bucket, source, start, end), source, start, end):
         if fits_directly(message, limit):
             payload = direct_message(message)
         else:
@@ -189,6 +218,8 @@ def replay(
             result.claim_checks += 1
         sqs.send_message(QueueUrl=queue_url, **payload)
         result.sent += 1
+        if result.sent == result.matched:
+            break  # every counted message is sent: an archive written since is not part of this run
     return result
 
 

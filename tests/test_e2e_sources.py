@@ -398,3 +398,32 @@ def test_a_signature_checked_at_the_edge_answers_401_and_keeps_nothing(sources, 
     s3 = local_runner.aws_client("s3", sources.runner.endpoint)
     claims = s3.list_objects_v2(Bucket=sources.outputs["s3_bucket_id"], Prefix="claims/edge-stripe/").get("Contents", [])
     assert len(claims) == 1  # the refused requests left nothing behind
+
+
+# --- non-ASCII bodies near Lambda's 6 MB (issue 20, item 15) -----------------------------
+
+# Lambda's synchronous invocation payload quota, 6 MB = 6,291,456 bytes
+# (docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); the event around the
+# body (headers, request context) takes well under 8 KiB.
+LAMBDA_SYNCHRONOUS_PAYLOAD_BYTES = 6_291_456
+
+
+def utf8_body(event_id: str, character: str, utf8_bytes: int) -> str:
+    head = json.dumps({"eventId": event_id, "note": ""})[:-2]
+    return head + character * ((utf8_bytes - len(head) - 2) // len(character.encode())) + '"}'
+
+
+def test_a_non_ascii_body_near_the_limit_is_taken_by_its_utf8_size(sources):
+    token = sources.secrets["large"]["token"]
+    near = utf8_body("utf8-near-limit", "é", LAMBDA_SYNCHRONOUS_PAYLOAD_BYTES - 8192)  # 18.8 MB as \u00e9 escapes
+    assert len(near.encode()) > 6_280_000
+    assert sources.post(sources.url("large", token), near) == 200
+    over = utf8_body("utf8-over-limit", "😀", LAMBDA_SYNCHRONOUS_PAYLOAD_BYTES)  # the event around it passes the limit
+    assert sources.post(sources.url("large", token), over) == 413
+    assert sources.drained()
+    items = sources.items()
+    pointer = items["large#utf8-near-limit"]["_payload"]
+    bucket, key = pointer["uri"].removeprefix("s3://").split("/", 1)
+    stored = local_runner.aws_client("s3", sources.runner.endpoint).get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert hashlib.sha256(stored).hexdigest() == hashlib.sha256(near.encode()).hexdigest() == pointer["sha256"]
+    assert "large#utf8-over-limit" not in items

@@ -4,6 +4,7 @@ and the function workers (isolation, the guard on every thread)."""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from pathlib import Path
@@ -198,9 +199,62 @@ def test_a_header_that_breaks_the_attributes_json_is_a_500_not_a_crash():
     assert door.handle("POST", "/in", "", {"x": 'a", "source": {"DataType": "String'}, "{}", "127.0.0.1")[0] == 500
 
 
+# Lambda's synchronous invocation payload quota: 6 MB, i.e. 6,291,456 bytes
+# (docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html, "Invocation payload").
+LAMBDA_SYNCHRONOUS_PAYLOAD_BYTES = 6_291_456
+
+
+class RecordingProxy:
+    """A claim-check route's function: answers 200 and keeps the events it was given."""
+
+    def __init__(self) -> None:
+        self.env: dict[str, str] = {}
+        self.events: list[dict] = []
+
+    def invoke(self, event):
+        self.events.append(event)
+        return {"statusCode": 200, "body": "{}"}
+
+
+def proxy_door() -> tuple[front_door.FrontDoor, RecordingProxy]:
+    integration = {"IntegrationId": "i1", "IntegrationType": "AWS_PROXY"}
+    route = front_door.Route("POST", front_door.route_pattern("/large"), "POST /large", None, integration)
+    function = RecordingProxy()
+    return front_door.FrontDoor(
+        {"ApiId": "api"}, [route], {}, sqs=None, account="1", integration_functions={"i1": function}
+    ), function
+
+
+def test_a_non_ascii_body_is_measured_in_utf8_bytes_not_json_escapes():
+    """Issue 20, item 15: 2.2 MB of é (6.6 MB as \\u00e9 escapes) is well within Lambda's 6 MB."""
+    body = json.dumps({"note": "é" * 1_100_000}, ensure_ascii=False).encode("utf-8")
+    assert 2_200_000 < len(body) < 2_300_000
+    door, function = proxy_door()
+    assert door.handle("POST", "/large", "", {"content-type": "application/json"}, "", "127.0.0.1", raw_body=body)[0] == 200
+    assert json.loads(function.events[0]["body"])["note"] == "é" * 1_100_000  # passed whole, as text
+
+
+@pytest.mark.parametrize("character", ["é", "😀"])
+def test_a_body_whose_utf8_event_passes_the_limit_is_refused(character):
+    # The body alone is at the limit in UTF-8, so the event around it is over it.
+    body = (character * (LAMBDA_SYNCHRONOUS_PAYLOAD_BYTES // len(character.encode()))).encode("utf-8")
+    door, function = proxy_door()
+    status, answer = door.handle("POST", "/large", "", {}, "", "127.0.0.1", raw_body=body)
+    assert (status, answer, function.events) == (413, {"message": "Request Entity Too Large"}, [])
+
+
+def test_the_event_size_counts_utf8_bytes_and_json_escapes_at_the_boundary():
+    envelope = len(json.dumps({"body": ""}, ensure_ascii=False).encode())
+    fill = LAMBDA_SYNCHRONOUS_PAYLOAD_BYTES - envelope
+    assert front_door.proxy_event_bytes({"body": "é" * (fill // 2)}) == LAMBDA_SYNCHRONOUS_PAYLOAD_BYTES
+    assert front_door.proxy_event_bytes({"body": "😀" * (fill // 4)}) == LAMBDA_SYNCHRONOUS_PAYLOAD_BYTES
+    assert front_door.proxy_event_bytes({"body": '"' * 10}) == envelope + 20  # JSON escapes a quote as \"
+
+
 # --- function workers ---------------------------------------------------------------------
 
 THREADED_HANDLER = """
+import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 

@@ -51,6 +51,14 @@ def sqs_refusal(arguments: Mapping[str, Any]) -> dict | None:
     return None
 
 
+def proxy_event_bytes(event: Mapping[str, Any]) -> int:
+    """The size Lambda's payload limit counts: the event as UTF-8 JSON. Non-ASCII text
+    travels as its UTF-8 bytes (2 for é, 4 for an emoji), not as \\u escapes (6 and 12),
+    which would refuse a 2.2 MB body of é that AWS accepts. JSON's own escapes (quotes,
+    backslashes, control characters) are counted, as they are sent."""
+    return len(json.dumps(event, ensure_ascii=False).encode("utf-8"))
+
+
 class Invocable(Protocol):
     def invoke(self, event: Mapping[str, Any]) -> Any: ...
 
@@ -215,7 +223,7 @@ class FrontDoor:
     def invoke_proxy(self, route: Route, method, path, query, headers, raw: bytes, source_ip, context) -> tuple[int, dict]:
         """A Lambda proxy integration (payload 2.0): the function's answer is the response."""
         event = self.proxy_event(route, method, path, query, headers, raw, source_ip, context)
-        if len(json.dumps(event).encode("utf-8")) >= LAMBDA_MAX_EVENT_BYTES:
+        if proxy_event_bytes(event) >= LAMBDA_MAX_EVENT_BYTES:
             return TOO_LARGE  # Lambda refuses the invocation (assumed relayed as 413: docs/local-runner.md)
         try:
             answer = self.integration_functions[route.integration["IntegrationId"]].invoke(event)

@@ -77,6 +77,10 @@ class Container:
             env=dict(env),
             text=True,
             encoding="utf-8",
+            # Out of the terminal's process group: a Ctrl-C is for the demo, which
+            # stops its environments itself (closing stdin, which also ends a worker
+            # whose runner died).
+            start_new_session=True,
         )
         self._answers: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read_answers, name="lambda-worker-reader", daemon=True).start()

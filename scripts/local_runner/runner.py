@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .aws import aws_client, queue_arn_from_url
+from .aws import POLLER_CONFIG, aws_client, queue_arn_from_url
 from .front_door import FrontDoor, Route, route_pattern
 from .iam_guard import RolePolicy, role_policy
 from .lambda_runtime import LocalFunction, load_function
@@ -142,7 +142,7 @@ def start(endpoint: str, api_id: str | None = None, port: int = 0, poll: bool = 
         queues = {queue_arn_from_url(url) for url in front_door.queue_urls()}
         mappings = lambda_client.list_event_source_mappings()["EventSourceMappings"]
         for mapping in [m for m in mappings if m["EventSourceArn"] in queues]:
-            poller = Poller(mapping, function(mapping["FunctionArn"].split(":")[-1]), aws_client("sqs", endpoint))
+            poller = Poller(mapping, function(mapping["FunctionArn"].split(":")[-1]), aws_client("sqs", endpoint, POLLER_CONFIG))
             poller.start()
             pollers.append(poller)
     return LocalRunner(endpoint, url, front_door, pollers, workdir, list(functions.values()))

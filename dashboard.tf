@@ -11,6 +11,7 @@ locals {
   create_dashboard = var.create && var.create_dashboard
 
   dashboard_namespace = module.consumer.cloudwatch_metrics_namespace
+  metric              = local.contract.metrics
   # "" with create = false (no dashboard then, but the templates are still evaluated).
   consumer_function = module.consumer.lambda_function_name != null ? module.consumer.lambda_function_name : ""
   api_id            = module.api.apigatewayv2_api_id
@@ -42,7 +43,7 @@ locals {
       title = "Authorizer denials by source (not counting API Gateway's cached decisions)"
       stat  = "Sum"
       metrics = [
-        [{ expression = "SEARCH('${local.search_prefix},Source} MetricName=\"AuthorizerDenials\"', 'Sum', 300)", id = "denials", label = "" }],
+        [{ expression = "SEARCH('${local.search_prefix},Source} MetricName=\"${local.metric.authorizer_denials}\"', 'Sum', 300)", id = "denials", label = "" }],
       ]
     },
     {
@@ -57,14 +58,14 @@ locals {
       title = "Delivery lag: received to stored (ms)"
       stat  = "p50"
       metrics = [
-        [local.dashboard_namespace, "DeliveryLagMs", "FunctionName", local.consumer_function, { stat = "p50", label = "p50" }],
-        [local.dashboard_namespace, "DeliveryLagMs", "FunctionName", local.consumer_function, { stat = "p99", label = "p99" }],
+        [local.dashboard_namespace, local.metric.delivery_lag, "FunctionName", local.consumer_function, { stat = "p50", label = "p50" }],
+        [local.dashboard_namespace, local.metric.delivery_lag, "FunctionName", local.consumer_function, { stat = "p99", label = "p99" }],
       ]
     },
     {
       title = "Consumer outcomes (sum per 5 min)"
       stat  = "Sum"
-      metrics = [for outcome in ["Stored", "Duplicates", "Poison", "Retried"] :
+      metrics = [for outcome in [local.metric.stored, local.metric.duplicates, local.metric.poison, local.metric.retried] :
         [local.dashboard_namespace, outcome, "FunctionName", local.consumer_function, { label = lower(outcome) }]
       ]
     },
@@ -72,15 +73,15 @@ locals {
       title = "Dead letters by reason"
       stat  = "Sum"
       metrics = [
-        [{ expression = "SEARCH('${local.search_prefix},FunctionName,Reason} MetricName=\"DeadLettered\" FunctionName=\"${local.consumer_function}\"', 'Sum', 300)", id = "reasons", label = "" }],
+        [{ expression = "SEARCH('${local.search_prefix},FunctionName,Reason} MetricName=\"${local.metric.dead_lettered}\" FunctionName=\"${local.consumer_function}\"', 'Sum', 300)", id = "reasons", label = "" }],
       ]
     },
     {
       title = "Dead letters and signature rejections by source"
       stat  = "Sum"
       metrics = [
-        [{ expression = "SEARCH('${local.search_prefix},FunctionName,Source} MetricName=\"DeadLettered\" FunctionName=\"${local.consumer_function}\"', 'Sum', 300)", id = "sources", label = "" }],
-        [{ expression = "SEARCH('${local.search_prefix},FunctionName,Source} MetricName=\"SignatureRejected\" FunctionName=\"${local.consumer_function}\"', 'Sum', 300)", id = "signatures", label = "" }],
+        [{ expression = "SEARCH('${local.search_prefix},FunctionName,Source} MetricName=\"${local.metric.dead_lettered}\" FunctionName=\"${local.consumer_function}\"', 'Sum', 300)", id = "sources", label = "" }],
+        [{ expression = "SEARCH('${local.search_prefix},FunctionName,Source} MetricName=\"${local.metric.signature_rejected}\" FunctionName=\"${local.consumer_function}\"', 'Sum', 300)", id = "signatures", label = "" }],
       ]
     },
     {

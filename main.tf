@@ -54,15 +54,12 @@ locals {
   archived_sources    = [for name, source in local.sources : name if source.archive]
   use_payload_bucket  = var.payloads.bucket_name != null || length(local.claim_check_sources) + length(local.archived_sources) > 0
 
-  # The headers each signature scheme reads (functions/shared/signatures.py
-  # SCHEME_HEADERS); hmac names its own.
-  signature_headers = {
-    github            = ["x-hub-signature-256"]
-    stripe            = ["stripe-signature"]
-    standard-webhooks = ["webhook-id", "webhook-timestamp", "webhook-signature"]
-    svix              = ["svix-id", "svix-timestamp", "svix-signature"]
-    slack             = ["x-slack-signature", "x-slack-request-timestamp"]
-  }
+  # What the Terraform and the functions must agree on (scheme headers, attribute
+  # names, bucket prefixes, metric names): one file, which the packages carry too.
+  contract   = jsondecode(file("${path.module}/functions/shared/contract.json"))
+  attributes = local.contract.message_attributes
+  # The headers each signature scheme reads; hmac names its own.
+  signature_headers = { for name, scheme in local.contract.signatures.schemes : name => scheme.headers if can(scheme.headers) }
   # Each source's headers API Gateway carries to the consumer: its key header and its signature's.
   carried_headers = {
     for name, source in local.sources : name => distinct(compact(concat(
@@ -292,11 +289,11 @@ module "api" {
       message_attributes = merge(
         # Static per route: a sender cannot choose its source. receivedAt (ms)
         # survives a redrive, where SentTimestamp would be the redrive's time.
-        { source = name, receivedAt = "$${context.requestTimeEpoch}" },
+        { (local.attributes.source) = name, (local.attributes.received_at) = "$${context.requestTimeEpoch}" },
         # "h:" keeps the value non-empty when the header is missing (SQS refuses
         # an empty attribute, which would refuse the request instead of
         # dead-lettering it with its reason).
-        { for header in local.carried_headers[name] : "header.${header}" => "h:$${request.header.${header}}" },
+        { for header in local.carried_headers[name] : "${local.attributes.header_prefix}${header}" => "${local.attributes.header_value_prefix}$${request.header.${header}}" },
       )
       throttling_burst_limit = source.throttling_burst_limit
       throttling_rate_limit  = source.throttling_rate_limit

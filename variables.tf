@@ -262,13 +262,13 @@ variable "sources" {
 
   validation {
     condition = var.sources == null || try(alltrue([for source in values(var.sources) :
-      can(regex("^(/([^~]|~[01])*)+$", source.event_key)) || can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.event_key)) || source.event_key == "@signed-content"
+      can(regex("^(/([^~]|~[01])*)+$", source.event_key)) || can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.event_key)) || source.event_key == local.contract.event_key.signed_content
     ]), false)
     error_message = "sources: event_key is a JSON pointer (/eventId, /data/id; ~0 and ~1 escape '~' and '/'), a lower-case header name (x-github-delivery) or @signed-content."
   }
 
   validation {
-    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : source.event_key != "@signed-content" || source.signature != null]), false)
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : source.event_key != local.contract.event_key.signed_content || source.signature != null]), false)
     error_message = "sources: event_key = @signed-content keys events by the SHA-256 of what the signature covers, so it needs a signature."
   }
 
@@ -307,8 +307,8 @@ variable "sources" {
       # Only a header name is carried: a pointer starts with '/', @signed-content with '@'.
       can(regex("^[a-z0-9]", source.event_key)) ? [source.event_key] : [],
       source.signature == null ? [] : lookup(local.signature_headers, source.signature.scheme, [source.signature.header, source.signature.timestamp_header, source.signature.id_header]),
-    )))) <= 3]), false)
-    error_message = "sources: a source carries at most 3 headers (its signature headers and its event_key header): key a Standard Webhooks or Svix source by its id header (webhook-id, svix-id), an hmac source with id_header by that header."
+    )))) <= local.attributes.max_carried_headers]), false)
+    error_message = "sources: a source carries at most ${local.attributes.max_carried_headers} headers (its signature headers and its event_key header): key a Standard Webhooks or Svix source by its id header (webhook-id, svix-id), an hmac source with id_header by that header."
   }
 }
 

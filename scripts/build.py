@@ -30,7 +30,8 @@ PACKAGES_DIR = ROOT / "packages"
 FUNCTION_NAMES = ("authorizer", "consumer", "front")
 # Modules several packages need (the cached secret, the claim check): copied into
 # each zip that imports them, at its root, so each package stays self-contained
-# and has no layer to deploy.
+# and has no layer to deploy. A shared data file goes with the module of the
+# same stem (contract.json with contract.py, which reads it beside itself).
 SHARED_DIR_NAME = "shared"
 MANIFEST_NAME = "manifest.json"
 IMPORT_LINE = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
@@ -137,8 +138,20 @@ def package_entries(name: str, functions_dir: Path = FUNCTIONS_DIR) -> list[tupl
         if not more:
             break
         used |= more
-    shared = chosen
-    return sorted(own + shared)
+    return sorted(own + chosen + data_files(shared, chosen))
+
+
+def data_files(shared: list[tuple[str, bytes]], chosen: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """The shared non-Python files that go with the chosen modules: each with the
+    module of its stem (contract.json with contract.py). A data file with no such
+    module is an error: no package would ever carry it."""
+    modules = {relative.removesuffix(".py") for relative, _ in shared if relative.endswith(".py")}
+    chosen_modules = {relative.removesuffix(".py") for relative, _ in chosen}
+    data = [(relative, content) for relative, content in shared if not relative.endswith(".py")]
+    orphans = sorted(relative for relative, _ in data if Path(relative).stem not in modules)
+    if orphans:
+        raise ValueError(f"{SHARED_DIR_NAME} has {', '.join(orphans)} with no module of the same name to ship it with")
+    return [(relative, content) for relative, content in data if Path(relative).stem in chosen_modules]
 
 
 def build_package(name: str, functions_dir: Path = FUNCTIONS_DIR) -> Package:

@@ -70,6 +70,8 @@ def test_zips_hold_exactly_the_sources_with_fixed_metadata():
             "cached_secret.py",
             "claim_check.py",
             "clients.py",
+            "contract.json",
+            "contract.py",
             "dead_letters.py",
             "emf.py",
             "message_attributes.py",
@@ -85,7 +87,16 @@ def test_zips_hold_exactly_the_sources_with_fixed_metadata():
             "trust.py",
         ],
         # A package carries the shared modules it imports, and theirs: not the consumer's own.
-        "front": ["app.py", "cached_secret.py", "claim_check.py", "message_attributes.py", "signatures.py", "signing_secrets.py"],
+        "front": [
+            "app.py",
+            "cached_secret.py",
+            "claim_check.py",
+            "contract.json",
+            "contract.py",
+            "message_attributes.py",
+            "signatures.py",
+            "signing_secrets.py",
+        ],
     }
     for name, files in expected.items():
         package = build.build_package(name)
@@ -169,6 +180,12 @@ def test_upload_cli_prints_keys(tmp_path, monkeypatch, capsys):
     assert "s3://artifacts/p/authorizer-" in printed and "(uploaded)" in printed
 
 
+def write_tree(root, files: dict[str, str]) -> None:
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+
+
 def test_a_package_carries_the_shared_modules_it_imports_and_theirs_only(tmp_path):
     files = {
         "front/app.py": "from outer import x\n",
@@ -176,7 +193,49 @@ def test_a_package_carries_the_shared_modules_it_imports_and_theirs_only(tmp_pat
         "shared/inner.py": "y = 1\n",
         "shared/unused.py": "import json\n",
     }
-    for relative, text in files.items():
-        (tmp_path / relative).parent.mkdir(exist_ok=True)
-        (tmp_path / relative).write_text(text)
+    write_tree(tmp_path, files)
     assert [relative for relative, _ in build.package_entries("front", tmp_path)] == ["app.py", "inner.py", "outer.py"]
+
+
+def test_a_shared_data_file_goes_with_the_module_of_its_name(tmp_path):
+    # contract.py reads contract.json beside itself: a package that imports it
+    # (here through another shared module) carries both; one that does not, neither.
+    files = {
+        "front/app.py": "from outer import x\n",
+        "consumer/app.py": "import json\n",
+        "shared/outer.py": "from contract import FACTS\nx = FACTS\n",
+        "shared/contract.py": "FACTS = 1\n",
+        "shared/contract.json": "{}\n",
+    }
+    write_tree(tmp_path, files)
+    front = [relative for relative, _ in build.package_entries("front", tmp_path)]
+    assert front == ["app.py", "contract.json", "contract.py", "outer.py"]
+    assert [relative for relative, _ in build.package_entries("consumer", tmp_path)] == ["app.py"]
+
+
+def test_a_shared_data_file_with_no_module_to_ship_it_is_refused(tmp_path):
+    write_tree(tmp_path, {"front/app.py": "import json\n", "shared/facts.json": "{}\n"})
+    with pytest.raises(ValueError, match=r"facts\.json with no module"):
+        build.package_entries("front", tmp_path)
+
+
+def test_check_fails_when_a_shipped_data_file_changes(tmp_path, monkeypatch, capsys):
+    # --check compares the zips, which hold contract.json: editing the contract
+    # without rebuilding is caught like editing a module.
+    functions = tmp_path / "functions"
+    write_tree(
+        functions,
+        {
+            "authorizer/app.py": "import json\n",
+            "consumer/app.py": "import contract\n",
+            "front/app.py": "import json\n",
+            "shared/contract.py": "FACTS = 1\n",
+            "shared/contract.json": "{}\n",
+        },
+    )
+    out = tmp_path / "packages"
+    assert build.main(["--out", str(out), "--functions-dir", str(functions)]) == 0
+    assert build.main(["--check", "--out", str(out), "--functions-dir", str(functions)]) == 0
+    (functions / "shared" / "contract.json").write_text('{"changed": true}\n')
+    assert build.main(["--check", "--out", str(out), "--functions-dir", str(functions)]) == 1
+    assert "consumer.zip" in capsys.readouterr().err

@@ -43,6 +43,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract import METRICS
+
 from archive import ArchiveBuffer
 from clients import payload_s3_client, safety_margin, table_and_sqs
 from dead_letters import send_to_dead_letter_queue
@@ -83,7 +85,7 @@ class Config:
     ttl_attribute: str | None = None
     ttl_days: float | None = None
     ordering_attribute: str | None = None
-    metrics_namespace: str = "WebhookIngest"
+    metrics_namespace: str = METRICS["namespace_prefix"]
     sources: Mapping[str, SourceRule] | None = None  # None: one unnamed source, keys unprefixed
     payload_bucket: str | None = None  # claim checks, the raw archive and large items
 
@@ -114,7 +116,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
         ttl_attribute=ttl_attribute,
         ttl_days=ttl_days,
         ordering_attribute=ordering_attribute,
-        metrics_namespace=environ.get("METRICS_NAMESPACE", "").strip() or "WebhookIngest",
+        metrics_namespace=environ.get("METRICS_NAMESPACE", "").strip() or METRICS["namespace_prefix"],
         sources=load_sources(environ["SOURCES"]) if environ.get("SOURCES", "").strip() else None,
         payload_bucket=environ.get("PAYLOAD_BUCKET", "").strip() or None,
     )
@@ -302,11 +304,13 @@ def process_batch(
     else:
         unsent = {poison.message_id for _, poison in poisoned}  # SQS redrive moves them later
     counts = Counter(
-        Received=len(records),
-        Stored=sum(outcome == Written.STORED for outcome in outcomes.values()),
-        Duplicates=sum(outcome == Written.DUPLICATE for outcome in outcomes.values()),
-        Poison=len(poisoned),
-        Retried=len(retriable) + len(unsent) + len(waiting),
+        {
+            METRICS["received"]: len(records),
+            METRICS["stored"]: sum(outcome == Written.STORED for outcome in outcomes.values()),
+            METRICS["duplicates"]: sum(outcome == Written.DUPLICATE for outcome in outcomes.values()),
+            METRICS["poison"]: len(poisoned),
+            METRICS["retried"]: len(retriable) + len(unsent) + len(waiting),
+        }
     )
     failed_ids = set(retriable) | unsent | waiting
     failures = [record["messageId"] for record in records if record["messageId"] in failed_ids]
@@ -387,6 +391,6 @@ def handler(event: Mapping[str, Any], context: Any) -> dict:
     extra_lines = lag_lines(config.metrics_namespace, function_name, [lag * 1000 for lag in result.lags_seconds], now_ms)
     extra_lines += dead_letter_lines(config.metrics_namespace, function_name, result.dead_letters, now_ms)
     print("\n".join([line, *extra_lines]), file=sys.stdout, flush=True)
-    if len(result.failures) == len(records) and result.counts["Poison"] == 0:
+    if len(result.failures) == len(records) and result.counts[METRICS["poison"]] == 0:
         raise BatchFailed(f"all {len(records)} records failed retriably")
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in result.failures]}

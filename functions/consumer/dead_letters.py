@@ -15,9 +15,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from contract import ATTRIBUTES
 
-from claim_check import DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE
-from message_attributes import HEADER_ATTRIBUTE_PREFIX, RECEIVED_AT_ATTRIBUTE, SOURCE_ATTRIBUTE
+from message_attributes import (
+    DELIVERY_ATTRIBUTE,
+    HEADER_ATTRIBUTE_PREFIX,
+    MAX_MESSAGE_ATTRIBUTES,
+    RECEIVED_AT_ATTRIBUTE,
+    REPLAY_ATTRIBUTE,
+    SOURCE_ATTRIBUTE,
+)
 from pipeline import Poison
 
 SEND_BATCH_LIMIT = 10
@@ -25,12 +32,12 @@ SEND_BATCH_LIMIT = 10
 # older regions' docs and in emulators; staying under the smaller keeps one
 # large poison body from failing the send of nine small ones.
 SEND_BATCH_MAX_BYTES = 200 * 1024
-MAX_MESSAGE_ATTRIBUTES = 10
-REASON_ATTRIBUTE = "ingest.failure_reason"
-DETAIL_ATTRIBUTE = "ingest.failure_detail"
-SOURCE_ID_ATTRIBUTE = "ingest.source_message_id"
-RECEIVE_COUNT_ATTRIBUTE = "ingest.receive_count"
-DROPPED_ATTRIBUTE = "ingest.dropped_attributes"
+# The dead letter's own attributes (contract.json: users filter and alarm on them).
+REASON_ATTRIBUTE: str = ATTRIBUTES["dead_letter"]["reason"]
+DETAIL_ATTRIBUTE: str = ATTRIBUTES["dead_letter"]["detail"]
+SOURCE_ID_ATTRIBUTE: str = ATTRIBUTES["dead_letter"]["source_message_id"]
+RECEIVE_COUNT_ATTRIBUTE: str = ATTRIBUTES["dead_letter"]["receive_count"]
+DROPPED_ATTRIBUTE: str = ATTRIBUTES["dead_letter"]["dropped"]
 OWN_ATTRIBUTES = (REASON_ATTRIBUTE, DETAIL_ATTRIBUTE, SOURCE_ID_ATTRIBUTE, RECEIVE_COUNT_ATTRIBUTE, DROPPED_ATTRIBUTE)
 # What a redrive cannot do without: the source, the receive time, how to read the
 # body (a claim check's delivery) and that it is a replay (else it is archived

@@ -5,17 +5,24 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-COUNT_METRICS = ("Received", "Stored", "Duplicates", "Poison", "Retried")
+from contract import METRICS, SIGNATURES
+
+# The metric names are contract.json's: the dashboard and alarms read the same file.
+COUNT_METRICS = tuple(METRICS[name] for name in ("received", "stored", "duplicates", "poison", "retried"))
+BATCH_DURATION = METRICS["batch_duration"]
+DELIVERY_LAG = METRICS["delivery_lag"]
+DEAD_LETTERED = METRICS["dead_lettered"]
+SIGNATURE_REJECTED = METRICS["signature_rejected"]
 # EMF takes at most 100 values of one metric per document.
 MAX_VALUES_PER_DOCUMENT = 100
-SIGNATURE_REASONS = frozenset({"signature_missing", "signature_invalid", "timestamp_outside_tolerance"})
+SIGNATURE_REASONS = frozenset(SIGNATURES["reasons"].values())
 
 
 def metrics_line(
     namespace: str, function_name: str, counts: Mapping[str, int], duration_ms: float, timestamp_ms: int, **fields: object
 ) -> str:
     """The batch's document; `fields` ride along as plain log fields (not metrics)."""
-    metrics = {**dict.fromkeys(COUNT_METRICS, "Count"), "BatchDurationMs": "Milliseconds"}
+    metrics = {**dict.fromkeys(COUNT_METRICS, "Count"), BATCH_DURATION: "Milliseconds"}
     values = {name: int(counts.get(name, 0)) for name in COUNT_METRICS}
     return document(
         namespace,
@@ -24,7 +31,7 @@ def metrics_line(
         timestamp_ms,
         FunctionName=function_name,
         **values,
-        BatchDurationMs=round(duration_ms, 3),
+        **{BATCH_DURATION: round(duration_ms, 3)},
         **fields,
     )
 
@@ -48,10 +55,10 @@ def lag_lines(namespace: str, function_name: str, lags_ms: list[float], timestam
         document(
             namespace,
             [["FunctionName"]],
-            {"DeliveryLagMs": "Milliseconds"},
+            {DELIVERY_LAG: "Milliseconds"},
             timestamp_ms,
             FunctionName=function_name,
-            DeliveryLagMs=[round(lag, 1) for lag in lags_ms[start : start + MAX_VALUES_PER_DOCUMENT]],
+            **{DELIVERY_LAG: [round(lag, 1) for lag in lags_ms[start : start + MAX_VALUES_PER_DOCUMENT]]},
         )
         for start in range(0, len(lags_ms), MAX_VALUES_PER_DOCUMENT)
     ]
@@ -64,11 +71,11 @@ def dead_letter_lines(
     pair seen), and SignatureRejected by source for the signature reasons."""
     lines = []
     for (source, reason), count in sorted(by_source_and_reason.items()):
-        metrics = {"DeadLettered": "Count"}
-        values: dict[str, object] = {"DeadLettered": count}
+        metrics = {DEAD_LETTERED: "Count"}
+        values: dict[str, object] = {DEAD_LETTERED: count}
         if reason in SIGNATURE_REASONS:
-            metrics["SignatureRejected"] = "Count"
-            values["SignatureRejected"] = count
+            metrics[SIGNATURE_REJECTED] = "Count"
+            values[SIGNATURE_REJECTED] = count
         lines.append(
             document(
                 namespace,

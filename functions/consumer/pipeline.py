@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from contract import SIGNATURES
+
 
 class Reason(StrEnum):
     """Why a record can never be stored."""
@@ -32,10 +34,11 @@ class Reason(StrEnum):
     CLAIM_CHECK_INVALID = "claim_check_invalid"
     CLAIM_CHECK_MISSING = "claim_check_missing"
     CLAIM_CHECK_MISMATCH = "claim_check_mismatch"
-    # Signatures (signatures.py raises them by these names).
-    SIGNATURE_MISSING = "signature_missing"
-    SIGNATURE_INVALID = "signature_invalid"
-    TIMESTAMP_OUTSIDE_TOLERANCE = "timestamp_outside_tolerance"
+    # Signatures (signatures.py raises them by these names; contract.json, which the
+    # signature-rejection alarm's reasons come from too).
+    SIGNATURE_MISSING = SIGNATURES["reasons"]["missing"]
+    SIGNATURE_INVALID = SIGNATURES["reasons"]["invalid"]
+    TIMESTAMP_OUTSIDE_TOLERANCE = SIGNATURES["reasons"]["outside_tolerance"]
     # The body.
     INVALID_UTF8 = "invalid_utf8"  # a JSON source's claimed bytes are not UTF-8
     INVALID_UNICODE = "invalid_unicode"  # a lone UTF-16 surrogate

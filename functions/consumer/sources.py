@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from contract import SIGNED_CONTENT_KEY
+
 import signatures
 from message_attributes import HEADER_ATTRIBUTE_PREFIX, HEADER_VALUE_PREFIX, RECEIVED_AT_ATTRIBUTE, SOURCE_ATTRIBUTE
 from pipeline import Reason
@@ -48,8 +50,7 @@ from records import (
 from signatures import HEADER_NAME, Rejected, SignatureRule, load_signature, verify
 
 KEY_SEPARATOR = "#"
-# event_key: key the event by a digest of the content its signature covers (signed sources only).
-SIGNED_CONTENT_KEY = "@signed-content"
+# SIGNED_CONTENT_KEY (contract.json): key the event by a digest of the content its signature covers (signed sources only).
 DELIVERIES = ("direct", "claim-check")
 # What a numeric attribute may hold: ASCII digits only ("²".isdigit() is true, int() refuses it).
 DIGITS = re.compile(r"[0-9]{1,15}")

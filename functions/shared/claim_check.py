@@ -24,16 +24,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-DELIVERY_ATTRIBUTE = "delivery"
-CLAIM_CHECK = "claim-check"
-# Set by scripts/replay.py to the archived message's id: a replayed message is
-# already in the archive, and archiving it again would make the next replay send it twice.
-REPLAY_ATTRIBUTE = "replayOf"
+from contract import BUCKET_PREFIXES
 
-# The bucket's prefixes: each function may touch only its own (IAM and lifecycle by prefix).
-CLAIMS_PREFIX = "claims/"  # bodies waiting in the queue; expire after the queues' retention
-ITEMS_PREFIX = "items/"  # bodies of items larger than DynamoDB holds; kept with the item
-ARCHIVE_PREFIX = "archive/"  # the raw archive, one JSON Lines object per batch and source
+from message_attributes import DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE
+
+CLAIM_CHECK = "claim-check"
+# REPLAY_ATTRIBUTE is set by scripts/replay.py to the archived message's id: a replayed message is
+# already in the archive, and archiving it again would make the next replay send it twice.
+# Both attribute names stay importable from here (message_attributes.py defines them).
+__all__ = ["DELIVERY_ATTRIBUTE", "REPLAY_ATTRIBUTE"]
+
+# The bucket's prefixes (contract.json, which the Terraform's IAM and lifecycle
+# rules read too): each function may touch only its own.
+CLAIMS_PREFIX: str = BUCKET_PREFIXES["claims"]  # bodies waiting in the queue; expire after the queues' retention
+ITEMS_PREFIX: str = BUCKET_PREFIXES["items"]  # bodies of items larger than DynamoDB holds; kept with the item
+ARCHIVE_PREFIX: str = BUCKET_PREFIXES["archive"]  # the raw archive, one JSON Lines object per batch and source
 
 
 class InvalidPointer(ValueError):

@@ -9,12 +9,19 @@ missing header still makes a non-empty attribute (SQS refuses empty ones).
 
 from __future__ import annotations
 
-SOURCE_ATTRIBUTE = "source"
-RECEIVED_AT_ATTRIBUTE = "receivedAt"  # API Gateway's receipt, Unix milliseconds
-REQUEST_ID_ATTRIBUTE = "requestId"
-PRINCIPAL_ATTRIBUTE = "principal"
-HEADER_ATTRIBUTE_PREFIX = "header."
-HEADER_VALUE_PREFIX = "h:"
+from contract import ATTRIBUTES
+
+# The names are contract.json's: root main.tf builds the routes' mapping from the same file.
+SOURCE_ATTRIBUTE: str = ATTRIBUTES["source"]
+RECEIVED_AT_ATTRIBUTE: str = ATTRIBUTES["received_at"]  # API Gateway's receipt, Unix milliseconds
+REQUEST_ID_ATTRIBUTE: str = ATTRIBUTES["request_id"]
+PRINCIPAL_ATTRIBUTE: str = ATTRIBUTES["principal"]
+DELIVERY_ATTRIBUTE: str = ATTRIBUTES["delivery"]
+REPLAY_ATTRIBUTE: str = ATTRIBUTES["replay_of"]
+HEADER_ATTRIBUTE_PREFIX: str = ATTRIBUTES["header_prefix"]
+HEADER_VALUE_PREFIX: str = ATTRIBUTES["header_value_prefix"]
+# SQS takes at most this many attributes on one message.
+MAX_MESSAGE_ATTRIBUTES: int = ATTRIBUTES["sqs_limit"]
 
 
 def carried_header(name: str, value: str) -> tuple[str, str]:

@@ -34,15 +34,20 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from contract import SIGNATURES
+
 from cached_secret import InvalidSecret
 
-SCHEMES = ("github", "stripe", "standard-webhooks", "svix", "slack", "hmac")
-ALGORITHMS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512, "sha1": hashlib.sha1}
-ENCODINGS = ("hex", "base64")
+# The schemes, their headers, the hmac defaults and the reasons are contract.json's
+# (Terraform reads the same file): the names below are views of it.
+SCHEMES = tuple(SIGNATURES["schemes"])
+ALGORITHMS = {name: getattr(hashlib, name) for name in SIGNATURES["algorithms"]}
+ENCODINGS = tuple(SIGNATURES["encodings"])
+TOLERANCE = SIGNATURES["tolerance_seconds"]
 
-MISSING = "signature_missing"
-INVALID = "signature_invalid"
-OUTSIDE_TOLERANCE = "timestamp_outside_tolerance"
+MISSING = SIGNATURES["reasons"]["missing"]
+INVALID = SIGNATURES["reasons"]["invalid"]
+OUTSIDE_TOLERANCE = SIGNATURES["reasons"]["outside_tolerance"]
 
 # A header never carries more signatures than this; more is an attack, not a rotation.
 MAX_SIGNATURES = 16
@@ -71,12 +76,12 @@ class SignatureRule:
     """How one source signs. For "hmac", the fields below `tolerance_seconds` say how."""
 
     scheme: str
-    tolerance_seconds: int = 300
+    tolerance_seconds: int = TOLERANCE["default"]
     header: str = ""
-    algorithm: str = "sha256"
-    encoding: str = "hex"
-    prefix: str = ""
-    signed_content: str = "{body}"
+    algorithm: str = SIGNATURES["hmac_defaults"]["algorithm"]
+    encoding: str = SIGNATURES["hmac_defaults"]["encoding"]
+    prefix: str = SIGNATURES["hmac_defaults"]["prefix"]
+    signed_content: str = SIGNATURES["hmac_defaults"]["signed_content"]
     timestamp_header: str = ""
     id_header: str = ""
 
@@ -104,26 +109,21 @@ class SignatureRule:
         return SINGLE_SIGNATURE_FORMS.get(self.scheme, (self.prefix, self.encoding))
 
 
+# The headers each fixed scheme reads; "hmac" names its own (SignatureRule.header...).
 SCHEME_HEADERS: dict[str, tuple[str, ...]] = {
-    "github": ("x-hub-signature-256",),
-    "stripe": ("stripe-signature",),
-    "standard-webhooks": ("webhook-id", "webhook-timestamp", "webhook-signature"),
-    "svix": ("svix-id", "svix-timestamp", "svix-signature"),
-    "slack": ("x-slack-signature", "x-slack-request-timestamp"),
+    name: tuple(scheme["headers"]) for name, scheme in SIGNATURES["schemes"].items() if "headers" in scheme
 }
 # Which of a scheme's headers holds the signature; "hmac" names its own (SignatureRule.header).
 SIGNATURE_HEADERS: dict[str, str] = {
-    "github": "x-hub-signature-256",
-    "stripe": "stripe-signature",
-    "standard-webhooks": "webhook-signature",
-    "svix": "svix-signature",
-    "slack": "x-slack-signature",
+    name: scheme["signature_header"] for name, scheme in SIGNATURES["schemes"].items() if "signature_header" in scheme
 }
 # Headers that list one signature per active secret (Stripe: t=...,v1=...,v1=...; Standard
 # Webhooks and Svix: "v1,<b64> v1,<b64>"); the others carry exactly one.
-MULTI_SIGNATURE_SCHEMES = frozenset({"stripe", "standard-webhooks", "svix"})
+MULTI_SIGNATURE_SCHEMES = frozenset(name for name, scheme in SIGNATURES["schemes"].items() if scheme.get("several_signatures"))
 # A single-signature header is prefix + encoded digest; "hmac" configures its own.
-SINGLE_SIGNATURE_FORMS: dict[str, tuple[str, str]] = {"github": ("sha256=", "hex"), "slack": ("v0=", "hex")}
+SINGLE_SIGNATURE_FORMS: dict[str, tuple[str, str]] = {
+    name: (scheme["prefix"], scheme["encoding"]) for name, scheme in SIGNATURES["schemes"].items() if "prefix" in scheme
+}
 # The key prefix for a multi-signature header: the digest of the signed content follows.
 SIGNED_CONTENT_KEY_PREFIX = "signed-sha256:"
 
@@ -132,9 +132,10 @@ def load_signature(settings: Mapping, where: str) -> SignatureRule:
     """A source's `signature` setting, refused with a clear error when it cannot work."""
     if not isinstance(settings, Mapping) or settings.get("scheme") not in SCHEMES:
         raise ValueError(f"{where}: signature.scheme must be one of {', '.join(SCHEMES)}")
-    tolerance = settings.get("tolerance_seconds", 300)
-    if not isinstance(tolerance, int) or isinstance(tolerance, bool) or not 1 <= tolerance <= 86400:
-        raise ValueError(f"{where}: signature.tolerance_seconds must be a whole number of seconds, 1-86400")
+    tolerance = settings.get("tolerance_seconds", TOLERANCE["default"])
+    low, high = TOLERANCE["min"], TOLERANCE["max"]
+    if not isinstance(tolerance, int) or isinstance(tolerance, bool) or not low <= tolerance <= high:
+        raise ValueError(f"{where}: signature.tolerance_seconds must be a whole number of seconds, {low}-{high}")
     fields = {key: settings.get(key) or default for key, default in HMAC_DEFAULTS.items()}
     rule = SignatureRule(scheme=settings["scheme"], tolerance_seconds=tolerance, **fields)
     if rule.scheme == "hmac":
@@ -142,22 +143,14 @@ def load_signature(settings: Mapping, where: str) -> SignatureRule:
     return rule
 
 
-HMAC_DEFAULTS = {
-    "header": "",
-    "algorithm": "sha256",
-    "encoding": "hex",
-    "prefix": "",
-    "signed_content": "{body}",
-    "timestamp_header": "",
-    "id_header": "",
-}
+HMAC_DEFAULTS = {"header": "", **SIGNATURES["hmac_defaults"], "timestamp_header": "", "id_header": ""}
 
 
 def check_hmac(rule: SignatureRule, where: str) -> None:
     if not HEADER_NAME.fullmatch(rule.header):
         raise ValueError(f"{where}: an hmac signature needs header, a lower-case header name")
     if rule.algorithm not in ALGORITHMS or rule.encoding not in ENCODINGS:
-        raise ValueError(f"{where}: algorithm must be one of {', '.join(ALGORITHMS)}, encoding hex or base64")
+        raise ValueError(f"{where}: algorithm must be one of {', '.join(ALGORITHMS)}, encoding {' or '.join(ENCODINGS)}")
     for header in (rule.timestamp_header, rule.id_header):
         if header and not HEADER_NAME.fullmatch(header):
             raise ValueError(f"{where}: timestamp_header and id_header are lower-case header names")
@@ -351,8 +344,8 @@ def stripe_parts(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -
 
 
 def standard_webhooks_parts(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -> Parts:
-    prefix = "svix-" if rule.scheme == "svix" else "webhook-"
-    message_id, timestamp = headers[prefix + "id"], headers[prefix + "timestamp"]
+    scheme = SIGNATURES["schemes"][rule.scheme]
+    message_id, timestamp = headers[scheme["id_header"]], headers[scheme["timestamp_header"]]
     seconds = timestamp_of(timestamp)
     entries = [entry.partition(",") for entry in headers[rule.signature_header].split(" ") if entry]
     signatures = bounded([base64_signature(value) for version, _, value in entries if version == "v1"])
@@ -361,7 +354,7 @@ def standard_webhooks_parts(rule: SignatureRule, headers: Mapping[str, str], bod
 
 
 def slack_parts(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -> Parts:
-    timestamp = headers["x-slack-request-timestamp"]
+    timestamp = headers[SIGNATURES["schemes"][rule.scheme]["timestamp_header"]]
     seconds = timestamp_of(timestamp)  # ASCII digits only, before they become signed bytes
     return f"v0:{timestamp}:".encode("ascii") + body, [single_signature(rule, headers)], seconds
 

@@ -3,9 +3,12 @@
 # the payload bucket's claims/ and queues a pointer; it may do nothing else.
 
 locals {
+  # What the Terraform and the functions must agree on (scheme headers, attribute
+  # names, bucket prefixes, metric names): one file, which the packages carry too.
+  contract      = jsondecode(file("${path.module}/../../functions/shared/contract.json"))
   function_name = "${var.name}-front"
   # The function writes only its sources' claims.
-  claim_prefixes = [for source in distinct([for route in values(var.routes) : route.source]) : "${var.bucket_arn}/claims/${source}/*"]
+  claim_prefixes = [for source in distinct([for route in values(var.routes) : route.source]) : "${var.bucket_arn}/${local.contract.bucket_prefixes.claims}${source}/*"]
   # The routes whose signature is checked here, before anything is kept.
   edge_secret_arns = distinct([for route in values(var.routes) : route.signature.secret_arn if route.signature != null])
   # What the function reads (ROUTES): nulls left out, the environment holds 4 KB in all.

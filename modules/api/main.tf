@@ -1,4 +1,8 @@
 locals {
+  # What the Terraform and the functions must agree on (scheme headers, attribute
+  # names, bucket prefixes, metric names): one file, which the packages carry too.
+  contract   = jsondecode(file("${path.module}/../../functions/shared/contract.json"))
+  attributes = local.contract.message_attributes
   # One route per source; without var.routes, the one route of the first
   # releases under the key "default" (moved from count index 0).
   routes = var.routes != null ? var.routes : {
@@ -32,8 +36,8 @@ locals {
       MessageBody = "$request.body"
       MessageAttributes = jsonencode(merge(
         # A route without an authorizer has no principal: SQS refuses an empty attribute.
-        length(route.identity_sources) == 0 ? {} : { principal = { DataType = "String", StringValue = "$${context.authorizer.principal}" } },
-        { requestId = { DataType = "String", StringValue = "$${context.requestId}" } },
+        length(route.identity_sources) == 0 ? {} : { (local.attributes.principal) = { DataType = "String", StringValue = "$${context.authorizer.principal}" } },
+        { (local.attributes.request_id) = { DataType = "String", StringValue = "$${context.requestId}" } },
         { for attribute, value in route.message_attributes : attribute => { DataType = "String", StringValue = value } },
       ))
     }

@@ -98,8 +98,8 @@ variable "routes" {
 
   validation {
     # principal and requestId are ours; SQS allows 10 attributes per message.
-    condition     = var.routes == null || try(alltrue([for route in values(var.routes) : length(route.message_attributes) <= 8 && length(setintersection(keys(route.message_attributes), ["principal", "requestId"])) == 0]), false)
-    error_message = "A route adds at most 8 message attributes (SQS allows 10 per message; principal and requestId are taken)."
+    condition     = var.routes == null || try(alltrue([for route in values(var.routes) : length(route.message_attributes) <= local.attributes.sqs_limit - 2 && length(setintersection(keys(route.message_attributes), [local.attributes.principal, local.attributes.request_id])) == 0]), false)
+    error_message = "A route adds at most ${local.attributes.sqs_limit - 2} message attributes (SQS allows ${local.attributes.sqs_limit} per message; ${local.attributes.principal} and ${local.attributes.request_id} are taken)."
   }
 }
 

@@ -1,4 +1,7 @@
 locals {
+  # What the Terraform and the functions must agree on (scheme headers, attribute
+  # names, bucket prefixes, metric names): one file, which the packages carry too.
+  contract = jsondecode(file("${path.module}/../../functions/shared/contract.json"))
   # A conditional, not coalesce(): with create_secret given, the answer is known
   # at plan time even when secret_arn is not.
   create_secret = var.create && (var.create_secret != null ? var.create_secret : var.secret_arn == null)
@@ -124,8 +127,8 @@ resource "aws_cloudwatch_log_metric_filter" "denials" {
   pattern        = "{ $.decision = \"deny\" }"
 
   metric_transformation {
-    name       = "AuthorizerDenials"
-    namespace  = "WebhookIngest/${var.name}"
+    name       = local.contract.metrics.authorizer_denials
+    namespace  = "${local.contract.metrics.namespace_prefix}/${var.name}"
     value      = "1"
     unit       = "Count"
     dimensions = { Source = "$.source" }
@@ -137,8 +140,8 @@ resource "aws_cloudwatch_metric_alarm" "denials" {
 
   alarm_name          = "${local.function_name}-denials"
   alarm_description   = "The ${coalesce(var.source_name, "default")} source's authorizer denied more than ${var.denial_alarm_threshold} requests in 5 minutes: a sender with a stale secret, or someone guessing."
-  namespace           = "WebhookIngest/${var.name}"
-  metric_name         = "AuthorizerDenials"
+  namespace           = "${local.contract.metrics.namespace_prefix}/${var.name}"
+  metric_name         = local.contract.metrics.authorizer_denials
   dimensions          = { Source = coalesce(var.source_name, "default") }
   statistic           = "Sum"
   period              = 300

@@ -1,4 +1,7 @@
 locals {
+  # What the Terraform and the functions must agree on (scheme headers, attribute
+  # names, bucket prefixes, metric names): one file, which the packages carry too.
+  contract = jsondecode(file("${path.module}/../../functions/shared/contract.json"))
   # A conditional, not coalesce(): with create_table given, the answer is known
   # at plan time even when table_name is not.
   create_table  = var.create && (var.create_table != null ? var.create_table : var.table_name == null)
@@ -10,7 +13,8 @@ locals {
   claim_check_delivery = var.sources == null ? false : anytrue([for source in values(var.sources) : source.delivery == "claim-check"])
   memory_size          = var.memory_size != null ? var.memory_size : local.claim_check_delivery ? 1024 : 256
   # The consumer's EMF metrics (and the authorizers' denials) live here.
-  metrics_namespace = "WebhookIngest/${var.name}"
+  metrics_namespace = "${local.contract.metrics.namespace_prefix}/${var.name}"
+  prefixes          = local.contract.bucket_prefixes
   # The key that encrypts the table: ours for a created table, the owner's for a brought one.
   table_kms_key_arn = local.create_table ? var.kms_key_arn : var.table_kms_key_arn
 
@@ -59,20 +63,20 @@ locals {
   # Without sources there is nothing to spill: items are keyed as in the first releases.
   payload_statements = local.payload_bucket ? concat(
     length(local.source_names) == 0 ? [] : [
-      { sid = "WriteLargeItemBodies", actions = ["s3:PutObject"], resources = [for name in local.source_names : "${var.payload_bucket_arn}/items/${name}/*"] },
+      { sid = "WriteLargeItemBodies", actions = ["s3:PutObject"], resources = [for name in local.source_names : "${var.payload_bucket_arn}/${local.prefixes.items}${name}/*"] },
     ],
     length(var.claim_check_sources) == 0 ? [] : [
-      { sid = "ReadClaims", actions = ["s3:GetObject"], resources = [for name in var.claim_check_sources : "${var.payload_bucket_arn}/claims/${name}/*"] },
+      { sid = "ReadClaims", actions = ["s3:GetObject"], resources = [for name in var.claim_check_sources : "${var.payload_bucket_arn}/${local.prefixes.claims}${name}/*"] },
     ],
     length(local.archived_sources) == 0 ? [] : [
-      { sid = "WriteArchive", actions = ["s3:PutObject"], resources = [for name in local.archived_sources : "${var.payload_bucket_arn}/archive/source=${name}/*"] },
+      { sid = "WriteArchive", actions = ["s3:PutObject"], resources = [for name in local.archived_sources : "${var.payload_bucket_arn}/${local.prefixes.archive}source=${name}/*"] },
     ],
   ) : []
   # (a placeholder ARN without a bucket: both branches of a conditional are evaluated)
   payload_context = {
     for access, prefixes in {
-      read  = [for name in var.claim_check_sources : "claims/${name}/*"]
-      write = concat([for name in local.source_names : "items/${name}/*"], [for name in local.archived_sources : "archive/source=${name}/*"])
+      read  = [for name in var.claim_check_sources : "${local.prefixes.claims}${name}/*"]
+      write = concat([for name in local.source_names : "${local.prefixes.items}${name}/*"], [for name in local.archived_sources : "${local.prefixes.archive}source=${name}/*"])
       } : access => {
       test     = "StringLike"
       variable = "kms:EncryptionContext:aws:s3:arn"
@@ -310,7 +314,7 @@ resource "aws_cloudwatch_metric_alarm" "delivery_lag" {
   alarm_name          = "${local.function_name}-delivery-lag"
   alarm_description   = "The p99 time from API Gateway receiving a webhook to ${local.function_name} storing it exceeded ${var.delivery_lag_alarm_seconds} s over 10 minutes: the consumer is behind (throttled, failing, or paused)."
   namespace           = local.metrics_namespace
-  metric_name         = "DeliveryLagMs"
+  metric_name         = local.contract.metrics.delivery_lag
   dimensions          = { FunctionName = local.function_name }
   extended_statistic  = "p99"
   period              = 300
@@ -331,7 +335,7 @@ resource "aws_cloudwatch_metric_alarm" "signature_rejections" {
   alarm_name          = "${local.function_name}-${each.key}-signature-rejections"
   alarm_description   = "More than ${var.signature_rejection_alarm_threshold} messages of the ${each.key} source failed signature verification in 5 minutes (dead-lettered with their reason): a rotated secret not put in yet, or forged traffic."
   namespace           = local.metrics_namespace
-  metric_name         = "SignatureRejected"
+  metric_name         = local.contract.metrics.signature_rejected
   dimensions          = { FunctionName = local.function_name, Source = each.key }
   statistic           = "Sum"
   period              = 300

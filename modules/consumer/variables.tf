@@ -148,24 +148,24 @@ variable "sources" {
   validation {
     condition = var.sources == null || try(alltrue([for name, source in var.sources :
       can(regex("^[a-z][a-z0-9-]{0,19}$", name)) && contains(["json", "raw"], source.body) &&
-      (can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.event_key)) || can(regex("^(/([^~]|~[01])*)+$", source.event_key)) || source.event_key == "@signed-content") &&
+      (can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.event_key)) || can(regex("^(/([^~]|~[01])*)+$", source.event_key)) || source.event_key == local.contract.event_key.signed_content) &&
       (source.body == "json" || !startswith(source.event_key, "/"))
     ]) && length(var.sources) > 0, false)
     error_message = "sources: names of 1-20 lower-case letters, digits or '-'; event_key a JSON pointer (/id), a lower-case header name or @signed-content; body json or raw, and a raw body needs a header key."
   }
 
   validation {
-    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : contains(["direct", "claim-check"], source.delivery) && (source.event_key != "@signed-content" || source.signature != null)]), false)
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : contains(["direct", "claim-check"], source.delivery) && (source.event_key != local.contract.event_key.signed_content || source.signature != null)]), false)
     error_message = "sources: delivery is direct or claim-check, and event_key = @signed-content (the SHA-256 of what the signature covers) needs a signature."
   }
 
   validation {
     # Terraform evaluates both sides of ||: a null signature needs a conditional.
     condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ? true : (
-      contains(["github", "stripe", "standard-webhooks", "svix", "slack", "hmac"], source.signature.scheme) &&
-      source.signature.tolerance_seconds >= 1 && source.signature.tolerance_seconds <= 86400 && floor(source.signature.tolerance_seconds) == source.signature.tolerance_seconds
+      contains(keys(local.contract.signatures.schemes), source.signature.scheme) &&
+      source.signature.tolerance_seconds >= local.contract.signatures.tolerance_seconds.min && source.signature.tolerance_seconds <= local.contract.signatures.tolerance_seconds.max && floor(source.signature.tolerance_seconds) == source.signature.tolerance_seconds
     )]), false)
-    error_message = "sources: signature.scheme is github, stripe, standard-webhooks, svix, slack or hmac, and tolerance_seconds a whole number of seconds from 1 to 86400."
+    error_message = "sources: signature.scheme is one of ${join(", ", keys(local.contract.signatures.schemes))}, and tolerance_seconds a whole number of seconds from ${local.contract.signatures.tolerance_seconds.min} to ${local.contract.signatures.tolerance_seconds.max}."
   }
 
   validation {
@@ -179,13 +179,13 @@ variable "sources" {
   validation {
     condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ? true : source.signature.scheme != "hmac" ? true : (
       can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.signature.header)) &&
-      contains(["sha256", "sha512", "sha1"], source.signature.algorithm) && contains(["hex", "base64"], source.signature.encoding) &&
+      contains(local.contract.signatures.algorithms, source.signature.algorithm) && contains(local.contract.signatures.encodings, source.signature.encoding) &&
       length(split("{body}", source.signature.signed_content)) == 2 &&
       strcontains(source.signature.signed_content, "{timestamp}") == (source.signature.timestamp_header != null) &&
       strcontains(source.signature.signed_content, "{id}") == (source.signature.id_header != null) &&
       alltrue([for header in compact([source.signature.timestamp_header, source.signature.id_header]) : can(regex("^[a-z0-9][a-z0-9-]{0,63}$", header))])
     )]), false)
-    error_message = "sources: an hmac signature needs header (a lower-case header name), algorithm sha256, sha512 or sha1, encoding hex or base64, signed_content holding {body} once, {timestamp} exactly when timestamp_header is set and {id} exactly when id_header is set."
+    error_message = "sources: an hmac signature needs header (a lower-case header name), algorithm one of ${join(", ", local.contract.signatures.algorithms)}, encoding one of ${join(", ", local.contract.signatures.encodings)}, signed_content holding {body} once, {timestamp} exactly when timestamp_header is set and {id} exactly when id_header is set."
   }
 }
 

@@ -4,6 +4,9 @@
 # brought by name (then its owner configures it; this module touches nothing).
 
 locals {
+  # What the Terraform and the functions must agree on (scheme headers, attribute
+  # names, bucket prefixes, metric names): one file, which the packages carry too.
+  contract      = jsondecode(file("${path.module}/../../functions/shared/contract.json"))
   create_bucket = var.create && var.bucket_name == null
   bucket_id     = local.create_bucket ? aws_s3_bucket.this[0].id : var.bucket_name
   # Decided by what is known at plan (not by the created bucket's name): a
@@ -106,7 +109,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     status = "Enabled"
 
     filter {
-      prefix = "claims/"
+      prefix = local.contract.bucket_prefixes.claims
     }
 
     expiration {
@@ -119,7 +122,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     status = "Enabled"
 
     filter {
-      prefix = "archive/"
+      prefix = local.contract.bucket_prefixes.archive
     }
 
     expiration {
@@ -134,7 +137,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     status = var.item_body_expiration_days == null ? "Disabled" : "Enabled"
 
     filter {
-      prefix = "items/"
+      prefix = local.contract.bucket_prefixes.items
     }
 
     expiration {

@@ -276,6 +276,7 @@ def process_batch(
         archive=buffer,
         enqueue=writes.add,
         archived=archived,
+        version_attribute=config.ordering_attribute,
     )
     pipeline = stages(context)
     poisoned: list[tuple[Mapping[str, Any], Poison]] = []

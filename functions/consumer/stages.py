@@ -28,7 +28,7 @@ from archive import ArchiveBuffer
 from claim_check import REPLAY_ATTRIBUTE
 from payloads import is_claim_check, resolve_claim, spill
 from pipeline import Outcome, Poison, Reason, Retry, Stage
-from records import MAX_ITEM_BYTES, NUMBER, Item, finish_item, scan_body, to_item
+from records import MAX_ITEM_BYTES, NUMBER, Item, finish_item, parse_number, scan_body, to_item
 from sources import (
     BODY_BYTES,
     KEY_SEPARATOR,
@@ -87,6 +87,7 @@ class Context:
     archive: ArchiveBuffer | None
     enqueue: Callable[[Item, int], None]  # hands an item (and its size) to the writer
     archived: set[str] = field(default_factory=set)  # message ids with a buffered archive line
+    version_attribute: str | None = None  # the ordering guard's body attribute: a spilled item keeps it
 
     @property
     def spill_large(self) -> bool:
@@ -264,6 +265,9 @@ def judge_large(work: Work, context: Context) -> Outcome:
             return poison(work, Reason.NOT_AN_OBJECT, f"body is a JSON {type(scanned).__name__}, expected an object")
         if (rejected := reserved_poison(work, scanned, True)) is not None:
             return rejected
+        version = spilled_version(work, scanned, context.version_attribute)
+        if isinstance(version, Poison):
+            return version
         if not rule.keyed_by_header and pointer_value(scanned, rule.event_key) is NUMBER:
             # The key is a number (rare): its exact text, read again along the pointer alone
             # once this document is dropped (keeping every number's text would cost 50 times the body).
@@ -285,7 +289,26 @@ def judge_large(work: Work, context: Context) -> Outcome:
     if isinstance(checked, Poison):
         return checked  # the key itself is wrong (too long)
     work.spill_attributes, work.spill_key = own_attributes(work, context), full_key
+    if not rule.raw_body and version is not None and context.version_attribute is not None:
+        work.spill_attributes[context.version_attribute] = version
     return None
+
+
+def spilled_version(work: Work, scanned: Mapping[str, Any], attribute: str | None) -> Any:
+    """The ordering guard's version of a body that is spilled, kept on its pointer item
+    (the guard compares items, and the body is in S3): a string as it is, a number
+    read exactly from the text (the scan keeps no number's value); None when the
+    guard is off or the body has none (ordering.with_versions then says missing_version)."""
+    if attribute is None or attribute not in scanned:
+        return None
+    value = scanned[attribute]
+    if value is NUMBER:
+        escaped = attribute.replace("~", "~0").replace("/", "~1")
+        text = exact_number_at(work.text or "", "/" + escaped)
+        return parse_number(str(text)) if text is not None else None
+    if isinstance(value, str):
+        return value
+    return poison(work, Reason.INVALID_VERSION, f"{attribute!r} must be a number or a non-empty string (ordering guard)")
 
 
 def spill_body(work: Work, context: Context) -> Outcome:

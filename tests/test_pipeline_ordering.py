@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from test_consumer import Context, failures, stored
-from test_pipeline import BytesS3, archiving, claims_in, reasons  # noqa: F401 (archiving is a fixture)
+from test_pipeline import BytesS3, claims_in, reasons
 
 FILLER = "x" * 450_000  # over DynamoDB's item limit: spilled by size
 
@@ -19,10 +19,11 @@ def large(version: object, marker: str) -> bytes:
 
 
 @pytest.fixture
-def guarded(archiving, aws, monkeypatch):
+def guarded(claim_consumer, aws, monkeypatch):
+    """conftest's claim-check source big, with the ordering guard on."""
     monkeypatch.setenv("ORDERING_ATTRIBUTE", "version")
     monkeypatch.setenv("WRITE_MODE", "last-write-wins")
-    return archiving
+    return claim_consumer
 
 
 def deliver(consumer, s3: BytesS3, name: str, body: bytes) -> list[str]:

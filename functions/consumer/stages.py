@@ -254,28 +254,12 @@ def judge_large(work: Work, context: Context) -> Outcome:
     assert rule is not None
     document: Mapping[str, Any] = {}
     key: str | Poison | None = None
+    version: Any = None
     if not rule.raw_body:
-        try:
-            scanned = scan_body(work.text or "")
-        except RecursionError:
-            return poison(work, Reason.TOO_DEEP, "JSON nesting exceeds what can be parsed")
-        except ValueError as error:
-            return poison(work, Reason.INVALID_JSON, str(error)[:200])
-        if not isinstance(scanned, dict):
-            return poison(work, Reason.NOT_AN_OBJECT, f"body is a JSON {type(scanned).__name__}, expected an object")
-        if (rejected := reserved_poison(work, scanned, True)) is not None:
-            return rejected
-        version = spilled_version(work, scanned, context.version_attribute)
-        if isinstance(version, Poison):
-            return version
-        if not rule.keyed_by_header and pointer_value(scanned, rule.event_key) is NUMBER:
-            # The key is a number (rare): its exact text, read again along the pointer alone
-            # once this document is dropped (keeping every number's text would cost 50 times the body).
-            del scanned
-            key = key_text(work.record, rule.event_key, exact_number_at(work.text or "", rule.event_key))
-        else:
-            document = scanned
-            del scanned
+        scanned = scan_large(work, context)
+        if isinstance(scanned, Poison):
+            return scanned
+        document, key, version = scanned
     if key is None:
         key = identifier(rule, work.current, document, work.body)
     del document
@@ -289,9 +273,35 @@ def judge_large(work: Work, context: Context) -> Outcome:
     if isinstance(checked, Poison):
         return checked  # the key itself is wrong (too long)
     work.spill_attributes, work.spill_key = own_attributes(work, context), full_key
-    if not rule.raw_body and version is not None and context.version_attribute is not None:
+    if version is not None and context.version_attribute is not None:
         work.spill_attributes[context.version_attribute] = version
     return None
+
+
+def scan_large(work: Work, context: Context) -> Poison | tuple[Mapping[str, Any], str | Poison | None, Any]:
+    """A large JSON body scanned (never converted): (its document, or {} once a number key
+    was read from the text; that key, or None to read it from the document; its version)."""
+    assert work.rule is not None
+    try:
+        scanned = scan_body(work.text or "")
+    except RecursionError:
+        return poison(work, Reason.TOO_DEEP, "JSON nesting exceeds what can be parsed")
+    except ValueError as error:
+        return poison(work, Reason.INVALID_JSON, str(error)[:200])
+    if not isinstance(scanned, dict):
+        return poison(work, Reason.NOT_AN_OBJECT, f"body is a JSON {type(scanned).__name__}, expected an object")
+    if (rejected := reserved_poison(work, scanned, True)) is not None:
+        return rejected
+    version = spilled_version(work, scanned, context.version_attribute)
+    if isinstance(version, Poison):
+        return version
+    event_key = work.rule.event_key
+    if not work.rule.keyed_by_header and pointer_value(scanned, event_key) is NUMBER:
+        # The key is a number (rare): its exact text, read again along the pointer alone
+        # once this document is dropped (keeping every number's text would cost 50 times the body).
+        del scanned
+        return {}, key_text(work.record, event_key, exact_number_at(work.text or "", event_key)), version
+    return scanned, None, version
 
 
 def spilled_version(work: Work, scanned: Mapping[str, Any], attribute: str | None) -> Any:

@@ -122,69 +122,89 @@ def stripe_headers(body: bytes) -> dict[str, str]:
     }
 
 
-def run_variant(front: Any, consumer: Any, variant: tuple[str, int, bool, bool], messages: int) -> dict:
+def create_resources(delivery: str, edge: bool, archive: bool) -> tuple[Any, Any, Any, str]:
+    """(s3, sqs, table, queue URL) in the mock, and the two functions' environment for one variant."""
     import os
 
+    s3, sqs = boto3.client("s3"), boto3.client("sqs")
+    s3.create_bucket(Bucket=BUCKET)
+    queue_url = sqs.create_queue(QueueName="q", Attributes={"MaximumMessageSize": "1048576"})["QueueUrl"]
+    dlq_url = sqs.create_queue(QueueName="dlq", Attributes={"MaximumMessageSize": "1048576"})["QueueUrl"]
+    table = boto3.resource("dynamodb").create_table(
+        TableName="events",
+        KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    route: dict = {"source": "shop", "headers": []}
+    source: dict = {"event_key": "/eventId", "archive": archive, "delivery": delivery}
+    if edge:
+        arn = boto3.client("secretsmanager").create_secret(Name="shop-signing", SecretString=SIGNING_SECRET)["ARN"]
+        route = {"source": "shop", "headers": ["stripe-signature"], "signature": {"scheme": "stripe", "secret_arn": arn}}
+        source["signature"] = route["signature"]  # the consumer checks every message again, as deployed
+    os.environ.update(
+        QUEUE_URL=queue_url,
+        PAYLOAD_BUCKET=BUCKET,
+        ROUTES=json.dumps({"POST /hooks/shop": route}),
+        TABLE_NAME="events",
+        DEAD_LETTER_QUEUE_URL=dlq_url,
+        # As the module sets it: the consumer takes a claim pointer only from a claim-check source,
+        # and a signature header only from a signed one.
+        SOURCES=json.dumps({"shop": source}),
+    )
+    return s3, sqs, table, queue_url
+
+
+def send_all(front: Any, sqs: Any, queue_url: str, delivery: str, bodies: list[bytes], signed: list[dict]) -> list[float]:
+    """Every body sent as its delivery sends it; the front function's seconds per request (claim-check)."""
+    front_seconds = []
+    for index, body in enumerate(bodies):
+        if delivery == "direct":
+            direct_send(sqs, queue_url, body, index)
+        else:
+            started = time.perf_counter()
+            answer = front.handler(api_event("POST /hooks/shop", body, index, signed[index]), None)
+            front_seconds.append(time.perf_counter() - started)
+            assert answer["statusCode"] == 200, answer
+    return front_seconds
+
+
+def consume_all(consumer: Any, sqs: Any, queue_url: str) -> tuple[list[int], list[int], float]:
+    """(bytes of each queued message, bytes of each batch, the consumer's seconds) until the queue is empty."""
+    queued_bytes: list[int] = []
+    batch_bytes: list[int] = []
+    consumer_seconds = 0.0
+    while batch := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=CONSUMER_BATCH_SIZE, MessageAttributeNames=["All"]
+    ).get("Messages", []):
+        queued_bytes += [len(message["Body"].encode()) for message in batch]
+        batch_bytes.append(sum(queued_bytes[-len(batch) :]))
+        started = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):  # the consumer's EMF lines (priced in bench/run.py)
+            response = consumer.handler({"Records": as_records(batch)}, Context())
+        consumer_seconds += time.perf_counter() - started
+        assert response == {"batchItemFailures": []}, response
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": message["ReceiptHandle"]} for i, message in enumerate(batch)],
+        )
+    return queued_bytes, batch_bytes, consumer_seconds
+
+
+def run_variant(front: Any, consumer: Any, variant: tuple[str, int, bool, bool], messages: int) -> dict:
     delivery, size, archive, edge = variant
     with mock_aws():
         counter = Requests()
-        s3, sqs = boto3.client("s3"), boto3.client("sqs")
-        s3.create_bucket(Bucket=BUCKET)
-        queue_url = sqs.create_queue(QueueName="q", Attributes={"MaximumMessageSize": "1048576"})["QueueUrl"]
-        dlq_url = sqs.create_queue(QueueName="dlq", Attributes={"MaximumMessageSize": "1048576"})["QueueUrl"]
-        table = boto3.resource("dynamodb").create_table(
-            TableName="events",
-            KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        route: dict = {"source": "shop", "headers": []}
-        if edge:
-            arn = boto3.client("secretsmanager").create_secret(Name="shop-signing", SecretString=SIGNING_SECRET)["ARN"]
-            route = {"source": "shop", "headers": ["stripe-signature"], "signature": {"scheme": "stripe", "secret_arn": arn}}
+        s3, sqs, table, queue_url = create_resources(delivery, edge, archive)
         front._signing_secrets = None
-        os.environ.update(
-            QUEUE_URL=queue_url,
-            PAYLOAD_BUCKET=BUCKET,
-            ROUTES=json.dumps({"POST /hooks/shop": route}),
-            TABLE_NAME="events",
-            DEAD_LETTER_QUEUE_URL=dlq_url,
-            SOURCES=json.dumps({"shop": {"event_key": "/eventId", "archive": archive}}),
-        )
         front._clients.clear()
         consumer._clients.clear()
         consumer._clients.update(table=table, sqs=sqs, s3=s3)
         bodies = [body_of(size, index) for index in range(messages)]
         signed = [stripe_headers(body) if edge else {} for body in bodies]
         counter.calls.clear()
-
-        front_seconds = []
-        for index, body in enumerate(bodies):
-            if delivery == "direct":
-                direct_send(sqs, queue_url, body, index)
-            else:
-                started = time.perf_counter()
-                answer = front.handler(api_event("POST /hooks/shop", body, index, signed[index]), None)
-                front_seconds.append(time.perf_counter() - started)
-                assert answer["statusCode"] == 200, answer
-        sent_bytes = [len(body) for body in bodies]
-        queued_bytes: list[int] = []
-        batch_bytes: list[int] = []
-        consumer_seconds = 0.0
-        while batch := sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=CONSUMER_BATCH_SIZE, MessageAttributeNames=["All"]
-        ).get("Messages", []):
-            queued_bytes += [len(message["Body"].encode()) for message in batch]
-            batch_bytes.append(sum(queued_bytes[-len(batch) :]))
-            started = time.perf_counter()
-            with contextlib.redirect_stdout(io.StringIO()):  # the consumer's EMF lines (priced in bench/run.py)
-                response = consumer.handler({"Records": as_records(batch)}, Context())
-            consumer_seconds += time.perf_counter() - started
-            assert response == {"batchItemFailures": []}, response
-            sqs.delete_message_batch(
-                QueueUrl=queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": message["ReceiptHandle"]} for i, message in enumerate(batch)],
-            )
+        front_seconds = send_all(front, sqs, queue_url, delivery, bodies, signed)
+        queued_bytes, batch_bytes, consumer_seconds = consume_all(consumer, sqs, queue_url)
         items = table.scan()["Items"]
         assert len(items) == messages, f"{len(items)} of {messages} stored"
         item_bytes = [len(json.dumps(item, default=str).encode()) for item in items]
@@ -196,7 +216,7 @@ def run_variant(front: Any, consumer: Any, variant: tuple[str, int, bool, bool],
         "verify_at_edge": edge,
         "messages": messages,
         "calls": calls,
-        "sent_bytes": sent_bytes,
+        "sent_bytes": [len(body) for body in bodies],
         "queued_bytes": queued_bytes,
         "batch_bytes": batch_bytes,
         "item_bytes": item_bytes,

@@ -94,79 +94,93 @@ def records_of(messages: list[dict]) -> list[dict]:
     ]
 
 
-def child(claims: int, claim_bytes: int, functions: Path, trace: bool) -> dict:
-    """Runs in the fresh process: set up, measure the batch, report as JSON."""
+class Context:
+    function_name = "bench"
+    aws_request_id = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def create_resources() -> tuple[Any, Any, str]:
+    """(s3, sqs, queue URL): the bucket, queues and table of one claim-check source with the archive, in the mock."""
+    import boto3
+
+    s3, sqs = boto3.client("s3"), boto3.client("sqs")
+    s3.create_bucket(Bucket=BUCKET)
+    queue_url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    dlq_url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    boto3.resource("dynamodb").create_table(
+        TableName="events",
+        KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    os.environ.update(
+        QUEUE_URL=queue_url,
+        PAYLOAD_BUCKET=BUCKET,
+        ROUTES=json.dumps({ROUTE_KEY: {"source": SOURCE, "headers": []}}),
+        TABLE_NAME="events",
+        DEAD_LETTER_QUEUE_URL=dlq_url,
+        SOURCES=json.dumps({SOURCE: {"event_key": "/eventId", "delivery": "claim-check", "archive": True}}),
+    )
+    return s3, sqs, queue_url
+
+
+def batch(front: Any, sqs: Any, queue_url: str, sizes: list[int], first: int) -> list[dict]:
+    """Each body through the front function, then the batch SQS hands out, as Lambda records."""
+    for index, size in enumerate(sizes, start=first):
+        event = {
+            "routeKey": ROUTE_KEY,
+            "headers": {"content-type": "application/json"},
+            "body": claim_body(index, size).decode(),
+            "isBase64Encoded": False,
+            "requestContext": {"requestId": f"req-{index}", "timeEpoch": int(time.time() * 1000)},
+        }
+        answer = front.handler(event, None)
+        assert answer["statusCode"] == 200, answer
+        del event
+    messages: list[dict] = []
+    while len(messages) < len(sizes):
+        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+        messages += received.get("Messages", [])
+    for message in received.get("Messages", []):
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return records_of(messages)
+
+
+def measure(consumer: Any, records: list[dict], trace: bool) -> dict:
+    """The consumer's batch: resident set before it, time, tracemalloc's peak (with `trace`), failures."""
     import tracemalloc
 
+    report: dict[str, Any] = {"baseline_rss_kb": resident_kb()}
+    if trace:
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+    started = time.perf_counter()
+    response = consumer.handler({"Records": records}, Context())
+    report["seconds"] = time.perf_counter() - started
+    if trace:
+        report["tracemalloc_peak_bytes"] = tracemalloc.get_traced_memory()[1] - before
+        tracemalloc.stop()
+    report["failures"] = len(response.get("batchItemFailures", []))
+    return report
+
+
+def child(claims: int, claim_bytes: int, functions: Path, trace: bool) -> dict:
+    """Runs in the fresh process: set up, measure the batch, report as JSON."""
     import boto3
     from moto import mock_aws
 
     with mock_aws():
-        s3, sqs = boto3.client("s3"), boto3.client("sqs")
-        s3.create_bucket(Bucket=BUCKET)
-        queue_url = sqs.create_queue(QueueName="q")["QueueUrl"]
-        dlq_url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
-        boto3.resource("dynamodb").create_table(
-            TableName="events",
-            KeySchema=[{"AttributeName": "eventId", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "eventId", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        os.environ.update(
-            QUEUE_URL=queue_url,
-            PAYLOAD_BUCKET=BUCKET,
-            ROUTES=json.dumps({ROUTE_KEY: {"source": SOURCE, "headers": []}}),
-            TABLE_NAME="events",
-            DEAD_LETTER_QUEUE_URL=dlq_url,
-            SOURCES=json.dumps({SOURCE: {"event_key": "/eventId", "delivery": "claim-check", "archive": True}}),
-        )
+        s3, sqs, queue_url = create_resources()
         front, consumer = load(functions, "front"), load(functions, "consumer")
-
-        def batch(sizes: list[int], first: int) -> list[dict]:
-            """Each body through the front function, then the batch SQS hands out, as Lambda records."""
-            for index, size in enumerate(sizes, start=first):
-                event = {
-                    "routeKey": ROUTE_KEY,
-                    "headers": {"content-type": "application/json"},
-                    "body": claim_body(index, size).decode(),
-                    "isBase64Encoded": False,
-                    "requestContext": {"requestId": f"req-{index}", "timeEpoch": int(time.time() * 1000)},
-                }
-                answer = front.handler(event, None)
-                assert answer["statusCode"] == 200, answer
-                del event
-            messages: list[dict] = []
-            while len(messages) < len(sizes):
-                received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
-                messages += received.get("Messages", [])
-            for message in received.get("Messages", []):
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            return records_of(messages)
-
-        class Context:
-            function_name = "bench"
-            aws_request_id = "bench"
-
-            def get_remaining_time_in_millis(self) -> int:
-                return 60_000
-
         # A warm container: the clients and service models are loaded by a first, small
         # claim, so the figure is what the batch itself adds.
-        consumer.handler({"Records": batch([1_000], first=claims)}, Context())
-        records = batch([claim_bytes] * claims, first=0)
+        consumer.handler({"Records": batch(front, sqs, queue_url, [1_000], first=claims)}, Context())
+        records = batch(front, sqs, queue_url, [claim_bytes] * claims, first=0)
         gc.collect()
-
-        report: dict[str, Any] = {"baseline_rss_kb": resident_kb()}
-        if trace:
-            tracemalloc.start()
-            before = tracemalloc.get_traced_memory()[0]
-        started = time.perf_counter()
-        response = consumer.handler({"Records": records}, Context())
-        report["seconds"] = time.perf_counter() - started
-        if trace:
-            report["tracemalloc_peak_bytes"] = tracemalloc.get_traced_memory()[1] - before
-            tracemalloc.stop()
-        report["failures"] = len(response.get("batchItemFailures", []))
+        report = measure(consumer, records, trace)
         stored = boto3.client("dynamodb").scan(TableName="events", Select="COUNT")["Count"]
         report["stored"] = stored - 1  # the warm-up claim
         report["archived_bytes"] = sum(

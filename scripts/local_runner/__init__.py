@@ -7,8 +7,10 @@ parameters, function environments, event source mappings, role policies) and
 acts on it, so a wiring mistake in the Terraform fails here as it would on AWS.
 One file per job:
 
-- front_door.py: the HTTP API on 127.0.0.1 (routes, authorizer and its cache,
-  request parameters, SQS SendMessage);
+- front_door.py: the HTTP API on 127.0.0.1 (the server and the request path);
+  routing.py its routes and request-parameter mapping; authorizer_calls.py the
+  authorizer and its cache; sqs_integration.py SQS SendMessage and what SQS
+  refuses; lambda_proxy.py Lambda proxy events and Lambda's size limit;
 - lambda_runtime.py and worker.py: each function from its built zip, in
   processes of its own, with the deployed environment;
 - iam_guard.py: every AWS call a function makes checked against its deployed

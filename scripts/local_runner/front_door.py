@@ -10,128 +10,46 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import threading
 import time
-import urllib.parse
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Any
 
-from botocore.exceptions import ClientError
-
-from .aws import REGION, queue_arn_from_url
-
-# Lambda refuses a synchronous invocation whose event is this large or larger
-# (RequestEntityTooLargeException); API Gateway's HTTP API takes 10 MB bodies.
-LAMBDA_MAX_EVENT_BYTES = 6 * 1024 * 1024
-HTTP_API_MAX_BODY_BYTES = 10 * 1024 * 1024
-TOO_LARGE = (413, {"message": "Request Entity Too Large"})
-
-# The characters SQS accepts in a message body and in attribute values
-# (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
-NOT_ALLOWED_BY_SQS = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def sqs_refusal(arguments: Mapping[str, Any]) -> dict | None:
-    """What AWS's SQS answers (and moto does not) for a body with characters it
-    does not accept, or an attribute whose string value is empty."""
-    if NOT_ALLOWED_BY_SQS.search(arguments["MessageBody"]):
-        message = (
-            "Invalid binary character in the message body. "
-            "Allowed: #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
-        )
-        return {"Error": {"Code": "InvalidMessageContents", "Message": message}}
-    for name, attribute in (arguments.get("MessageAttributes") or {}).items():
-        if attribute.get("DataType") == "String" and not attribute.get("StringValue"):
-            message = f"Message (user) attribute '{name}' must contain a non-empty value of type 'String'."
-            return {"Error": {"Code": "InvalidParameterValue", "Message": message}}
-    return None
-
-
-def proxy_event_bytes(event: Mapping[str, Any]) -> int:
-    """The size Lambda's payload limit counts: the event as UTF-8 JSON. Non-ASCII text
-    travels as its UTF-8 bytes (2 for é, 4 for an emoji), not as \\u escapes (6 and 12),
-    which would refuse a 2.2 MB body of é that AWS accepts. JSON's own escapes (quotes,
-    backslashes, control characters) are counted, as they are sent."""
-    return len(json.dumps(event, ensure_ascii=False).encode("utf-8"))
-
-
-class Invocable(Protocol):
-    def invoke(self, event: Mapping[str, Any]) -> Any: ...
-
-
-class ProxyFunction(Invocable, Protocol):
-    """A Lambda proxy integration's function, with the environment it was deployed with."""
-
-    env: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path_pattern: re.Pattern
-    route_key: str
-    authorizer: Mapping[str, Any] | None
-    integration: Mapping[str, Any]
-
-
-def route_pattern(path: str) -> re.Pattern:
-    parts = [re.escape(part) if not part.startswith("{") else "[^/]+" for part in re.split(r"(\{[^}]+\})", path) if part]
-    return re.compile("^" + "".join(parts) + "$")
-
-
-_PARAMETER = re.compile(
-    r"\$\{?(request\.body|request\.header\.[A-Za-z0-9_-]+|request\.querystring\.[A-Za-z0-9_.~-]+|context\.[A-Za-z0-9_.]+)\}?"
+from .authorizer_calls import AuthorizerCalls, DecisionCache
+from .lambda_proxy import (
+    HTTP_API_MAX_BODY_BYTES,
+    LAMBDA_MAX_EVENT_BYTES,
+    TOO_LARGE,
+    Invocable,
+    LambdaProxy,
+    ProxyFunction,
+    proxy_event_bytes,
 )
+from .routing import Route, evaluate_parameter, query_parameters, route_pattern
+from .sqs_integration import NOT_ALLOWED_BY_SQS, SqsIntegration, sqs_refusal
 
-
-def query_parameters(query: str) -> dict[str, str]:
-    """The query string as API Gateway passes it: repeated names joined with ","."""
-    parameters: dict[str, str] = {}
-    for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
-        parameters[name] = f"{parameters[name]},{value}" if name in parameters else value
-    return parameters
-
-
-def evaluate_parameter(
-    template: str, body: str, headers: Mapping[str, str], context: Mapping[str, str], query: Mapping[str, str] | None = None
-) -> str:
-    """API Gateway's request-parameter mapping: `$request.body`, `$request.header.x`, `$request.querystring.x`,
-    `$context.x`, alone or embedded as `${...}` in static text."""
-
-    def value(match: re.Match) -> str:
-        name = match.group(1)
-        if name == "request.body":
-            return body
-        if name.startswith("request.header."):
-            return headers.get(name[len("request.header.") :].lower(), "")
-        if name.startswith("request.querystring."):
-            return (query or {}).get(name[len("request.querystring.") :], "")
-        return context.get(name[len("context.") :], "")
-
-    return _PARAMETER.sub(value, template)
-
-
-class DecisionCache:
-    """Authorizer results per identity-source value, for the deployed TTL."""
-
-    def __init__(self, ttl_seconds: float) -> None:
-        self.ttl = ttl_seconds
-        self._entries: dict[tuple, tuple[float, Mapping[str, Any]]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Mapping[str, Any] | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            return entry[1] if entry and entry[0] > time.monotonic() else None
-
-    def put(self, key: tuple, decision: Mapping[str, Any]) -> None:
-        if self.ttl > 0:
-            with self._lock:
-                self._entries[key] = (time.monotonic() + self.ttl, decision)
+# Names other code (tests, the runner) reads from this module.
+__all__ = [
+    "HTTP_API_MAX_BODY_BYTES",
+    "LAMBDA_MAX_EVENT_BYTES",
+    "NOT_ALLOWED_BY_SQS",
+    "TOO_LARGE",
+    "DecisionCache",
+    "FrontDoor",
+    "FrontDoorServer",
+    "FrontDoorStats",
+    "Invocable",
+    "ProxyFunction",
+    "Route",
+    "evaluate_parameter",
+    "proxy_event_bytes",
+    "query_parameters",
+    "route_pattern",
+    "sqs_refusal",
+]
 
 
 @dataclass
@@ -148,7 +66,7 @@ class FrontDoorServer(ThreadingHTTPServer):
     daemon_threads = True
 
 
-class FrontDoor:
+class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
     """Serves the deployed HTTP API's routes on 127.0.0.1."""
 
     def __init__(
@@ -219,174 +137,6 @@ class FrontDoor:
             raw = raw_body if raw_body is not None else body.encode("utf-8")
             return self.invoke_proxy(route, method, path, query, headers, raw, source_ip, context)
         return self.integrate(route, headers, body, context)
-
-    def invoke_proxy(self, route: Route, method, path, query, headers, raw: bytes, source_ip, context) -> tuple[int, dict]:
-        """A Lambda proxy integration (payload 2.0): the function's answer is the response."""
-        event = self.proxy_event(route, method, path, query, headers, raw, source_ip, context)
-        if proxy_event_bytes(event) >= LAMBDA_MAX_EVENT_BYTES:
-            return TOO_LARGE  # Lambda refuses the invocation (assumed relayed as 413: docs/local-runner.md)
-        try:
-            answer = self.integration_functions[route.integration["IntegrationId"]].invoke(event)
-        except Exception:
-            return 500, {"message": "Internal Server Error"}
-        if not isinstance(answer, Mapping) or not isinstance(answer.get("statusCode"), int):
-            return 500, {"message": "Internal Server Error"}
-        try:
-            payload = json.loads(answer.get("body") or "{}")
-        except ValueError:
-            payload = {"body": answer.get("body")}
-        return answer["statusCode"], payload
-
-    def proxy_event(self, route: Route, method, path, query, headers, raw: bytes, source_ip, context) -> dict:
-        try:
-            body, encoded = raw.decode("utf-8"), False
-        except UnicodeDecodeError:  # API Gateway base64-encodes a body that is not text
-            body, encoded = base64.b64encode(raw).decode("ascii"), True
-        authorizer = {key.removeprefix("authorizer."): value for key, value in context.items() if key.startswith("authorizer.")}
-        now_ms = int(context["requestTimeEpoch"])
-        return {
-            "version": "2.0",
-            "routeKey": route.route_key,
-            "rawPath": path,
-            "rawQueryString": query,
-            "headers": dict(headers),
-            "requestContext": {
-                **self.request_context(route, method, path, headers, source_ip, context["requestId"], now_ms),
-                **({"authorizer": {"lambda": authorizer}} if authorizer else {}),
-            },
-            "body": body,
-            "isBase64Encoded": encoded,
-        }
-
-    def authorize(self, route: Route, method, path, query, headers, source_ip, request_id) -> tuple[int, dict]:
-        authorizer = route.authorizer
-        assert authorizer is not None
-        identity = []
-        for source in authorizer["IdentitySource"]:
-            context = {"routeKey": route.route_key}
-            value = (
-                evaluate_parameter(source, "", headers, context, query_parameters(query)) if source.startswith("$") else source
-            )
-            if not value:
-                return 401, {"message": "Unauthorized"}  # API Gateway answers without invoking the authorizer
-            identity.append(value)
-        cache = self.caches.setdefault(
-            authorizer["AuthorizerId"], DecisionCache(authorizer.get("AuthorizerResultTtlInSeconds", 0))
-        )
-        key = tuple(identity)
-        decision = cache.get(key)
-        if decision is None:
-            event = self.authorizer_event(route, method, path, query, headers, source_ip, request_id, identity)
-            with self._stats_lock:
-                self.stats.authorizer_invocations += 1
-            try:
-                decision = self.authorizer_functions[authorizer["AuthorizerId"]].invoke(event)
-            except Exception:
-                return 500, {"message": "Internal Server Error"}
-            if not isinstance(decision, Mapping) or not isinstance(decision.get("isAuthorized"), bool):
-                return 500, {"message": "Internal Server Error"}  # an invalid authorizer response
-            cache.put(key, decision)
-        if not decision["isAuthorized"]:
-            return 403, {"message": "Forbidden"}
-        return 200, dict(decision)
-
-    def authorizer_event(self, route: Route, method, path, query, headers, source_ip, request_id, identity) -> dict:
-        now = time.time()
-        return {
-            "version": "2.0",
-            "type": "REQUEST",
-            "routeArn": f"arn:aws:execute-api:{REGION}:{self.account}:{self.api['ApiId']}/$default/{method}{path}",
-            "identitySource": identity,
-            "routeKey": route.route_key,
-            "rawPath": path,
-            "rawQueryString": query,
-            **({"queryStringParameters": query_parameters(query)} if query else {}),
-            "headers": dict(headers),
-            "requestContext": self.request_context(route, method, path, headers, source_ip, request_id, int(now * 1000)),
-        }
-
-    def request_context(self, route: Route, method, path, headers, source_ip, request_id: str, now_ms: int) -> dict:
-        """The payload-2.0 requestContext both the authorizer's and a proxy integration's events carry."""
-        return {
-            "accountId": self.account,
-            "apiId": self.api["ApiId"],
-            "domainName": "127.0.0.1",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": source_ip,
-                "userAgent": headers.get("user-agent", ""),
-            },
-            "requestId": request_id,
-            "routeKey": route.route_key,
-            "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now_ms / 1000)),
-            "timeEpoch": now_ms,
-        }
-
-    def integrate(self, route: Route, headers: Mapping[str, str], body: str, context: Mapping[str, str]) -> tuple[int, dict]:
-        integration = route.integration
-        if integration.get("IntegrationSubtype") != "SQS-SendMessage":
-            return 500, {"message": f"integration {integration.get('IntegrationSubtype')} is not emulated"}
-        parameters = {
-            name: evaluate_parameter(template, body, headers, context)
-            for name, template in integration["RequestParameters"].items()
-        }
-        arguments: dict[str, Any] = {"QueueUrl": parameters["QueueUrl"], "MessageBody": parameters.get("MessageBody", "")}
-        if "MessageAttributes" in parameters:
-            try:
-                arguments["MessageAttributes"] = json.loads(parameters["MessageAttributes"])
-            except ValueError:  # a header value broke the JSON it was interpolated into
-                return 500, {"message": "Internal Server Error"}
-        for optional in ("DelaySeconds", "MessageGroupId", "MessageDeduplicationId"):
-            if optional in parameters:
-                arguments[optional] = int(parameters[optional]) if optional == "DelaySeconds" else parameters[optional]
-        if not arguments["MessageBody"]:
-            # AWS's SQS refuses an empty body (moto accepts it): answer as API Gateway relays SQS's error.
-            return 400, {"Error": {"Code": "MissingParameter", "Message": "The request must contain the parameter MessageBody."}}
-        refused = sqs_refusal(arguments) or self.message_too_large(arguments)
-        if refused is not None:
-            return 400, refused
-        integration_role = integration["_policy"]
-        if not integration_role.allows("sqs:SendMessage", queue_arn_from_url(arguments["QueueUrl"])):
-            return 500, {"message": "Internal Server Error"}  # API Gateway cannot assume a role that may not send
-        try:
-            response = self.sqs.send_message(**arguments)
-        except ClientError as error:
-            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
-            return status, {
-                "Error": {"Code": error.response["Error"].get("Code"), "Message": error.response["Error"].get("Message")}
-            }
-        result = {key: response[key] for key in ("MessageId", "MD5OfMessageBody", "MD5OfMessageAttributes") if key in response}
-        return 200, {
-            "SendMessageResponse": {
-                "ResponseMetadata": {"RequestId": response.get("ResponseMetadata", {}).get("RequestId", context["requestId"])},
-                "SendMessageResult": {**result, "SequenceNumber": None, "MD5OfMessageSystemAttributes": None},
-            }
-        }
-
-    def message_too_large(self, arguments: Mapping[str, Any]) -> dict | None:
-        """SQS's answer to a message over the queue's MaximumMessageSize, which
-        counts the attributes too (their names, types and values); moto only
-        counts the body."""
-        size = len(arguments["MessageBody"].encode("utf-8"))
-        for name, attribute in (arguments.get("MessageAttributes") or {}).items():
-            value = attribute.get("StringValue") or attribute.get("BinaryValue") or ""
-            size += sum(
-                len(part.encode("utf-8")) if isinstance(part, str) else len(part) for part in (name, attribute["DataType"], value)
-            )
-        limit = self.maximum_message_size(arguments["QueueUrl"])
-        if size <= limit:
-            return None
-        message = f"One or more parameters are invalid. Reason: Message must be shorter than {limit} bytes."
-        return {"Error": {"Code": "InvalidParameterValue", "Message": message}}
-
-    def maximum_message_size(self, queue_url: str) -> int:
-        if queue_url not in self._size_limits:
-            attributes = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["MaximumMessageSize"])["Attributes"]
-            self._size_limits[queue_url] = int(attributes["MaximumMessageSize"])
-        return self._size_limits[queue_url]
 
     def serve(self, port: int = 0) -> str:
         front_door = self

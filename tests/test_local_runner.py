@@ -342,3 +342,31 @@ def test_a_function_that_outlives_its_timeout_is_ended(tmp_path, moto_endpoint, 
         assert function._all and not function._all[0].alive
     finally:
         function.stop()
+
+
+# --- the function's log: whole lines, whatever the number of containers ---------------------
+
+
+def test_a_multi_line_print_reaches_the_log_in_one_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Containers of one function append to one file: a print of several lines (the
+    consumer's batch record) must be one write(), or another container's line can land
+    inside it (seen in an end-to-end run: two JSON documents glued on one line)."""
+    from local_runner import worker
+
+    path = tmp_path / "fn.log"
+    log = worker.LineLog(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+    writes: list[bytes] = []
+    real_write = os.write
+
+    def recorded(fd: int, data: bytes) -> int:
+        writes.append(bytes(data))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(worker.os, "write", recorded)
+    print('{"a": 1}\n{"b": 2}', file=log)  # print writes the text, then its end
+    print('{"c": "é"}', file=log, end="")
+    written = len(writes)
+    print(file=log)
+    assert len(writes) == written + 1  # the unfinished line waited for its newline
+    assert all(data.endswith(b"\n") for data in writes)  # no write leaves a line open for another's
+    assert path.read_text(encoding="utf-8").splitlines() == ['{"a": 1}', '{"b": 2}', '{"c": "é"}']

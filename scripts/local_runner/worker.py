@@ -10,6 +10,7 @@ each way); what the function prints goes to its log file instead.
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import os
 import sys
@@ -42,6 +43,37 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+class LineLog(io.TextIOBase):
+    """The function's log file, written whole lines at a time: one write() per print.
+
+    Every container of a function appends to the same file (as CloudWatch gathers
+    its log streams in one group). print() writes its text and its end separately,
+    and a line-buffered file flushes at the last newline of the text, so a batch's
+    multi-line record reached the file in two writes, and another container's line
+    could land between them, gluing two JSON documents on one line. A write() of
+    an O_APPEND file is not interleaved with another's, so complete lines go in one.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            complete, _, self._pending = self._pending.rpartition("\n")
+            data = (complete + "\n").encode("utf-8", "backslashreplace")
+            while data:
+                data = data[os.write(self._fd, data) :]
+        return len(text)
+
+
 def log_guard(log: Any, denied: str) -> None:
     """A refused call in the function's log, where a local user looks first."""
     log.write(json.dumps({"level": "WARN", "source": "local-runner-iam-guard", "message": f"AccessDenied: {denied}"}) + "\n")
@@ -64,7 +96,7 @@ def loaded_modules() -> dict[str, str]:
 def main(spec_file: str) -> None:
     spec = json.loads(Path(spec_file).read_text())
     protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
-    log = open(spec["log_file"], "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    log = LineLog(os.open(spec["log_file"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
     sys.stdout = sys.stderr = log
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)

@@ -101,9 +101,11 @@ module "auth" {
   memory_size                    = var.auth.memory_size
   timeout_seconds                = var.auth.timeout_seconds
   package                        = var.packages.authorizer
-  policy_statements              = var.auth.policy_statements
-  role_path                      = var.role_path
-  role_permissions_boundary      = var.role_permissions_boundary
+  # The auth object whole: settings beyond the five above reach modules/_function without a line here.
+  function                  = var.auth
+  policy_statements         = var.auth.policy_statements
+  role_path                 = var.role_path
+  role_permissions_boundary = var.role_permissions_boundary
 
   denial_alarm_threshold = local.create_alarms ? var.alarms.authorizer_denial_alarm_threshold : null
   alarm_actions          = var.alarms.alarm_actions
@@ -161,11 +163,10 @@ module "storage" {
 module "front" {
   source = "./modules/_front"
 
-  create                = var.create && length(local.claim_check_sources) > 0
-  name                  = var.name
-  tags                  = var.tags
-  kms_key_arn           = var.kms_key_arn
-  log_retention_in_days = var.log_retention_in_days
+  create      = var.create && length(local.claim_check_sources) > 0
+  name        = var.name
+  tags        = var.tags
+  kms_key_arn = var.kms_key_arn
 
   routes = {
     for name in local.claim_check_sources : local.sources[name].route_key => {
@@ -185,12 +186,10 @@ module "front" {
   ))
   signing_secret_cache_ttl_seconds     = var.auth.secret_cache_ttl_seconds
   signing_secret_max_staleness_seconds = var.auth.secret_max_staleness_seconds
-  memory_size                          = var.front.memory_size
-  timeout_seconds                      = var.front.timeout_seconds
-  architecture                         = var.front.architecture
-  package                              = var.packages.front
-  role_path                            = var.role_path
-  role_permissions_boundary            = var.role_permissions_boundary
+  # The front object whole, with its package and the module's log retention: one settings object.
+  function                  = merge(var.front, { package = var.packages.front, log_retention_in_days = var.log_retention_in_days })
+  role_path                 = var.role_path
+  role_permissions_boundary = var.role_permissions_boundary
 
   queue_url = module.queue.sqs_queue_url
   queue_arn = module.queue.sqs_queue_arn
@@ -246,9 +245,11 @@ module "consumer" {
   maximum_concurrency                    = var.consumer.maximum_concurrency
   event_source_mapping_enabled           = coalesce(var.consumer.enabled, var.consumer.event_source_mapping_enabled, true)
   package                                = var.packages.consumer
-  policy_statements                      = var.consumer.policy_statements
-  role_path                              = var.role_path
-  role_permissions_boundary              = var.role_permissions_boundary
+  # The consumer object whole: settings beyond the five named here reach modules/_function without a line here.
+  function                  = var.consumer
+  policy_statements         = var.consumer.policy_statements
+  role_path                 = var.role_path
+  role_permissions_boundary = var.role_permissions_boundary
 
   table_name                     = var.table.name
   create_table                   = var.table.create

@@ -71,7 +71,7 @@ variable "api" {
 ################################################################################
 
 variable "auth" {
-  description = "Credentials and authorizer settings. Leave secret_arn null to create a secret whose generated password never enters Terraform state; increase secret_version to rotate it. With a secret_arn that is only known after apply, also set create_secret = false; if that secret is encrypted with a customer managed key, give it as secret_kms_key_arn so the authorizer may decrypt it. secret_max_staleness_seconds bounds how long past its TTL a cached secret is still used while Secrets Manager fails transiently; a deleted or inaccessible secret denies at the next refresh. policy_statements adds statements to the authorizer's execution role (validated). The cache TTL, staleness and recovery window also apply to the signing secrets of signed sources, which the consumer reads."
+  description = "Credentials and authorizer settings. Leave secret_arn null to create a secret whose generated password never enters Terraform state; increase secret_version to rotate it. With a secret_arn that is only known after apply, also set create_secret = false; if that secret is encrypted with a customer managed key, give it as secret_kms_key_arn so the authorizer may decrypt it. secret_max_staleness_seconds bounds how long past its TTL a cached secret is still used while Secrets Manager fails transiently; a deleted or inaccessible secret denies at the next refresh. policy_statements adds statements to the authorizer's execution role (validated). The cache TTL, staleness and recovery window also apply to the signing secrets of signed sources, which the consumer reads. tracing_mode (Active, the default, or PassThrough) and reserved_concurrent_executions (null, the default: unreserved) set the authorizer function's X-Ray tracing and reserved concurrency."
   type = object({
     secret_arn                     = optional(string)
     secret_kms_key_arn             = optional(string)
@@ -85,6 +85,8 @@ variable "auth" {
     architecture                   = optional(string, "arm64")
     memory_size                    = optional(number, 256)
     timeout_seconds                = optional(number, 5)
+    tracing_mode                   = optional(string)
+    reserved_concurrent_executions = optional(number)
     policy_statements = optional(list(object({
       sid       = optional(string)
       effect    = optional(string, "Allow")
@@ -124,11 +126,13 @@ variable "queue" {
 ################################################################################
 
 variable "consumer" {
-  description = "Consumer function and event source mapping settings. Set event_source_mapping_enabled = false to pause consumption; messages wait in the queue (enabled is its deprecated name). policy_statements adds statements to the execution role (validated: effect, actions, resources, unique sids). ordering_attribute (last-write-wins only) names a body attribute holding a version (a number, or a string such as an ISO 8601 updatedAt): an item is then only replaced by a greater version, and an older one is acknowledged as a duplicate. memory_size (MB) null means 256 without claim-check sources and 1024 with one (a 6 MB body is held in memory several times over: bytes, text, parsed JSON, archive line); with a claim-check source a value below 512 is refused."
+  description = "Consumer function and event source mapping settings. Set event_source_mapping_enabled = false to pause consumption; messages wait in the queue (enabled is its deprecated name). policy_statements adds statements to the execution role (validated: effect, actions, resources, unique sids). ordering_attribute (last-write-wins only) names a body attribute holding a version (a number, or a string such as an ISO 8601 updatedAt): an item is then only replaced by a greater version, and an older one is acknowledged as a duplicate. memory_size (MB) null means 256 without claim-check sources and 1024 with one (a 6 MB body is held in memory several times over: bytes, text, parsed JSON, archive line); with a claim-check source a value below 512 is refused. tracing_mode (Active, the default, or PassThrough) and reserved_concurrent_executions (null, the default: unreserved) set the consumer function's X-Ray tracing and reserved concurrency."
   type = object({
     architecture                       = optional(string, "arm64")
     memory_size                        = optional(number)
     timeout_seconds                    = optional(number, 30)
+    tracing_mode                       = optional(string)
+    reserved_concurrent_executions     = optional(number)
     write_mode                         = optional(string, "last-write-wins")
     ordering_attribute                 = optional(string)
     batch_size                         = optional(number, 10)
@@ -162,11 +166,13 @@ variable "consumer" {
 ################################################################################
 
 variable "front" {
-  description = "The claim-check front function (created only when a source has delivery = claim-check): memory_size in MB (default 512; at least 256, as a body of up to 6 MB is held in memory several times over while it is checked and written), timeout_seconds (1-29: API Gateway waits at most 30 s) and architecture (arm64 or x86_64)."
+  description = "The claim-check front function (created only when a source has delivery = claim-check): memory_size in MB (default 512; at least 256, as a body of up to 6 MB is held in memory several times over while it is checked and written), timeout_seconds (1-29: API Gateway waits at most 30 s) and architecture (arm64 or x86_64). tracing_mode (Active, the default, or PassThrough) and reserved_concurrent_executions (null, the default: unreserved) set the front function's X-Ray tracing and reserved concurrency."
   type = object({
-    memory_size     = optional(number, 512)
-    timeout_seconds = optional(number, 15)
-    architecture    = optional(string, "arm64")
+    memory_size                    = optional(number, 512)
+    timeout_seconds                = optional(number, 15)
+    architecture                   = optional(string, "arm64")
+    tracing_mode                   = optional(string)
+    reserved_concurrent_executions = optional(number)
   })
   default  = {}
   nullable = false

@@ -87,12 +87,12 @@ CASES: dict[str, tuple[dict, str, str]] = {
     "authorizer_architecture_unknown": (
         {"auth": {"architecture": "riscv"}},
         "architecture must be arm64 or x86_64",
-        "modules/auth/",
+        "modules/_function/",
     ),
     "authorizer_timeout_over_ten": (
         {"auth": {"timeout_seconds": 15}},
         "timeout_seconds must be between 1 and 10",
-        "modules/auth/",
+        "modules/_function/",
     ),
     "create_secret_with_a_given_secret": (
         {"auth": {"create_secret": True, "secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x"}},
@@ -134,12 +134,12 @@ CASES: dict[str, tuple[dict, str, str]] = {
     "consumer_memory_too_small": (
         {"consumer": {"memory_size": 64}},
         "memory_size must be between 128 and 10240",
-        "modules/consumer/",
+        "modules/_function/",
     ),
     "consumer_timeout_over_lambda_limit": (
         {"consumer": {"timeout_seconds": 901}},
         "timeout_seconds must be between 1 and 900",
-        "modules/consumer/",
+        "modules/_function/",
     ),
     "write_mode_unknown": (
         {"consumer": {"write_mode": "append"}},
@@ -194,12 +194,12 @@ CASES: dict[str, tuple[dict, str, str]] = {
     "package_with_two_sources": (
         {"packages": {"consumer": {"local_path": "c.zip", "s3_bucket": "b", "s3_key": "k"}}},
         "package needs exactly one of local_path",
-        "modules/consumer/",
+        "modules/_function/",
     ),
     "package_s3_without_key": (
         {"packages": {"authorizer": {"s3_bucket": "b"}}},
         "package needs exactly one of local_path",
-        "modules/auth/",
+        "modules/_function/",
     ),
     "source_name_upper_case": (
         {"sources": {"Stripe": {"auth": "token"}}},
@@ -273,17 +273,27 @@ CASES: dict[str, tuple[dict, str, str]] = {
     "front_memory_too_small_for_6_mb_bodies": (
         {"front": {"memory_size": 128}},
         "memory_size must be between 256 and 10240 MB",
-        "modules/_front/",
+        "modules/_function/",
     ),
     "front_timeout_over_api_gateway_limit": (
         {"front": {"timeout_seconds": 30}},
         "timeout_seconds must be between 1 and 29",
-        "modules/_front/",
+        "modules/_function/",
     ),
     "front_architecture_unknown": (
         {"front": {"architecture": "riscv"}},
         "architecture must be arm64 or x86_64",
-        "modules/_front/",
+        "modules/_function/",
+    ),
+    "authorizer_memory_too_small": (
+        {"auth": {"memory_size": 64}},
+        "memory_size must be between 128 and 10240",
+        "modules/_function/",
+    ),
+    "consumer_architecture_unknown": (
+        {"consumer": {"architecture": "riscv"}},
+        "architecture must be arm64 or x86_64",
+        "modules/_function/",
     ),
     "payload_key_is_an_alias": (
         {"payloads": {"bucket_name": "their-payloads", "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:alias/payloads"}},
@@ -368,12 +378,37 @@ CROSS_FIELD = {
 }
 
 
+# Every function's settings are validated once, in modules/_function, whose
+# messages say which function (the authorizer, the consumer, the front function)
+# rejected the value.
+FUNCTION_OF_CASE = {
+    "authorizer_architecture_unknown": "the authorizer",
+    "authorizer_timeout_over_ten": "the authorizer",
+    "consumer_memory_too_small": "the consumer",
+    "consumer_timeout_over_lambda_limit": "the consumer",
+    "package_with_two_sources": "the consumer",
+    "package_s3_without_key": "the authorizer",
+    "front_memory_too_small_for_6_mb_bodies": "the front function",
+    "front_timeout_over_api_gateway_limit": "the front function",
+    "front_architecture_unknown": "the front function",
+    "authorizer_memory_too_small": "the authorizer",
+    "consumer_architecture_unknown": "the consumer",
+}
+
+
 def settings_written(case_id: str) -> set[str]:
     """What a case claims in a shared plan: the leaf settings it writes
     (api.route_key), or its whole top-level inputs for a cross-field rule."""
     inputs = CASES[case_id][0]
     if case_id in CROSS_FIELD:
         return CROSS_FIELD[case_id]
+    if FUNCTION_OF_CASE.get(case_id) == "the consumer":
+        # The consumer's settings object holds its package and a memory size resolved
+        # from the sources, and the root passes its consumer object whole: a wrong
+        # source or the root's own consumer rule (enabled) would leave it unknown.
+        written = {f"{key}.{leaf}" for key, value in inputs.items() for leaf in value}
+        # (sources.<case>: in no plan with a sources case, but with each other)
+        return {f"sources.{case_id}", *written, *({"consumer.enabled"} if "packages.consumer" in written else set())}
     return {
         f"{key}.{leaf}" if isinstance(value, dict) else key
         for key, value in inputs.items()
@@ -456,6 +491,8 @@ def test_wrong_root_input_is_rejected_by_the_rule_that_owns_it(diagnostics_by_ca
     matching = [d for d in diagnostics_by_case[case_id] if d["severity"] == "error" and d.get("detail", "").startswith(message)]
     assert matching, f"no error starting {message!r}; got: {[d.get('detail', '')[:80] for d in diagnostics_by_case[case_id]]}"
     assert any(f"checked by the validation rule at {rule_file}" in d["detail"] for d in matching), [d["detail"] for d in matching]
+    if case_id in FUNCTION_OF_CASE:
+        assert any(f"({FUNCTION_OF_CASE[case_id]})" in d["detail"] for d in matching), [d["detail"] for d in matching]
 
 
 def test_valid_root_inputs_plan_cleanly(tmp_path: Path) -> None:

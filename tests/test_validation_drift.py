@@ -1,8 +1,9 @@
 """Each validation rule is written once, or its copies agree.
 
 A setting that several public modules take on their own (name, kms_key_arn,
-log_retention_in_days, architecture, package, ...) is validated by each of
-them, since each also works alone. Those copies once drifted (the queue module
+...) is validated by each of them, since each also works alone; the functions'
+settings (architecture, memory_size, package, ...) are validated once, in
+modules/_function, which every function goes through. Those copies once drifted (the queue module
 accepted a KMS alias that the others rejected); this test fails when they do
 again, and when the root repeats a rule a submodule already owns.
 """
@@ -55,13 +56,49 @@ def public_module_rules() -> dict[str, dict[str, list[tuple[str, str]]]]:
     return table
 
 
+# Every function's settings (authorizer, consumer, front) are one object, validated
+# once in modules/_function; the public modules take them as their own variables
+# (Terraform: a module used alone declares its inputs) and pass them there whole.
+FUNCTION_SETTINGS = ("architecture", "memory_size", "timeout_seconds", "package", "log_retention_in_days", "function")
+FUNCTION_CALLERS = ("auth", "consumer")
+
+
+def settings_passed_to_function(module: str) -> str:
+    """The settings object a module gives modules/_function: merge(var.function, { ... })."""
+    main = (MODULES / module / "main.tf").read_text()
+    return main.split("settings = merge(", 1)[1].split("})", 1)[0]
+
+
+def checked_copies() -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """public_module_rules without the function settings a module leaves to modules/_function."""
+    return {
+        name: {module: rules for module, rules in by_module.items() if rules or name not in FUNCTION_SETTINGS}
+        for name, by_module in public_module_rules().items()
+    }
+
+
 def test_a_setting_shared_by_modules_has_one_rule() -> None:
     drifted = {
         name: by_module
-        for name, by_module in public_module_rules().items()
+        for name, by_module in checked_copies().items()
         if len(by_module) > 1 and name not in DIFFERENT_ON_PURPOSE and len({tuple(rules) for rules in by_module.values()}) > 1
     }
     assert drifted == {}
+
+
+def test_function_settings_are_validated_once_in_the_function_module() -> None:
+    """The public modules pass every function setting to modules/_function and do not
+    check it again (the consumer's claim-check memory floor spans its sources: it stays)."""
+    for module in FUNCTION_CALLERS:
+        rules = rules_by_variable(MODULES / module / "variables.tf")
+        passed = settings_passed_to_function(module)
+        for name in FUNCTION_SETTINGS:
+            own = [message for _, message in rules[name] if "claim-check" not in message]
+            assert own == [], (module, name, own)
+            assert f"var.{name}" in passed or (name == "memory_size" and "local.memory_size" in passed), (module, name)
+    function_rules = " ".join(message for _, message in rules_by_variable(MODULES / "_function" / "variables.tf")["settings"])
+    for name in ("architecture", "memory_size", "timeout_seconds", "log_retention_in_days", "package", "tracing_mode"):
+        assert name in function_rules, name
 
 
 def test_every_kms_key_input_accepts_the_same_arns() -> None:

@@ -23,16 +23,20 @@ locals {
 module "function" {
   source = "../_function"
 
-  create                = var.create
-  function_name         = local.function_name
-  description           = "Accepts ${var.name} webhooks too large for the queue: body to S3, pointer to SQS, 200 once both are durable."
-  architecture          = var.architecture
-  memory_size           = var.memory_size
-  timeout_seconds       = var.timeout_seconds
-  package               = var.package
-  default_package_path  = "${path.module}/../../packages/front.zip"
-  kms_key_arn           = var.kms_key_arn
-  log_retention_in_days = var.log_retention_in_days
+  create        = var.create
+  function_name = local.function_name
+  description   = "Accepts ${var.name} webhooks too large for the queue: body to S3, pointer to SQS, 200 once both are durable."
+  settings      = var.function
+  limits = {
+    function = "the front function"
+    # A body of up to 6 MB is held several times over; API Gateway waits at most 30 s for an integration.
+    min_memory_size     = 256
+    memory_size_reason  = " MB: the front function holds a body of up to 6 MB several times over (event text, decoded bytes, signed content)"
+    max_timeout_seconds = 29
+    timeout_reason      = " (API Gateway's integration timeout is 30 s)"
+  }
+  default_package_path = "${path.module}/../../packages/front.zip"
+  kms_key_arn          = var.kms_key_arn
 
   role_path                 = var.role_path
   role_permissions_boundary = var.role_permissions_boundary

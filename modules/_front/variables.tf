@@ -26,12 +26,6 @@ variable "kms_key_arn" {
   default     = null
 }
 
-variable "log_retention_in_days" {
-  description = "Retention of the function's log group."
-  type        = number
-  default     = 365
-}
-
 variable "role_path" {
   description = "IAM path of the function's role."
   type        = string
@@ -48,49 +42,11 @@ variable "role_permissions_boundary" {
 # Function
 ################################################################################
 
-variable "architecture" {
-  description = "Instruction set: arm64 or x86_64."
-  type        = string
-  default     = "arm64"
-
-  validation {
-    condition     = contains(["arm64", "x86_64"], var.architecture)
-    error_message = "architecture must be arm64 or x86_64."
-  }
-}
-
-variable "memory_size" {
-  description = "Memory in MB. A body of up to 6 MB is held in memory several times over (the event's text, the decoded bytes, the signed content when checked at the edge): 512 leaves room; more memory also means more CPU and network."
-  type        = number
-  default     = 512
-
-  validation {
-    condition     = var.memory_size >= 256 && var.memory_size <= 10240
-    error_message = "memory_size must be between 256 and 10240 MB: the front function holds a body of up to 6 MB several times over (event text, decoded bytes, signed content)."
-  }
-}
-
-variable "timeout_seconds" {
-  description = "Function timeout. API Gateway waits at most 30 s for an integration, so at most 29 leaves it an answer to give."
-  type        = number
-  default     = 15
-
-  validation {
-    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 29
-    error_message = "timeout_seconds must be between 1 and 29 (API Gateway's integration timeout is 30 s)."
-  }
-}
-
-variable "package" {
-  description = "Prebuilt package: local_path, or s3_bucket + s3_key (+ s3_object_version, source_code_hash). null uses the committed packages/front.zip."
-  type = object({
-    local_path        = optional(string)
-    s3_bucket         = optional(string)
-    s3_key            = optional(string)
-    s3_object_version = optional(string)
-    source_code_hash  = optional(string)
-  })
-  default = null
+variable "function" {
+  description = "The function's settings as one object (the root's front object with its package and log_retention_in_days), passed whole to modules/_function, which validates them; at least 256 MB and at most 29 s are this function's own bounds."
+  # any: a pass-through of the root's object; modules/_function's settings type
+  # converts and validates it, so a new setting is not declared here again.
+  type = any
 }
 
 ################################################################################

@@ -4,8 +4,9 @@
 # the policy statements, the environment, sizing and the package.
 
 locals {
-  package_path    = var.package == null ? var.default_package_path : var.package.local_path
-  package_from_s3 = try(var.package.s3_bucket != null, false)
+  package         = var.settings.package
+  package_path    = local.package == null ? var.default_package_path : local.package.local_path
+  package_from_s3 = try(local.package.s3_bucket != null, false)
 
   # Every function writes its own logs and traces; what else it may do comes from the caller.
   own_statements = [
@@ -33,7 +34,7 @@ module "log_group" {
 
   create            = var.create
   name              = "/aws/lambda/${var.function_name}"
-  retention_in_days = var.log_retention_in_days
+  retention_in_days = var.settings.log_retention_in_days
   kms_key_arn       = var.kms_key_arn
 
   tags = var.tags
@@ -68,23 +69,25 @@ resource "aws_lambda_function" "this" {
   role          = module.role.iam_role_arn
   runtime       = "python3.13"
   handler       = "app.handler"
-  architectures = [var.architecture]
-  memory_size   = var.memory_size
-  timeout       = var.timeout_seconds
-  kms_key_arn   = var.kms_key_arn
+  architectures = [var.settings.architecture]
+  memory_size   = var.settings.memory_size
+  timeout       = var.settings.timeout_seconds
+  # null leaves the function unreserved (the provider's -1).
+  reserved_concurrent_executions = var.settings.reserved_concurrent_executions
+  kms_key_arn                    = var.kms_key_arn
 
   filename          = local.package_from_s3 ? null : local.package_path
-  s3_bucket         = local.package_from_s3 ? var.package.s3_bucket : null
-  s3_key            = local.package_from_s3 ? var.package.s3_key : null
-  s3_object_version = local.package_from_s3 ? var.package.s3_object_version : null
-  source_code_hash  = local.package_from_s3 ? var.package.source_code_hash : filebase64sha256(local.package_path)
+  s3_bucket         = local.package_from_s3 ? local.package.s3_bucket : null
+  s3_key            = local.package_from_s3 ? local.package.s3_key : null
+  s3_object_version = local.package_from_s3 ? local.package.s3_object_version : null
+  source_code_hash  = local.package_from_s3 ? local.package.source_code_hash : filebase64sha256(local.package_path)
 
   environment {
     variables = var.environment_variables
   }
 
   tracing_config {
-    mode = "Active"
+    mode = var.settings.tracing_mode
   }
 
   tags = var.tags

@@ -1,5 +1,6 @@
-# Inputs are validated by the public modules that call this one (auth,
-# consumer), where users set them; this module trusts its two callers.
+# The function's settings (settings, limits) are validated here, once, for every
+# function the module creates; the other inputs are validated by the public
+# modules that call this one (auth, consumer), where users set them.
 
 variable "create" {
   description = "Whether to create the function, its role and its log group."
@@ -17,36 +18,83 @@ variable "description" {
   type        = string
 }
 
-variable "architecture" {
-  description = "arm64 or x86_64."
-  type        = string
+variable "settings" {
+  description = "The function's settings, one object for every function the module creates (authorizer, consumer, front): architecture, memory_size (MB), timeout_seconds, log_retention_in_days, tracing_mode (Active or PassThrough), reserved_concurrent_executions (null: unreserved) and package (null for default_package_path, else local_path, or s3_bucket + s3_key with s3_object_version and source_code_hash). Callers pass their settings object whole: attributes it carries beyond these (policy_statements, ...) are dropped by the type."
+  type = object({
+    architecture          = string
+    memory_size           = number
+    timeout_seconds       = number
+    log_retention_in_days = number
+    # X-Ray tracing: Active (sampled traces) or PassThrough.
+    tracing_mode = optional(string, "Active")
+    # null: unreserved (the account's pool); 0 stops the function.
+    reserved_concurrent_executions = optional(number)
+    package = optional(object({
+      local_path        = optional(string)
+      s3_bucket         = optional(string)
+      s3_key            = optional(string)
+      s3_object_version = optional(string)
+      source_code_hash  = optional(string)
+    }))
+  })
+  nullable = false
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.settings.architecture)
+    error_message = "architecture must be arm64 or x86_64 (${var.limits.function})."
+  }
+
+  validation {
+    condition     = var.settings.memory_size >= var.limits.min_memory_size && var.settings.memory_size <= 10240
+    error_message = "memory_size must be between ${var.limits.min_memory_size} and 10240${var.limits.memory_size_reason} (${var.limits.function})."
+  }
+
+  validation {
+    condition     = var.settings.timeout_seconds >= 1 && var.settings.timeout_seconds <= var.limits.max_timeout_seconds
+    error_message = "timeout_seconds must be between 1 and ${var.limits.max_timeout_seconds}${var.limits.timeout_reason} (${var.limits.function})."
+  }
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.settings.log_retention_in_days)
+    error_message = "log_retention_in_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653; ${var.limits.function})."
+  }
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.settings.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough (${var.limits.function})."
+  }
+
+  validation {
+    condition     = var.settings.reserved_concurrent_executions == null || try(var.settings.reserved_concurrent_executions >= 0 && floor(var.settings.reserved_concurrent_executions) == var.settings.reserved_concurrent_executions, false)
+    error_message = "reserved_concurrent_executions must be null (unreserved) or a whole number of at least 0 (${var.limits.function})."
+  }
+
+  validation {
+    condition = var.settings.package == null || try(
+      (var.settings.package.local_path != null) != (var.settings.package.s3_bucket != null && var.settings.package.s3_key != null) &&
+      (var.settings.package.s3_bucket == null) == (var.settings.package.s3_key == null),
+    false)
+    error_message = "package needs exactly one of local_path, or s3_bucket together with s3_key (${var.limits.function})."
+  }
 }
 
-variable "memory_size" {
-  description = "Memory in MB."
-  type        = number
-}
-
-variable "timeout_seconds" {
-  description = "Function timeout."
-  type        = number
+variable "limits" {
+  description = "Which function this is (for error messages), and bounds narrower than Lambda's own that the caller's function needs (the front function's memory for 6 MB bodies, API Gateway's waits), each with the reason its error message ends with."
+  type = object({
+    # Which function an error message is about. A literal, not the function's
+    # name: a rule whose message reads a value that failed elsewhere is not reported.
+    function            = string
+    min_memory_size     = optional(number, 128)
+    memory_size_reason  = optional(string, "")
+    max_timeout_seconds = optional(number, 900)
+    timeout_reason      = optional(string, "")
+  })
+  nullable = false
 }
 
 variable "environment_variables" {
   description = "The function's environment."
   type        = map(string)
-}
-
-variable "package" {
-  description = "Where the code comes from: null for default_package_path, else a local zip or an S3 object (see the public modules' package input)."
-  type = object({
-    local_path        = optional(string)
-    s3_bucket         = optional(string)
-    s3_key            = optional(string)
-    s3_object_version = optional(string)
-    source_code_hash  = optional(string)
-  })
-  default = null
 }
 
 variable "default_package_path" {
@@ -89,11 +137,6 @@ variable "kms_key_arn" {
   description = "Customer managed key for the log group and the environment; null for AWS managed keys."
   type        = string
   default     = null
-}
-
-variable "log_retention_in_days" {
-  description = "Retention of the function's log group."
-  type        = number
 }
 
 variable "role_path" {

@@ -60,16 +60,20 @@ resource "aws_secretsmanager_secret_version" "this" {
 module "function" {
   source = "../_function"
 
-  create                = var.create
-  function_name         = local.function_name
-  description           = var.source_name == null ? "HTTP Basic authorizer for the ${var.name} webhook endpoint." : "${var.mode == "token" ? "Token" : "HTTP Basic"} authorizer of the ${var.source_name} source of the ${var.name} webhook endpoint."
-  architecture          = var.architecture
-  memory_size           = var.memory_size
-  timeout_seconds       = var.timeout_seconds
-  package               = var.package
-  default_package_path  = "${path.module}/../../packages/authorizer.zip"
-  kms_key_arn           = var.kms_key_arn
-  log_retention_in_days = var.log_retention_in_days
+  create        = var.create
+  function_name = local.function_name
+  description   = var.source_name == null ? "HTTP Basic authorizer for the ${var.name} webhook endpoint." : "${var.mode == "token" ? "Token" : "HTTP Basic"} authorizer of the ${var.source_name} source of the ${var.name} webhook endpoint."
+  # One settings object, validated by modules/_function.
+  settings = merge(var.function, {
+    architecture          = var.architecture
+    memory_size           = var.memory_size
+    timeout_seconds       = var.timeout_seconds
+    package               = var.package
+    log_retention_in_days = var.log_retention_in_days
+  })
+  limits               = { function = "the authorizer", max_timeout_seconds = 10, timeout_reason = " (API Gateway waits at most 10 s for an authorizer)" }
+  default_package_path = "${path.module}/../../packages/authorizer.zip"
+  kms_key_arn          = var.kms_key_arn
 
   role_path                 = var.role_path
   role_permissions_boundary = var.role_permissions_boundary

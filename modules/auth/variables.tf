@@ -39,11 +39,6 @@ variable "log_retention_in_days" {
   description = "Retention of the authorizer's log group."
   type        = number
   default     = 365
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
-    error_message = "log_retention_in_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
-  }
 }
 
 ################################################################################
@@ -184,33 +179,18 @@ variable "architecture" {
   description = "Instruction set of the function: arm64 (cheaper per GB-second) or x86_64."
   type        = string
   default     = "arm64"
-
-  validation {
-    condition     = contains(["arm64", "x86_64"], var.architecture)
-    error_message = "architecture must be arm64 or x86_64."
-  }
 }
 
 variable "memory_size" {
   description = "Memory of the authorizer function in MB (CPU scales with it)."
   type        = number
   default     = 256
-
-  validation {
-    condition     = var.memory_size >= 128 && var.memory_size <= 10240
-    error_message = "memory_size must be between 128 and 10240."
-  }
 }
 
 variable "timeout_seconds" {
   description = "Timeout of the authorizer function. API Gateway waits at most 10 s for an authorizer."
   type        = number
   default     = 5
-
-  validation {
-    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 10
-    error_message = "timeout_seconds must be between 1 and 10."
-  }
 }
 
 variable "package" {
@@ -223,14 +203,16 @@ variable "package" {
     source_code_hash  = optional(string)
   })
   default = null
+}
 
-  validation {
-    condition = var.package == null || try(
-      (var.package.local_path != null) != (var.package.s3_bucket != null && var.package.s3_key != null) &&
-      (var.package.s3_bucket == null) == (var.package.s3_key == null),
-    false)
-    error_message = "package needs exactly one of local_path, or s3_bucket together with s3_key."
-  }
+variable "function" {
+  description = "Further settings of the function: tracing_mode (Active, the default, or PassThrough) and reserved_concurrent_executions (null, the default: unreserved; 0 stops the function). They join architecture, memory_size, timeout_seconds, package and log_retention_in_days in one settings object, validated for every function in modules/_function."
+  type = object({
+    tracing_mode                   = optional(string)
+    reserved_concurrent_executions = optional(number)
+  })
+  default  = {}
+  nullable = false
 }
 
 variable "api_execution_arn" {

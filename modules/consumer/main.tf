@@ -172,16 +172,20 @@ data "aws_dynamodb_table" "existing" {
 module "function" {
   source = "../_function"
 
-  create                = var.create
-  function_name         = local.function_name
-  description           = "Stores ${var.name} webhook messages from SQS in DynamoDB (partial batch responses)."
-  architecture          = var.architecture
-  memory_size           = local.memory_size
-  timeout_seconds       = var.timeout_seconds
-  package               = var.package
-  default_package_path  = "${path.module}/../../packages/consumer.zip"
-  kms_key_arn           = var.kms_key_arn
-  log_retention_in_days = var.log_retention_in_days
+  create        = var.create
+  function_name = local.function_name
+  description   = "Stores ${var.name} webhook messages from SQS in DynamoDB (partial batch responses)."
+  # One settings object, validated by modules/_function.
+  settings = merge(var.function, {
+    architecture          = var.architecture
+    memory_size           = local.memory_size
+    timeout_seconds       = var.timeout_seconds
+    package               = var.package
+    log_retention_in_days = var.log_retention_in_days
+  })
+  limits               = { function = "the consumer" }
+  default_package_path = "${path.module}/../../packages/consumer.zip"
+  kms_key_arn          = var.kms_key_arn
 
   role_path                 = var.role_path
   role_permissions_boundary = var.role_permissions_boundary

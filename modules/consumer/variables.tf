@@ -39,11 +39,6 @@ variable "log_retention_in_days" {
   description = "Retention of the consumer's log group."
   type        = number
   default     = 365
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
-    error_message = "log_retention_in_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
-  }
 }
 
 ################################################################################
@@ -88,22 +83,12 @@ variable "architecture" {
   description = "Instruction set of the function: arm64 (about 20% cheaper per GB-second) or x86_64."
   type        = string
   default     = "arm64"
-
-  validation {
-    condition     = contains(["arm64", "x86_64"], var.architecture)
-    error_message = "architecture must be arm64 or x86_64."
-  }
 }
 
 variable "memory_size" {
   description = "Memory of the consumer function in MB (CPU and network scale with it). null: 256, or 1024 when a source has delivery = claim-check (a body of up to 6 MB is held in memory several times over: bytes, text, parsed JSON, archive line). With a claim-check source, at least 512."
   type        = number
   default     = null
-
-  validation {
-    condition     = var.memory_size == null || try(var.memory_size >= 128 && var.memory_size <= 10240, false)
-    error_message = "memory_size must be between 128 and 10240."
-  }
 
   validation {
     condition     = var.memory_size == null || var.sources == null || try(var.memory_size >= 512 || alltrue([for source in values(var.sources) : source.delivery != "claim-check"]), false)
@@ -115,11 +100,6 @@ variable "timeout_seconds" {
   description = "Timeout of the consumer function. The queue's visibility timeout must be at least 6 times this plus the batching window."
   type        = number
   default     = 30
-
-  validation {
-    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 900
-    error_message = "timeout_seconds must be between 1 and 900."
-  }
 }
 
 variable "sources" {
@@ -298,14 +278,16 @@ variable "package" {
     source_code_hash  = optional(string)
   })
   default = null
+}
 
-  validation {
-    condition = var.package == null || try(
-      (var.package.local_path != null) != (var.package.s3_bucket != null && var.package.s3_key != null) &&
-      (var.package.s3_bucket == null) == (var.package.s3_key == null),
-    false)
-    error_message = "package needs exactly one of local_path, or s3_bucket together with s3_key."
-  }
+variable "function" {
+  description = "Further settings of the function: tracing_mode (Active, the default, or PassThrough) and reserved_concurrent_executions (null, the default: unreserved; 0 stops the function). They join architecture, memory_size, timeout_seconds, package and log_retention_in_days in one settings object, validated for every function in modules/_function."
+  type = object({
+    tracing_mode                   = optional(string)
+    reserved_concurrent_executions = optional(number)
+  })
+  default  = {}
+  nullable = false
 }
 
 variable "create_error_alarm" {

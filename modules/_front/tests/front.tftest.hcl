@@ -11,6 +11,8 @@ variables {
   bucket_name       = "unit-payloads"
   bucket_arn        = "arn:aws:s3:::unit-payloads"
   api_execution_arn = "arn:aws:execute-api:us-east-1:123456789012:abc123"
+  # The root's front defaults, with its log retention (modules/_function validates them).
+  function = { architecture = "arm64", memory_size = 512, timeout_seconds = 15, log_retention_in_days = 365 }
 }
 
 provider "aws" {
@@ -75,16 +77,6 @@ run "a_bucket_encrypted_with_its_own_key_gets_a_data_key_for_claims_only" {
     ])
     error_message = "The bucket's key: a data key through S3, for the function's claims only, and no kms:Decrypt."
   }
-}
-
-run "memory_below_256_is_refused" {
-  command = plan
-
-  variables {
-    memory_size = 128
-  }
-
-  expect_failures = [var.memory_size]
 }
 
 run "checking_a_signature_at_the_edge_reads_only_that_secret" {

@@ -128,6 +128,19 @@ run "prebuilt_package_from_s3" {
   }
 }
 
+run "further_function_settings_reach_the_function" {
+  command = plan
+
+  variables {
+    function = { tracing_mode = "PassThrough", reserved_concurrent_executions = 3 }
+  }
+
+  assert {
+    condition     = module.function.lambda_function.tracing_config[0].mode == "PassThrough" && module.function.lambda_function.reserved_concurrent_executions == 3
+    error_message = "The function object's settings reach the function, beside the module's own variables."
+  }
+}
+
 run "create_false_creates_nothing" {
   command = plan
 
@@ -211,16 +224,6 @@ run "max_staleness_negative" {
   expect_failures = [var.secret_max_staleness_seconds]
 }
 
-run "authorizer_timeout_over_api_gateway_limit" {
-  command = plan
-
-  variables {
-    timeout_seconds = 11
-  }
-
-  expect_failures = [var.timeout_seconds]
-}
-
 run "short_password" {
   command = plan
 
@@ -271,16 +274,6 @@ run "kms_key_alias" {
   expect_failures = [var.kms_key_arn]
 }
 
-run "log_retention_not_accepted" {
-  command = plan
-
-  variables {
-    log_retention_in_days = 2
-  }
-
-  expect_failures = [var.log_retention_in_days]
-}
-
 run "secret_version_zero" {
   command = plan
 
@@ -299,36 +292,6 @@ run "secret_cache_ttl_negative" {
   }
 
   expect_failures = [var.secret_cache_ttl_seconds]
-}
-
-run "architecture_unknown" {
-  command = plan
-
-  variables {
-    architecture = "arm"
-  }
-
-  expect_failures = [var.architecture]
-}
-
-run "memory_too_small" {
-  command = plan
-
-  variables {
-    memory_size = 64
-  }
-
-  expect_failures = [var.memory_size]
-}
-
-run "package_s3_without_key" {
-  command = plan
-
-  variables {
-    package = { s3_bucket = "b" }
-  }
-
-  expect_failures = [var.package]
 }
 
 run "create_secret_contradicts_a_given_secret" {

@@ -69,16 +69,6 @@ run "ttl_days_without_attribute" {
   expect_failures = [var.ttl_days]
 }
 
-run "log_retention_not_accepted_by_cloudwatch" {
-  command = plan
-
-  variables {
-    log_retention_in_days = 42
-  }
-
-  expect_failures = [var.log_retention_in_days]
-}
-
 run "queue_arn_not_sqs" {
   command = plan
 
@@ -87,16 +77,6 @@ run "queue_arn_not_sqs" {
   }
 
   expect_failures = [var.queue_arn]
-}
-
-run "package_needs_one_source" {
-  command = plan
-
-  variables {
-    package = { local_path = "x.zip", s3_bucket = "b", s3_key = "k" }
-  }
-
-  expect_failures = [var.package]
 }
 
 run "ordering_guard_with_first_write_wins" {
@@ -158,36 +138,6 @@ run "dead_letter_queue_url_not_http" {
   }
 
   expect_failures = [var.dead_letter_queue_url]
-}
-
-run "architecture_unknown" {
-  command = plan
-
-  variables {
-    architecture = "arm"
-  }
-
-  expect_failures = [var.architecture]
-}
-
-run "memory_too_large" {
-  command = plan
-
-  variables {
-    memory_size = 20000
-  }
-
-  expect_failures = [var.memory_size]
-}
-
-run "timeout_zero" {
-  command = plan
-
-  variables {
-    timeout_seconds = 0
-  }
-
-  expect_failures = [var.timeout_seconds]
 }
 
 run "batching_window_over_300" {

@@ -22,6 +22,7 @@ from typing import Any
 
 import boto3
 from cost import CONSUMER_BATCH_SIZE, PRICES_USD, gb_seconds
+from memory import records_of
 from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,21 +89,6 @@ def direct_send(sqs: Any, queue_url: str, body: bytes, index: int) -> None:
         MessageBody=body.decode(),
         MessageAttributes={name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()},
     )
-
-
-def as_records(messages: list[dict]) -> list[dict]:
-    return [
-        {
-            "messageId": message["MessageId"],
-            "body": message["Body"],
-            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
-            "messageAttributes": {
-                name: {"stringValue": value["StringValue"], "dataType": value["DataType"]}
-                for name, value in message.get("MessageAttributes", {}).items()
-            },
-        }
-        for message in messages
-    ]
 
 
 class Context:
@@ -181,7 +167,7 @@ def consume_all(consumer: Any, sqs: Any, queue_url: str) -> tuple[list[int], lis
         batch_bytes.append(sum(queued_bytes[-len(batch) :]))
         started = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):  # the consumer's EMF lines (priced in bench/run.py)
-            response = consumer.handler({"Records": as_records(batch)}, Context())
+            response = consumer.handler({"Records": records_of(batch)}, Context())
         consumer_seconds += time.perf_counter() - started
         assert response == {"batchItemFailures": []}, response
         sqs.delete_message_batch(

@@ -20,14 +20,8 @@ import cpu
 
 
 @pytest.fixture
-def stub(monkeypatch: pytest.MonkeyPatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def stub():
+    """Dummy credentials and no endpoint come from conftest's autouse dummy_aws."""
     environment = dict(os.environ)  # the bench sets the consumer's environment; later tests get theirs back
     stub = cpu.StubAws(object_body=b'{"a": 1}')
     cpu.stubbed_session(stub)

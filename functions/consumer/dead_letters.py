@@ -10,7 +10,6 @@ are accepted on the way back (trust.py).
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +25,7 @@ from message_attributes import (
     SOURCE_ATTRIBUTE,
 )
 from pipeline import Poison
+from sources import DIGITS
 
 SEND_BATCH_LIMIT = 10
 # A whole SendMessageBatch request may carry 1 MiB on AWS today but 256 KiB in
@@ -43,7 +43,6 @@ OWN_ATTRIBUTES = (REASON_ATTRIBUTE, DETAIL_ATTRIBUTE, SOURCE_ID_ATTRIBUTE, RECEI
 # body (a claim check's delivery) and that it is a replay (else it is archived
 # again, and the next replay sends it twice); then the carried headers.
 NEVER_DROPPED = (SOURCE_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE, DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE)
-DIGITS = re.compile(r"[0-9]{1,15}")
 
 
 def kept_first(named: tuple[str, Any]) -> tuple[bool, str]:

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import re
-import shlex
 import signal
 import sys
 import tempfile
@@ -31,9 +29,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "functions" / "shared"))
+from demo_connect import connection_lines, deployed_sources
+from envelope import REASON_ATTRIBUTE
+
 import local_runner  # after the path insert, on purpose
 from emulator import running_moto_server
-from local_runner.samples import SampleRequest, consumer_sources, consumer_variables, route_source, sample_requests
+from local_runner.samples import SampleRequest, consumer_variables, sample_requests
 from local_terraform import LOCAL_EXAMPLE, LocalDeployment
 from tfsetup import ROOT
 
@@ -58,9 +60,17 @@ def post(url: str, body: str, authorization: str | None, extra_headers: dict[str
     request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")  # noqa: S310 - loopback
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own loopback front door
-            return response.status, json.loads(response.read())
+            return response.status, answer_of(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+        return error.code, answer_of(error.read())
+
+
+def answer_of(data: bytes) -> Any:
+    """JSON (SQS's answer, the edge function's), else the text a source's fixed response gives (TwiML)."""
+    try:
+        return json.loads(data or b"null")
+    except ValueError:
+        return data.decode("utf-8", "replace")
 
 
 def basic(username: str, password: str) -> str:
@@ -135,7 +145,7 @@ def walkthrough(stack: local_runner.LocalRunner, outputs: dict, url: str) -> Non
     expect(len(dead) == 1, "expected one message in the DLQ")
     attributes = {name: value["StringValue"] for name, value in dead[0]["MessageAttributes"].items()}
     show("dead letter", {"body": dead[0]["Body"], "attributes": attributes})
-    expect(attributes["ingest.failure_reason"] == "invalid_json", "wrong failure reason")
+    expect(attributes[REASON_ATTRIBUTE] == "invalid_json", "wrong failure reason")
 
     step("What the functions logged (locally, a file per function; on AWS, CloudWatch Logs): no credential, no payload")
     for function in stack.functions:
@@ -160,67 +170,30 @@ def try_each_source(stack: local_runner.LocalRunner, samples: list[SampleRequest
         expect(item is not None, f"no item {sample.expected_key}")
 
 
-# moto takes any key; the AWS CLI needs one, and a region, to sign a request at all.
-AWS_CLI_ENV = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1"
-SIGNING_SECRET_PLACEHOLDER = "<signing secret from the sender>"  # noqa: S105 - a placeholder to replace
+def keep_running(
+    stack: local_runner.LocalRunner, deployment: LocalDeployment, samples: list[SampleRequest], endpoint: str
+) -> None:
+    """make local: print how to reach the stack and connect senders, then wait for Ctrl-C."""
+    print("\nThe stack is running. Try:\n")
+    for sample in samples:
+        print(f"  # {sample.source or 'a webhook'}, stored under the key {sample.expected_key}")
+        print(f"  {sample.curl()}\n")
+    document = deployment.output_document()
+    example = "source_signing_secret_arns" if "source_signing_secret_arns" in document else next(iter(document), "")
+    state, command = deployment.state_file, deployment.output_command(example)
+    for line in connection_lines(document, stack.url, endpoint, state, command, deployed_sources(stack)):
+        print(line)
+    print(f"\nEmulated AWS at {endpoint} (e.g. AWS_ENDPOINT_URL={endpoint} aws dynamodb scan ...). Ctrl-C stops.", flush=True)
+    while True:
+        time.sleep(3600)
 
 
-def local_url(api_url: str, front_door_url: str) -> str:
-    """A deployed route's URL (https://<api>.execute-api.../path) on the local front door."""
-    parts = urllib.parse.urlsplit(api_url)
-    return front_door_url.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def deployed_sources(stack: local_runner.LocalRunner) -> tuple[dict[str, str], dict[str, str]]:
-    """(local URL, signing secret ARN) of each source, read from the deployment, for a
-    root whose outputs do not name them: the routes' sources and the consumer's SOURCES."""
-    urls = {}
-    for route in stack.front_door.routes:
-        source = route_source(stack, route)
-        if source:
-            urls[source] = stack.url + re.sub(r"\{[^}]+\}", "sample", route.route_key.split(" ", 1)[1])
-    rules, _ = consumer_sources(stack)
-    signing = {
-        name: rule["signature"]["secret_arn"] for name, rule in rules.items() if (rule.get("signature") or {}).get("secret_arn")
-    }
-    return urls, signing
-
-
-def connection_lines(
-    document: dict[str, Any],
-    front_door_url: str,
-    endpoint: str,
-    state_file: Path,
-    output_command: str,
-    deployed: tuple[dict[str, str], dict[str, str]] = ({}, {}),
-) -> list[str]:
-    """What `make local` prints for a person connecting senders: where the Terraform
-    state is (the command that reads its outputs), and for every source, signed ones
-    too, its local URL, the command that reads its credentials and the command that
-    puts its signing secret. `document` is `terraform output -json`; a root that does
-    not output sources falls back to what was deployed."""
-    outputs = {name: entry["value"] for name, entry in document.items()}
-    deployed_urls, deployed_signing = deployed
-    urls = {name: local_url(url, front_door_url) for name, url in (outputs.get("source_urls") or {}).items()} or deployed_urls
-    signing = {**deployed_signing, **(outputs.get("source_signing_secret_arns") or {})}
-    credentials = dict(outputs.get("source_secret_arns") or {})
-    if not urls and outputs.get("secretsmanager_secret_arn"):  # one source, no sources map
-        credentials.setdefault("webhooks", outputs["secretsmanager_secret_arn"])
-    aws = f"aws --endpoint-url {endpoint}"
-    lines = [
-        f"Terraform state: {state_file} (deleted when the stack stops). Its outputs, for example:",
-        f"  {output_command}",
-        f"AWS CLI on the emulator, with moto's dummy credentials: export {AWS_CLI_ENV}",
-    ]
-    for source in sorted(set(urls) | set(signing) | set(credentials)):
-        lines.append(f"  {source}: {urls.get(source, '(no route found)')}")
-        if source in credentials:
-            read = f"{aws} secretsmanager get-secret-value --secret-id {shlex.quote(credentials[source])}"
-            lines.append(f"    its credentials: {read} --query SecretString --output text")
-        if source in signing:
-            put = f"{aws} secretsmanager put-secret-value --secret-id {shlex.quote(signing[source])}"
-            lines.append(f"    put its signing secret: {put} --secret-string {shlex.quote(SIGNING_SECRET_PLACEHOLDER)}")
-    return lines
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep-running", action="store_true", help="leave the stack up until Ctrl-C (make local)")
+    parser.add_argument("--port", type=int, default=8080, help="front door port for --keep-running (default 8080)")
+    parser.add_argument("--config", type=Path, help="a Terraform root of yours to apply instead of examples/local")
+    return parser.parse_args(argv)
 
 
 def interrupted(signum: int, frame: Any) -> None:
@@ -228,11 +201,7 @@ def interrupted(signum: int, frame: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--keep-running", action="store_true", help="leave the stack up until Ctrl-C (make local)")
-    parser.add_argument("--port", type=int, default=8080, help="front door port for --keep-running (default 8080)")
-    parser.add_argument("--config", type=Path, help="a Terraform root of yours to apply instead of examples/local")
-    args = parser.parse_args(argv)
+    args = parse_arguments(argv)
     # Ctrl-C and SIGTERM unwind through the ExitStack below, which destroys the
     # stack and stops moto_server whatever state the demo was in.
     signal.signal(signal.SIGTERM, interrupted)
@@ -270,21 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             show("front door", {sample.source or "webhooks": sample.url.split("?", 1)[0] for sample in samples})
 
             if args.keep_running:
-                print("\nThe stack is running. Try:\n")
-                for sample in samples:
-                    print(f"  # {sample.source or 'a webhook'}, stored under the key {sample.expected_key}")
-                    print(f"  {sample.curl()}\n")
-                document = deployment.output_document()
-                example = "source_signing_secret_arns" if "source_signing_secret_arns" in document else next(iter(document), "")
-                state, command = deployment.state_file, deployment.output_command(example)
-                for line in connection_lines(document, stack.url, endpoint, state, command, deployed_sources(stack)):
-                    print(line)
-                print(
-                    f"\nEmulated AWS at {endpoint} (e.g. AWS_ENDPOINT_URL={endpoint} aws dynamodb scan ...). Ctrl-C stops.",
-                    flush=True,
-                )
-                while True:
-                    time.sleep(3600)
+                keep_running(stack, deployment, samples, endpoint)
             if any(sample.source for sample in samples):
                 try_each_source(stack, samples)
             else:

@@ -28,18 +28,21 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-# Attributes the consumer adds when it dead-letters a message: dropped on the
-# way back, so a message that fails again gets a fresh reason.
-CONSUMER_ATTRIBUTE_PREFIX = "ingest."
-REASON_ATTRIBUTE = "ingest.failure_reason"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "functions" / "shared"))
+
+# DEAD_LETTER_ATTRIBUTES: what the consumer adds when it dead-letters a message, dropped
+# on the way back, so a message that fails again gets a fresh reason. REASON_ATTRIBUTE is one
+# of them; SOURCE_ATTRIBUTE names the webhook source a message came from.
+from envelope import DEAD_LETTER_ATTRIBUTES, REASON_ATTRIBUTE, SOURCE_ATTRIBUTE
+
 # What a message SQS moved itself after maxReceiveCount (no reason attached) matches.
 NO_REASON = "none"
-# The webhook source a message came from; a deployment without sources has one, "default".
-SOURCE_ATTRIBUTE = "source"
+# The source of a deployment without sources.
 DEFAULT_SOURCE = "default"
 # Messages a copy examined but does not move stay invisible while it runs, so it
 # does not meet them again; they are made visible again when it ends.
@@ -58,8 +61,8 @@ class RedriveResult:
 
 @dataclass(frozen=True)
 class DeadLetterFilter:
-    """Which dead letters to move: by the consumer's ingest.failure_reason, and by
-    the webhook source the message came from (its `source` attribute)."""
+    """Which dead letters to move: by the consumer's failure reason (REASON_ATTRIBUTE), and by
+    the webhook source the message came from (SOURCE_ATTRIBUTE)."""
 
     only: frozenset[str] = frozenset()
     exclude: frozenset[str] = frozenset()
@@ -146,7 +149,7 @@ def copy_entry(index: int, message: dict) -> dict[str, Any]:
     attributes = {
         name: {key: value for key, value in attribute.items() if key in ("DataType", "StringValue", "BinaryValue")}
         for name, attribute in (message.get("MessageAttributes") or {}).items()
-        if not name.startswith(CONSUMER_ATTRIBUTE_PREFIX)
+        if name not in DEAD_LETTER_ATTRIBUTES
     }
     entry: dict[str, Any] = {"Id": str(index), "MessageBody": message["Body"]}
     if attributes:
@@ -262,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=int, help="move task: most messages per second (1-500)")
     parser.add_argument("--dry-run", action="store_true", help="only count what would be moved")
     parser.add_argument(
-        "--reason", action="append", default=[], help=f"move only messages with this ingest.failure_reason ('{NO_REASON}': none)"
+        "--reason", action="append", default=[], help=f"move only messages with this {REASON_ATTRIBUTE} ('{NO_REASON}': none)"
     )
     parser.add_argument("--exclude-reason", action="append", default=[], help="leave messages with this reason in the DLQ")
     parser.add_argument(

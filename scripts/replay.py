@@ -7,7 +7,7 @@ receive time it had, so the consumer runs the same checks (signatures are
 verified against the original receive time) and writes the same event keys:
 replaying twice stores each item once (first-write-wins keeps it, last-write-wins
 rewrites it with the same content). A message archived twice (a retried batch)
-is sent once, and a replayed message is not archived again (its replayOf attribute).
+is sent once, and a replayed message is not archived again (its envelope's replay_of).
 
 Dry run unless --execute, and bounded: more matching messages than
 --max-messages is an error, nothing is sent (narrow the range, or raise it).
@@ -27,20 +27,19 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
-import json
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "functions" / "shared"))
 
-from claim_check import CLAIM_CHECK, DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE, Pointer, archive_partition, claim_key
-from message_attributes import RECEIVED_AT_ATTRIBUTE, SOURCE_ATTRIBUTE, carried_header
+from envelope import CLAIM_CHECK, Envelope
+
+from claim_check import Pointer, archive_partition, claim_key
 
 DEFAULT_MAX_MESSAGES = 1000
 # Headroom for the attribute names and types SQS counts against the message size.
@@ -49,29 +48,6 @@ ATTRIBUTE_OVERHEAD_BYTES = 64
 
 class TooMany(RuntimeError):
     """More messages match than the run may send."""
-
-
-@dataclass(frozen=True)
-class Archived:
-    message_id: str
-    source: str
-    received_ms: int
-    headers: dict[str, str]
-    attributes: dict[str, str]
-    body: bytes
-
-    @classmethod
-    def from_line(cls, line: str) -> Archived:
-        fields = json.loads(line)
-        body = base64.b64decode(fields["bodyBase64"]) if "bodyBase64" in fields else fields["body"].encode("utf-8")
-        return cls(
-            fields["messageId"],
-            fields["source"],
-            int(fields["receivedAt"]),
-            dict(fields.get("headers") or {}),
-            dict(fields.get("attributes") or {}),
-            body,
-        )
 
 
 def parse_time(text: str) -> datetime:
@@ -86,8 +62,8 @@ def days(start: datetime, end: datetime) -> Iterator[datetime]:
         day += timedelta(days=1)
 
 
-def in_range(message: Archived, source: str, start_ms: int, end_ms: int) -> bool:
-    return message.source == source and start_ms <= message.received_ms < end_ms
+def in_range(message: Envelope, source: str, start_ms: int, end_ms: int) -> bool:
+    return message.source == source and message.received_ms is not None and start_ms <= message.received_ms < end_ms
 
 
 def archive_keys(s3: Any, bucket: str, source: str, start: datetime, end: datetime) -> Iterator[str]:
@@ -115,7 +91,7 @@ def archive_lines(s3: Any, bucket: str, source: str, start: datetime, end: datet
             body.close()  # a pass that stops early leaves no connection open
 
 
-def select(lines: Iterable[str], source: str, start: datetime, end: datetime) -> Iterator[Archived]:
+def select(lines: Iterable[str], source: str, start: datetime, end: datetime) -> Iterator[Envelope]:
     """The source's messages received in [start, end), each message id once, in archive order.
     Holds only the ids already seen."""
     start_ms, end_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
@@ -123,29 +99,19 @@ def select(lines: Iterable[str], source: str, start: datetime, end: datetime) ->
     for line in lines:
         if not line.strip():
             continue
-        message = Archived.from_line(line)
+        message = Envelope.from_archive_line(line)
         if in_range(message, source, start_ms, end_ms) and message.message_id not in seen:
             seen.add(message.message_id)
             yield message
 
 
-def string_attributes(values: dict[str, str]) -> dict[str, dict[str, str]]:
-    return {name: {"DataType": "String", "StringValue": value} for name, value in values.items() if value}
+def direct_message(message: Envelope) -> dict[str, Any]:
+    """As API Gateway's SQS mapping sends it (the body, the carried headers), marked as a replay."""
+    replayed = replace(message, replay_of=message.message_id)
+    return {"MessageBody": message.body.decode("utf-8"), "MessageAttributes": replayed.to_message_attributes()}
 
 
-def direct_message(message: Archived) -> dict[str, Any]:
-    """As API Gateway's SQS mapping sends it: the body, the headers as header.<name>."""
-    attributes = {
-        **message.attributes,
-        SOURCE_ATTRIBUTE: message.source,
-        RECEIVED_AT_ATTRIBUTE: str(message.received_ms),
-        REPLAY_ATTRIBUTE: message.message_id,
-        **dict(carried_header(name, value) for name, value in message.headers.items()),
-    }
-    return {"MessageBody": message.body.decode("utf-8"), "MessageAttributes": string_attributes(attributes)}
-
-
-def fits_directly(message: Archived, max_message_size: int) -> bool:
+def fits_directly(message: Envelope, max_message_size: int) -> bool:
     try:
         payload = direct_message(message)
     except UnicodeDecodeError:
@@ -157,8 +123,10 @@ def fits_directly(message: Archived, max_message_size: int) -> bool:
     return size <= max_message_size
 
 
-def claim_message(message: Archived, bucket: str, s3: Any) -> dict[str, Any]:
+def claim_message(message: Envelope, bucket: str, s3: Any) -> dict[str, Any]:
     """As the front function sends it: the body in claims/, a pointer in the queue."""
+    if message.source is None or message.received_ms is None:  # Envelope.from_archive_line reads both
+        raise ValueError(f"archived message {message.message_id} has no source or receive time")
     pointer = Pointer(
         bucket=bucket,
         key=claim_key(message.source, message.received_ms / 1000, f"replay-{message.message_id}"),
@@ -168,14 +136,8 @@ def claim_message(message: Archived, bucket: str, s3: Any) -> dict[str, Any]:
         headers=message.headers,
     )
     s3.put_object(Bucket=bucket, Key=pointer.key, Body=message.body, ContentType=pointer.content_type)
-    attributes = {
-        **message.attributes,
-        DELIVERY_ATTRIBUTE: CLAIM_CHECK,
-        SOURCE_ATTRIBUTE: message.source,
-        RECEIVED_AT_ATTRIBUTE: str(message.received_ms),
-        REPLAY_ATTRIBUTE: message.message_id,
-    }
-    return {"MessageBody": pointer.to_json(), "MessageAttributes": string_attributes(attributes)}
+    replayed = replace(message, delivery=CLAIM_CHECK, replay_of=message.message_id)
+    return {"MessageBody": pointer.to_json(), "MessageAttributes": replayed.to_message_attributes()}
 
 
 @dataclass

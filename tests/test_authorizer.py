@@ -291,3 +291,13 @@ def test_logs_never_contain_credentials_or_headers(secrets_manager, authorizer, 
         assert entry["source"] == "default"  # the metric filter counts denials per source from it
     for secret_text in ("correct horse", "pa:ss", "pässwörd", "alice", "bob", "zoe", ALICE, "Basic", "QUFB"):
         assert secret_text not in output, secret_text
+
+
+def test_the_authorizer_serves_exactly_the_contracts_authenticated_modes(authorizer):
+    """contract.json's auth_modes is what the Terraform validates and routes by;
+    a mode with an identity source needs an entry in the authorizer, and no other."""
+    from contract import AUTH_MODES
+
+    authenticated = {mode for mode, spec in AUTH_MODES.items() if isinstance(spec, dict) and spec.get("identity_source")}
+    assert set(authorizer.MODES) == authenticated == {"basic", "token"}
+    assert "none" in AUTH_MODES and AUTH_MODES["none"]["identity_source"] is None

@@ -9,11 +9,10 @@ import time
 
 import boto3
 import pytest
+from envelope import REASON_ATTRIBUTE
 from test_consumer import Context, dead_letters, record, stored
 from test_consumer_sources import carried_headers
 from test_signatures import BODY, MESSAGE_ID, NOW, sign_github, sign_slack, sign_standard_webhooks, sign_stripe, whsec
-
-from dead_letters import REASON_ATTRIBUTE
 
 STRIPE_SECRET = "whsec_" + "5f" * 16
 GITHUB_SECRET = "github-" + "7a" * 10

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from pointers import pointer_value
 from test_consumer import Context, dead_letters, record, stored
 
-from sources import load_sources, pointer_value
+from sources import load_sources
 
 SOURCES = {
     "orders": {"event_key": "/eventId"},

@@ -13,6 +13,14 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from envelope import (
+    DEAD_LETTER_ATTRIBUTES,
+    DROPPED_ATTRIBUTE,
+    REASON_ATTRIBUTE,
+    RECEIVE_COUNT_ATTRIBUTE,
+    SOURCE_ID_ATTRIBUTE,
+    received_seconds,
+)
 from test_archive_replay import archive_objects, sqs_record
 from test_claim_check import big_json
 from test_consumer import NO_WAIT, Context, dead_letters, failures, record, stored
@@ -22,16 +30,8 @@ from test_signatures import NOW, sign_stripe
 import stages
 from claim_check import CLAIMS_PREFIX, InvalidPointer, Pointer, parse_pointer
 from conftest import BUCKET, TABLE
-from dead_letters import (
-    DROPPED_ATTRIBUTE,
-    OWN_ATTRIBUTES,
-    REASON_ATTRIBUTE,
-    RECEIVE_COUNT_ATTRIBUTE,
-    SOURCE_ID_ATTRIBUTE,
-    dead_letter_entry,
-)
+from dead_letters import dead_letter_entry
 from pipeline import Poison
-from sources import received_seconds
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -198,6 +198,21 @@ def test_a_pointer_to_another_sources_claims_is_refused(archiving, front, aws):
     assert reasons(sqs, dlq_url) == {"bad": "claim_check_invalid"}
 
 
+def test_a_claims_headers_are_its_pointers_over_any_attribute_of_the_same_header(archiving, front, aws):
+    """The front function keeps a claim's headers in its pointer ("" for one the request did
+    not have); a header attribute on the message (which the route's carried set allows) never
+    takes their place, not even where the pointer's is empty."""
+    _, s3, _, _ = front
+    table, sqs, dlq_url = aws
+    forged = {"header.x-delivery": "h:forged"}
+    kept = put_claim(s3, "forms", "kept", b"a=1", {"x-delivery": "real"})
+    empty = put_claim(s3, "forms", "empty", b"a=2", {"x-delivery": ""})
+    batch = [claim_record("kept", "forms", kept, forged), claim_record("empty", "forms", empty, forged)]
+    assert archiving.handler({"Records": batch}, Context()) == {"batchItemFailures": []}
+    assert set(stored(table)) == {"forms#real"}
+    assert reasons(sqs, dlq_url) == {"empty": "missing_key"}
+
+
 @pytest.mark.parametrize(
     ("extra", "source"),
     [
@@ -236,7 +251,7 @@ def test_a_redriven_dead_letter_is_stored_with_the_attributes_the_queue_added(ar
     table, _, _ = aws
     original = with_attributes(good("late"), {"principal": "alice"})
     letter = dead_letter_entry("0", original, Poison("late", "rejected_by_dynamodb", "an outage"))
-    assert set(OWN_ATTRIBUTES) & set(letter["MessageAttributes"])
+    assert set(DEAD_LETTER_ATTRIBUTES) & set(letter["MessageAttributes"])
     assert archiving.handler({"Records": [redriven(letter)]}, Context()) == {"batchItemFailures": []}
     assert set(stored(table)) == {"big#late"}
 
@@ -275,7 +290,7 @@ def test_a_dead_lettered_replay_keeps_replay_of_and_delivery_when_the_budget_is_
     assert set(headers) <= set(kept)  # a redrive verifies the signature again
     assert kept[REASON_ATTRIBUTE]["StringValue"] == "claim_check_missing"
     named = set(kept[DROPPED_ATTRIBUTE]["StringValue"].split(","))
-    assert named == set(message["messageAttributes"]) - set(kept) | ({*OWN_ATTRIBUTES} - set(kept) - {DROPPED_ATTRIBUTE})
+    assert named == set(message["messageAttributes"]) - set(kept) | ({*DEAD_LETTER_ATTRIBUTES} - set(kept) - {DROPPED_ATTRIBUTE})
 
 
 # --- item 8: bodies that are not UTF-8 ------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from envelope import REASON_ATTRIBUTE, SOURCE_ID_ATTRIBUTE
 from test_consumer import Context, dead_letters, failures, record, stored
 from test_consumer_signatures import STRIPE_SECRET
 from test_pipeline import claim_record, put_claim, with_attributes
@@ -18,7 +19,6 @@ from test_signatures import NOW, sign_stripe
 
 import stages
 from conftest import BUCKET
-from dead_letters import REASON_ATTRIBUTE, SOURCE_ID_ATTRIBUTE
 from pipeline import Reason
 
 
@@ -29,10 +29,12 @@ class Setting:
     monkeypatch: pytest.MonkeyPatch
     s3: Any
     table: Any
+    legacy: bool = False  # SOURCES unset: the legacy source, which takes the messages naming none
 
     def without_sources(self) -> None:
         self.monkeypatch.delenv("SOURCES")
         self.monkeypatch.delenv("PAYLOAD_BUCKET")
+        self.legacy = True
 
 
 def sourced(message_id: str, body: str, source: str = "big", headers: dict[str, str] | None = None) -> dict:
@@ -42,8 +44,16 @@ def sourced(message_id: str, body: str, source: str = "big", headers: dict[str, 
 
 
 def good(setting: Setting) -> dict:
-    """A record stored in every setting (with and without SOURCES, with the ordering guard)."""
-    return sourced("good", json.dumps({"eventId": "good-1", "id": "good-1", "seq": 1}))
+    """A record stored in every setting (with and without SOURCES, with the ordering guard): it names
+    source big with SOURCES, and none without (a message naming big is unknown to the legacy source)."""
+    body = json.dumps({"eventId": "good-1", "id": "good-1", "seq": 1})
+    return legacy_record("good", body) if setting.legacy else sourced("good", body)
+
+
+def legacy_record(message_id: str, body: str) -> dict:
+    result = record(message_id, body)
+    result["attributes"]["SentTimestamp"] = str((NOW + 1) * 1000)
+    return result
 
 
 def legacy(body: str) -> Callable[[Setting], list[dict]]:

@@ -3,7 +3,9 @@ written (commit 829c4c8) and passes now.
 
 - writes in chunks: a retried earlier record of a key must not come back after a later one was
   acknowledged (last write wins), nor let a later one become the first (first write wins);
-- without SOURCES the consumer reads no attribute, as the releases before it;
+- without SOURCES the consumer runs the first releases' single source as a source like any
+  other (issue 21): its messages' attributes are checked as any source's (this reverses the
+  earlier "no attribute is read without SOURCES");
 - a large body keyed by a number is read once more only along the key's path;
 - a dead letter SQS cannot carry is retried, never the batch's exception;
 - an unexpected error names its stage; a large body's surrogate key and an out-of-range
@@ -21,16 +23,18 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from envelope import DETAIL_ATTRIBUTE
+from pointers import exact_number_at, pointer_value
 from test_archive_replay import sqs_record
-from test_consumer import NO_WAIT, Context, dead_letters, failures, record, stored
+from test_consumer import NO_WAIT, Context, dead_letters, failures, record, stored, to_item
 from test_pipeline import BytesS3, claims_in, peak_bytes, reasons
 
 import sources
 import stages
 from conftest import TABLE
-from dead_letters import DETAIL_ATTRIBUTE, send_batches, send_to_dead_letter_queue
+from dead_letters import send_batches, send_to_dead_letter_queue
 from pipeline import Poison
-from records import MAX_ITEM_BYTES, NumberText, to_item
+from records import MAX_ITEM_BYTES, NumberText
 
 THROTTLED = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "injected"}}
 
@@ -162,7 +166,7 @@ def test_a_record_whose_spill_is_retried_holds_back_the_later_records_of_its_key
     assert stored(table)["big#k"]["v"] == "later"
 
 
-# --- 2. without SOURCES, no attribute is read -----------------------------------------------------
+# --- 2. without SOURCES, the legacy source's attributes are checked like any source's ---------
 
 
 def attributes(values: dict[str, str]) -> dict[str, dict[str, str]]:
@@ -170,14 +174,15 @@ def attributes(values: dict[str, str]) -> dict[str, dict[str, str]]:
 
 
 @pytest.mark.parametrize(
-    "values",
+    ("values", "reason"),
     [
-        {"receivedAt": "2024-01-01T00:00:00Z"},  # a producer of the user's own writes ISO 8601
-        {"receivedAt": "²"},
-        {"receivedAt": "9" * 15},
-        {"delivery": "express"},
-        {"delivery": "claim-check"},
-        {"replayOf": "m0"},
+        ({"receivedAt": "2024-01-01T00:00:00Z"}, "invalid_attribute"),  # API Gateway writes Unix milliseconds
+        ({"receivedAt": "²"}, "invalid_attribute"),
+        ({"receivedAt": "9" * 15}, "invalid_attribute"),
+        ({"delivery": "express"}, "unexpected_attribute"),
+        ({"delivery": "claim-check"}, "unexpected_attribute"),  # the legacy source is direct
+        ({"replayOf": "m0"}, "unexpected_attribute"),  # and not archived
+        ({"header.x": "h:1"}, "unexpected_attribute"),  # its route carries no header
     ],
     ids=[
         "ISO receivedAt",
@@ -186,23 +191,29 @@ def attributes(values: dict[str, str]) -> dict[str, dict[str, str]]:
         "delivery express",
         "delivery claim-check",
         "replayOf",
+        "header.x",
     ],
 )
-def test_without_sources_attributes_are_left_alone_as_in_earlier_releases(consumer, aws, values):
+def test_without_sources_an_attribute_the_first_releases_route_cannot_set_is_refused(consumer, aws, values, reason):
+    """Without SOURCES the consumer runs the legacy source, whose route sets only principal and
+    requestId (modules/api): anything else came from somewhere else and is refused as for any source."""
     table, sqs, dlq_url = aws
     message = record("m1", json.dumps({"eventId": "e1"}), attributes=attributes(values))
     result = consumer.handler({"Records": [message]}, Context())
     assert result == {"batchItemFailures": []}
-    assert set(stored(table)) == {"e1"} and dead_letters(sqs, dlq_url) == []
+    assert stored(table) == {} and reasons(sqs, dlq_url) == {"m1": reason}
 
 
-def test_without_sources_a_bad_received_at_falls_back_to_the_sent_timestamp_for_the_lag(consumer, aws):
+def test_without_sources_the_first_releases_attributes_pass_and_the_lag_is_measured(consumer, aws):
+    """principal and requestId (the first releases' mapping), and the dead letter's own attributes
+    of a redriven message, are the legacy source's; its lag comes from SentTimestamp."""
     table, sqs, _ = aws
-    message = record("m1", json.dumps({"eventId": "e1"}), attributes=attributes({"receivedAt": "yesterday"}))
+    values = {"principal": "alice", "requestId": "r-1", "ingest.failure_reason": "missing_key"}
+    message = record("m1", json.dumps({"eventId": "e1"}), attributes=attributes(values))
     config = consumer.load_config({"TABLE_NAME": TABLE})
     result = consumer.process_batch([message], config, table, sqs, NO_WAIT, 0)
     [lag] = result.lags_seconds
-    assert lag > 0  # measured from SentTimestamp (1700000000000), not refused
+    assert lag > 0 and result.failures == [] and set(stored(table)) == {"e1"}
 
 
 # --- 3. a large body keyed by a number ---------------------------------------------------------------
@@ -244,8 +255,8 @@ POINTER_CASES = [
 
 @pytest.mark.parametrize(("text", "pointer"), POINTER_CASES)
 def test_the_number_at_a_pointer_is_the_one_json_loads_puts_there(text, pointer):
-    expected = sources.pointer_value(number_texts(text), pointer)
-    found = sources.exact_number_at(text, pointer)
+    expected = pointer_value(number_texts(text), pointer)
+    found = exact_number_at(text, pointer)
     assert found == (expected if isinstance(expected, NumberText) else None)
     assert found is None or isinstance(found, NumberText)
 
@@ -280,9 +291,9 @@ def test_the_number_at_a_pointer_matches_json_loads_on_random_documents():
         document = {"k": value(0), "a": value(0)}
         text = json.dumps(document, indent=rng.choice([None, 1]))
         for pointer in pointers(document)[1:]:
-            expected = sources.pointer_value(number_texts(text), pointer)
+            expected = pointer_value(number_texts(text), pointer)
             wanted = expected if isinstance(expected, NumberText) else None
-            assert sources.exact_number_at(text, pointer) == wanted, (text, pointer)
+            assert exact_number_at(text, pointer) == wanted, (text, pointer)
             checked += wanted is not None
     assert checked > 100
 
@@ -325,10 +336,9 @@ def test_a_dead_letter_send_that_raises_leaves_its_records_unsent():
 
 def test_every_stage_has_its_own_name():
     """An unexpected error's detail names the stage ("ValueError in verify"), not "<lambda>"."""
-    context: Any = stages.Context(None, "eventId", {}, None, None, {}, {}, 0.0, None, lambda item, size: None)
-    assert [stage.__name__ for stage in stages.stages(context)] == ["judge_unnamed", "enqueue"]
-    context.sources = {"a": object()}
-    names = [stage.__name__ for stage in stages.stages(context)]
+    legacy = sources.load_sources(sources.legacy_setting("eventId"))
+    context: Any = stages.Context(legacy, "eventId", {}, None, None, {}, {}, 0.0, None, lambda item, size: None)
+    names = [stage.__name__ for stage in stages.stages(context)]  # one list, whatever the sources
     assert names == [
         "find_source",
         "check_attributes",

@@ -275,3 +275,35 @@ def test_an_error_after_the_task_started_does_not_start_a_copy():
     with pytest.raises(ClientError, match="InternalFailure"):
         redrive.redrive(sqs, "https://q/dlq", "https://q/src", poll=lambda: None)
     assert sqs.received == 0
+
+
+def test_a_copy_drops_every_mark_the_consumer_added_and_keeps_the_envelope(queues):
+    """A dead letter as the consumer sends it (dead_letters.dead_letter_entry, every mark,
+    the receive count and the dropped list included) goes back with the request's own
+    attributes only: the same envelope, ready to be dead-lettered afresh."""
+    from envelope import DEAD_LETTER_ATTRIBUTES, Envelope
+
+    from dead_letters import dead_letter_entry
+    from pipeline import Poison
+
+    sqs, dlq_url, source_url = queues
+    original = Envelope(source="s", body=b"{}", headers={f"x-{n}": str(n) for n in range(3)}, received_ms=1000, request_id="r")
+    record = {
+        "messageId": "m-1",
+        "body": "{}",
+        "attributes": {"ApproximateReceiveCount": "7"},
+        "messageAttributes": {
+            name: {"stringValue": value["StringValue"], "dataType": "String"}
+            for name, value in {**original.to_message_attributes(), "extra": {"StringValue": "e"}}.items()
+        },
+    }
+    entry = dead_letter_entry("0", record, Poison("m-1", "invalid_key", "why"))
+    assert set(DEAD_LETTER_ATTRIBUTES) <= set(entry["MessageAttributes"])  # 7 originals: the dropped list is needed
+    sqs.send_message(QueueUrl=dlq_url, MessageBody=entry["MessageBody"], MessageAttributes=entry["MessageAttributes"])
+    time.sleep(0.01)
+    assert redrive.redrive(sqs, dlq_url, source_url).moved == 1
+    (moved,) = drain(sqs, source_url)
+    kept = set(moved["MessageAttributes"])
+    assert not kept & set(DEAD_LETTER_ATTRIBUTES)
+    assert kept == set(entry["MessageAttributes"]) - set(DEAD_LETTER_ATTRIBUTES)
+    assert {"source", "receivedAt", "header.x-0", "header.x-2"} <= kept

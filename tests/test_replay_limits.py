@@ -11,10 +11,11 @@ from typing import Any
 
 import boto3
 import pytest
+from envelope import Envelope
 from moto import mock_aws
 
 import replay
-from claim_check import archive_key, archive_line
+from claim_check import archive_key
 
 BUCKET = "payloads"
 SOURCE = "orders"
@@ -41,17 +42,14 @@ class Recording:
 
 
 def archived(n: int, received_seconds: int) -> str:
-    """One archive line, as the consumer writes it (claim_check.archive_line)."""
-    return archive_line(
-        {
-            "messageId": f"m-{n:02d}",
-            "source": SOURCE,
-            "receivedAt": str(received_seconds * 1000),
-            "headers": {"content-type": "application/json"},
-            "attributes": {},
-            "body": json.dumps({"eventId": f"e-{n}", "n": f"{n:02d}"}),
-        }
-    )
+    """One archive line, as the consumer writes it (Envelope.to_archive_line)."""
+    return Envelope(
+        source=SOURCE,
+        body=json.dumps({"eventId": f"e-{n}", "n": f"{n:02d}"}).encode(),
+        headers={"content-type": "application/json"},
+        received_ms=received_seconds * 1000,
+        message_id=f"m-{n:02d}",
+    ).to_archive_line()
 
 
 @pytest.fixture

@@ -21,14 +21,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from basic_auth import Malformed, authorization_header, matching_username, parse_basic, parse_credentials
 from cached_secret import DEFAULT_MAX_STALENESS_SECONDS, CachedSecret, SecretUnavailable, seconds_setting, secret_fetcher
 from token_auth import parse_tokens, query_token, token_matches
-
-MODES = ("basic", "token")
 
 DEFAULT_CACHE_TTL_SECONDS = 300.0
 
@@ -45,7 +44,7 @@ def log(level: str, message: str, **fields: Any) -> None:
 def auth_mode(environ: Mapping[str, str]) -> str:
     mode = environ.get("AUTH_MODE", "").strip() or "basic"
     if mode not in MODES:
-        raise ValueError(f"AUTH_MODE must be one of {MODES}")
+        raise ValueError(f"AUTH_MODE must be one of {tuple(MODES)}")
     return mode
 
 
@@ -54,7 +53,7 @@ def cached_secret() -> CachedSecret:
     if _secret is None:
         _secret = CachedSecret(
             fetch=secret_fetcher(os.environ["SECRET_ARN"]),
-            parse=parse_tokens if auth_mode(os.environ) == "token" else parse_credentials,
+            parse=MODES[auth_mode(os.environ)].parse_secret,
             ttl_seconds=seconds_setting(os.environ, "SECRET_CACHE_TTL_SECONDS", DEFAULT_CACHE_TTL_SECONDS),
             max_staleness_seconds=seconds_setting(os.environ, "SECRET_MAX_STALENESS_SECONDS", DEFAULT_MAX_STALENESS_SECONDS),
         )
@@ -63,8 +62,10 @@ def cached_secret() -> CachedSecret:
 
 def decide(event: Mapping, secret: CachedSecret, mode: str = "basic", source: str = "") -> tuple[dict, str, bool]:
     """(authorizer response, reason category, served from a stale secret)."""
-    if mode == "token":
-        return decide_token(event, secret, source)
+    return MODES[mode].decide(event, secret, source)
+
+
+def decide_basic(event: Mapping, secret: CachedSecret, source: str) -> tuple[dict, str, bool]:
     header = authorization_header(event)
     if header is None:
         return {"isAuthorized": False}, "missing", False
@@ -96,6 +97,22 @@ def decide_token(event: Mapping, secret: CachedSecret, source: str) -> tuple[dic
     if not token_matches(candidate, tokens):
         return {"isAuthorized": False}, "mismatch", stale
     return {"isAuthorized": True, "context": {"principal": f"{source or 'token'}-token"}}, "match", stale
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One way a route admits a sender: how its secret reads, how a request is decided."""
+
+    parse_secret: Callable[[str], Any]
+    decide: Callable[[Mapping, CachedSecret, str], tuple[dict, str, bool]]
+
+
+# One entry per authenticated mode of contract.json's auth_modes (tests/test_authorizer.py checks
+# they match): a new mode is its entry there, its module here and this line.
+MODES: dict[str, Mode] = {
+    "basic": Mode(parse_credentials, decide_basic),
+    "token": Mode(parse_tokens, decide_token),
+}
 
 
 def handler(event: Any, context: Any) -> dict:

@@ -3,8 +3,9 @@
 One object per batch, source and day (JSON Lines), not one per message: S3
 bills each PUT, and at batch size 10 that is a tenth of the requests. Each line
 holds the exact body (as text when it is UTF-8, else base64), the headers the
-source's route carries, the receive time and the message's other attributes:
-all scripts/replay.py needs to send it again through the same consumer checks.
+source's route carries, the receive time and the message's other attributes
+(envelope.Envelope.to_archive_line): all scripts/replay.py needs to send it
+again through the same consumer checks.
 
 Only what verified is archived (the stage runs after the signature check):
 a forged delivery leaves nothing under archive/. Lines are buffered per
@@ -18,45 +19,21 @@ once and the table keeps one item per event key.
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from claim_check import DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE, archive_key, archive_line, archive_partition
-from message_attributes import HEADER_ATTRIBUTE_PREFIX, RECEIVED_AT_ATTRIBUTE, SOURCE_ATTRIBUTE
-from sources import header_value, string_attribute
+from envelope import Envelope
+
+from claim_check import archive_key, archive_partition
 
 # An object is written once its buffered lines pass this: memory holds at most
 # this much per (source, day) besides the record being processed.
 FLUSH_BYTES = 5 * 1024 * 1024
-NOT_ARCHIVED_ATTRIBUTES = (SOURCE_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE, DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE)
 
 
-def archived_message(record: Mapping[str, Any], source: str, received: float, body: bytes) -> dict[str, Any]:
-    headers, attributes = {}, {}
-    for name in record.get("messageAttributes") or {}:
-        value = string_attribute(record, name)
-        if value is None or name in NOT_ARCHIVED_ATTRIBUTES:
-            continue
-        if name.startswith(HEADER_ATTRIBUTE_PREFIX):
-            header = name.removeprefix(HEADER_ATTRIBUTE_PREFIX)
-            if carried := header_value(record, header):  # a header the request did not have is left out
-                headers[header] = carried
-        else:
-            attributes[name] = value
-    message: dict[str, Any] = {
-        "messageId": record["messageId"],
-        "source": source,
-        "receivedAt": int(received * 1000),
-        "headers": headers,
-        "attributes": attributes,
-    }
-    try:
-        message["body"] = body.decode("utf-8")
-    except UnicodeDecodeError:
-        message["bodyBase64"] = base64.b64encode(body).decode("ascii")
-    return message
+def archived_message(envelope: Envelope, source: str, received: float) -> Envelope:
+    """A record's envelope as archived: with the source and receive time the stages settled on."""
+    return replace(envelope, source=source, received_ms=int(received * 1000))
 
 
 @dataclass
@@ -82,18 +59,19 @@ class ArchiveBuffer:
     parts: dict[str, int] = field(default_factory=dict)  # objects written per (source, day) in this batch
     failed: set[str] = field(default_factory=set)  # message ids whose line could not be written
 
-    def add(self, record: Mapping[str, Any], source: str, body: bytes, received: float) -> bool:
+    def add(self, envelope: Envelope, source: str, received: float) -> bool:
         """Buffer one record's line; False when it could not be written (the record must be retried)."""
+        message_id = str(envelope.message_id)
         partition = archive_partition(source, received)
         group = self.groups.setdefault(partition, Group(source, received))
-        line = (archive_line(archived_message(record, source, received, body)) + "\n").encode("utf-8")
+        line = (archived_message(envelope, source, received).to_archive_line() + "\n").encode("utf-8")
         group.lines.append(line)
-        group.message_ids.append(record["messageId"])
+        group.message_ids.append(message_id)
         group.first_seconds = min(group.first_seconds, received)
         group.size += len(line)
         if group.size >= self.flush_bytes:
             self.flush(partition)
-        return record["messageId"] not in self.failed
+        return message_id not in self.failed
 
     def flush(self, partition: str) -> None:
         group = self.groups.pop(partition)

@@ -3,77 +3,42 @@
 Without this, a message that can never succeed would be retried until SQS's
 redrive moved it after maxReceiveCount, with nothing saying why. A dead letter
 is the ORIGINAL record (a claim check's pointer, not its body), so a redrive
-goes through every stage again; the attributes added here (OWN_ATTRIBUTES)
-are accepted on the way back (trust.py).
+goes through every stage again; the attributes added here (envelope's
+DEAD_LETTER_ATTRIBUTES) are accepted on the way back (trust.py). Which attributes are carried over, and
+which first, is envelope.py's (carried_onto_dead_letter).
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from contract import ATTRIBUTES
-
-from message_attributes import (
-    DELIVERY_ATTRIBUTE,
-    HEADER_ATTRIBUTE_PREFIX,
+from envelope import (
+    DETAIL_ATTRIBUTE,
+    DROPPED_ATTRIBUTE,
     MAX_MESSAGE_ATTRIBUTES,
-    RECEIVED_AT_ATTRIBUTE,
-    REPLAY_ATTRIBUTE,
-    SOURCE_ATTRIBUTE,
+    REASON_ATTRIBUTE,
+    RECEIVE_COUNT_ATTRIBUTE,
+    SOURCE_ID_ATTRIBUTE,
+    carried_onto_dead_letter,
+    needed_for_a_redrive,
 )
+from pointers import DIGITS
+
 from pipeline import Poison
-from sources import DIGITS
 
 SEND_BATCH_LIMIT = 10
 # A whole SendMessageBatch request may carry 1 MiB on AWS today but 256 KiB in
 # older regions' docs and in emulators; staying under the smaller keeps one
 # large poison body from failing the send of nine small ones.
 SEND_BATCH_MAX_BYTES = 200 * 1024
-# The dead letter's own attributes (contract.json: users filter and alarm on them).
-REASON_ATTRIBUTE: str = ATTRIBUTES["dead_letter"]["reason"]
-DETAIL_ATTRIBUTE: str = ATTRIBUTES["dead_letter"]["detail"]
-SOURCE_ID_ATTRIBUTE: str = ATTRIBUTES["dead_letter"]["source_message_id"]
-RECEIVE_COUNT_ATTRIBUTE: str = ATTRIBUTES["dead_letter"]["receive_count"]
-DROPPED_ATTRIBUTE: str = ATTRIBUTES["dead_letter"]["dropped"]
-OWN_ATTRIBUTES = (REASON_ATTRIBUTE, DETAIL_ATTRIBUTE, SOURCE_ID_ATTRIBUTE, RECEIVE_COUNT_ATTRIBUTE, DROPPED_ATTRIBUTE)
-# What a redrive cannot do without: the source, the receive time, how to read the
-# body (a claim check's delivery) and that it is a replay (else it is archived
-# again, and the next replay sends it twice); then the carried headers.
-NEVER_DROPPED = (SOURCE_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE, DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE)
-
-
-def kept_first(named: tuple[str, Any]) -> tuple[bool, str]:
-    """The attributes a redrive cannot do without come first, so that they are the
-    ones kept when not all fit."""
-    name = named[0]
-    return (not (name in NEVER_DROPPED or name.startswith(HEADER_ATTRIBUTE_PREFIX)), name)
 
 
 def receive_count(record: Mapping[str, Any]) -> str:
     """SQS's ApproximateReceiveCount as a Number attribute: ASCII digits, or SQS would refuse the send."""
     value = str((record.get("attributes") or {}).get("ApproximateReceiveCount", "1"))
     return value if DIGITS.fullmatch(value) else "1"
-
-
-def send_attributes(event_attributes: Mapping[str, Any]) -> dict[str, dict]:
-    """SQS event-record attributes (camelCase) in SendMessage form (PascalCase)."""
-    converted = {}
-    for name, value in sorted(event_attributes.items(), key=kept_first):
-        if name in OWN_ATTRIBUTES or not isinstance(value, Mapping):
-            continue
-        data_type = value.get("dataType")
-        if value.get("stringValue") is not None:
-            converted[name] = {"DataType": data_type, "StringValue": value["stringValue"]}
-        elif value.get("binaryValue") is not None:
-            converted[name] = {"DataType": data_type, "BinaryValue": base64.b64decode(value["binaryValue"])}
-    return converted
-
-
-def needed_for_a_redrive(name: str) -> bool:
-    return name in NEVER_DROPPED or name.startswith(HEADER_ATTRIBUTE_PREFIX)
 
 
 def dead_letter_entry(entry_id: str, record: Mapping[str, Any], poison: Poison) -> dict[str, Any]:
@@ -85,9 +50,9 @@ def dead_letter_entry(entry_id: str, record: Mapping[str, Any], poison: Poison) 
     }
     # SQS allows 10 attributes per message: ours, then as many originals as fit;
     # when some do not, one of ours names them, so none is lost unseen. What a
-    # redrive needs (NEVER_DROPPED, the carried headers) goes before our two
+    # redrive needs (envelope.needed_for_a_redrive) goes before our two
     # informational ones (the receive count, then the detail).
-    originals = send_attributes(record.get("messageAttributes") or {})
+    originals = carried_onto_dead_letter(record.get("messageAttributes") or {})
     room = MAX_MESSAGE_ATTRIBUTES - len(ours)
     dropped: list[str] = []
     if len(originals) > room:

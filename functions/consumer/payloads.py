@@ -1,13 +1,13 @@
 """Bodies kept in S3: claim checks resolved, and items too large for DynamoDB spilled.
 
 A claim-check message (claim_check.py) carries a pointer instead of the body.
-Resolving it gives back the record as if the body had come through the queue:
-the exact bytes (BODY_BYTES; never decoded here, so bytes that are not UTF-8
-stay exactly as sent), and the headers the front function kept, as the
-attributes a direct route carries. A pointer must name its own source's claims
-in this deployment's bucket and carry only the source's carried headers. The
-resolved record lives only while its record is processed; the original record
-is what goes to the dead-letter queue, so a redrive resolves the claim again.
+Resolving it gives back what a direct message carries itself: the exact bytes
+(never decoded here, so bytes that are not UTF-8 stay exactly as sent) and the
+headers the front function kept (work.py puts them on the record's Envelope).
+A pointer must name its own source's claims in this deployment's bucket and
+carry only the source's carried headers. The resolved claim lives only while
+its record is processed; the original record is what goes to the dead-letter
+queue, so a redrive resolves the claim again.
 """
 
 from __future__ import annotations
@@ -18,14 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from envelope import CLAIM_CHECK, DELIVERY_ATTRIBUTE, string_attribute
 
-from claim_check import CLAIM_CHECK, DELIVERY_ATTRIBUTE, InvalidPointer, Pointer, claims_prefix, item_body_key, parse_pointer
-from message_attributes import carried_header
+from claim_check import InvalidPointer, claims_prefix, item_body_key, parse_pointer
 from pipeline import Poison, Reason, Retry
-from sources import BODY_BYTES, SourceRule, body_bytes, string_attribute
+from sources import SourceRule
 
-# Where a resolved record keeps its media type (an SQS record has none).
-CONTENT_TYPE = "_contentType"
 MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
@@ -46,22 +44,17 @@ def is_claim_check(record: Mapping[str, Any]) -> bool:
     return string_attribute(record, DELIVERY_ATTRIBUTE) == CLAIM_CHECK
 
 
-def resolved(record: Mapping[str, Any], pointer: Pointer, body: bytes) -> dict[str, Any]:
-    attributes = dict(record.get("messageAttributes") or {})
-    for name, value in pointer.headers.items():
-        attribute, carried = carried_header(name, value)
-        attributes[attribute] = {"stringValue": carried, "dataType": "String"}
-    return {
-        **record,
-        "body": "",  # the bytes are in BODY_BYTES: they need not be UTF-8
-        "messageAttributes": attributes,
-        BODY_BYTES: body,
-        CONTENT_TYPE: pointer.content_type,
-    }
+@dataclass(frozen=True)
+class Claim:
+    """A claim check resolved: what the front function kept in S3 and in the pointer."""
+
+    body: bytes  # the exact bytes, checked against the pointer's size and digest
+    headers: Mapping[str, str]  # the source's carried headers, "" for one the request did not have
+    content_type: str  # the sender's (a direct route carries none)
 
 
-def resolve_claim(record: Mapping[str, Any], rule: SourceRule, bucket: str | None, s3: Any) -> Mapping[str, Any] | Poison | Retry:
-    """The record with its body, Poison when the claim can never be read, Retry to read it later."""
+def resolve_claim(record: Mapping[str, Any], rule: SourceRule, bucket: str | None, s3: Any) -> Claim | Poison | Retry:
+    """The claim, Poison when it can never be read, Retry to read it later."""
     message_id = record["messageId"]
     try:
         pointer = parse_pointer(record.get("body") or "")
@@ -85,16 +78,15 @@ def resolve_claim(record: Mapping[str, Any], rule: SourceRule, bucket: str | Non
     if not pointer.matches(body):
         detail = "the stored body's size or SHA-256 differs from the pointer's"
         return Poison(message_id, Reason.CLAIM_CHECK_MISMATCH, detail)
-    return resolved(record, pointer, body)
+    return Claim(body, pointer.headers, pointer.content_type)
 
 
-def spill(record: Mapping[str, Any], source: str, raw_body: bool, bucket: str, s3: Any) -> StoredBody | None:
+def spill(body: bytes, content_type: str | None, source: str, raw_body: bool, bucket: str, s3: Any) -> StoredBody | None:
     """Write a body too large for DynamoDB (or not UTF-8) where its item will point; None to retry later.
-    The media type is the sender's for a claim check; a direct route does not carry it."""
-    body = body_bytes(record)
+    The media type is the sender's for a claim check (Claim.content_type); a direct route does not carry it."""
     digest = hashlib.sha256(body).hexdigest()
     key = item_body_key(source, digest)
-    content_type = str(record.get(CONTENT_TYPE) or ("application/octet-stream" if raw_body else "application/json"))
+    content_type = content_type or ("application/octet-stream" if raw_body else "application/json")
     try:
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
     except (ClientError, BotoCoreError):

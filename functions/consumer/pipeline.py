@@ -1,12 +1,13 @@
 """The consumer as a pipeline of stages, each acting on ONE record.
 
-A record goes through the stages in order (app.py lists them: resolve ->
-verify -> archive -> judge -> spill -> write); each stage returns None (go on
-with the record), Poison (it can never be stored: dead-letter it with its
-reason) or Retry (not now: SQS delivers it again). Isolating one record from
-the others is a property of the runner, not of each stage: any exception a
-stage did not foresee makes that record, and only it, poison
-`unexpected_error`. A new stage is a new function and one line in the list.
+A record goes through the stages in order (stages.py lists them: source ->
+attributes -> resolve -> verify -> archive -> judge -> spill -> write, the same
+for every source); each stage returns None (go on with the record), Poison (it
+can never be stored: dead-letter it with its reason) or Retry (not now: SQS
+delivers it again). Isolating one record from the others is a property of the
+runner, not of each stage: any exception a stage did not foresee makes that
+record, and only it, poison `unexpected_error`. A new stage is a new function
+and one line in the list.
 
 Reason names every poison reason. The values are metric dimensions
 (DeadLettered by Reason) and the dead letter's `ingest.failure_reason`, which

@@ -1,6 +1,7 @@
 """Turning SQS records into DynamoDB items, or saying why one never can be.
 
-parse_body reads a body exactly (numbers as Decimal) for an item; scan_body
+parse_body reads a body exactly (numbers as Decimal) for an item, and
+finish_item checks a keyed item as DynamoDB will (stages.judge); scan_body
 reads only its shape, for a body too large for an item that goes to S3 as it
 is (stages.judge decides that from the byte size, before any of this).
 Poison lives in pipeline.py with the Reason enumeration; it is re-exported here.
@@ -33,7 +34,6 @@ __all__ = [
     "parse_body",
     "parse_number",
     "scan_body",
-    "to_item",
 ]
 
 # DynamoDB limits (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html)
@@ -227,35 +227,6 @@ def attribute_value_size(value: Mapping[str, Any]) -> int:
 
 def item_size(serialized: Mapping[str, Mapping[str, Any]]) -> int:
     return sum(len(name.encode("utf-8")) + attribute_value_size(value) for name, value in serialized.items())
-
-
-def to_item(message_id: str, body: str, partition_key: str, extra_attributes: Mapping[str, Any] | None = None) -> Item | Poison:
-    """Validate one SQS body against everything DynamoDB will enforce."""
-    try:
-        return _judge(message_id, body, partition_key, extra_attributes or {})
-    except UnicodeEncodeError:
-        # JSON may escape a lone UTF-16 surrogate ("\\ud83d", what JavaScript
-        # emits when a string is cut inside an emoji); it is not Unicode, so it
-        # can be neither encoded to UTF-8 for the size check nor sent to DynamoDB.
-        return Poison(message_id, Reason.INVALID_UNICODE, "a string or name holds a lone UTF-16 surrogate (U+D800-U+DFFF)")
-
-
-def _judge(message_id: str, body: str, partition_key: str, extra_attributes: Mapping[str, Any]) -> Item | Poison:
-    def poison(reason: Reason, detail: str) -> Poison:
-        return Poison(message_id, reason, detail)
-
-    try:
-        document = parse_body(body)
-    except RecursionError:
-        return poison(Reason.TOO_DEEP, "JSON nesting exceeds what can be parsed")
-    except ValueError as error:
-        return poison(Reason.INVALID_JSON, str(error)[:200])
-    if not isinstance(document, dict):
-        return poison(Reason.NOT_AN_OBJECT, f"body is a JSON {type(document).__name__}, expected an object")
-    key = document.get(partition_key)
-    if key is None:
-        return poison(Reason.MISSING_KEY, f"no {partition_key!r} attribute")
-    return finish_item(message_id, partition_key, key, {**document, **extra_attributes})
 
 
 def finish_item(message_id: str, partition_key: str, key: Any, attributes: dict[str, Any]) -> Item | Poison:

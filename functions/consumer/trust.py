@@ -1,8 +1,8 @@
 """Which message attributes a source's messages may carry, and what they may hold.
 
 Every attribute the consumer reads was written by one of four producers, and
-the allowed set is derived from their own names (message_attributes.py,
-claim_check.py, dead_letters.py), never restated:
+the allowed set is derived from the names they all take from envelope.py
+(which reads them from contract.json), never restated:
 - API Gateway's SQS mapping on a direct route (root main.tf, modules/api):
   source, receivedAt, requestId, principal (routes with an authorizer), and
   header.<name> for exactly the source's carried headers (SourceRule.carried_headers);
@@ -21,31 +21,40 @@ checks); `replayOf` only for an archived source. receivedAt, which API Gateway
 writes as Unix milliseconds, must be at most 13 ASCII digits (up to the year
 2286; `invalid_attribute`).
 
-Without SOURCES (the single source of the first releases, or the consumer
-module fed by a producer of the user's own) no attribute is checked, as in the
-releases before this one: the consumer then resolves no claim check and
-archives nothing, so delivery and replayOf change nothing, and a receivedAt
-that is not Unix milliseconds is only left unused (received_seconds falls back
-to SQS's SentTimestamp). Refusing them would dead-letter a user's producer's
-messages that earlier releases stored.
+Every source is checked, the first releases' single source (legacy_keys: the
+one the consumer runs without SOURCES) too. Earlier releases left it unchecked
+because its path read no attribute; it is now a source like any other, going
+through the same stages (a large body may be spilled), and its route sets only
+requestId and principal (with an authorizer), which every route may. It is
+direct and not archived, so delivery, replayOf or a header.<name> on a message
+of it did not come from its route. A producer of the user's own feeding the
+consumer module directly must set no other attribute than those (and source, or
+receivedAt as Unix milliseconds): its messages, naming no source, are the
+legacy source's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-from claim_check import CLAIM_CHECK, DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE
-from dead_letters import OWN_ATTRIBUTES as DEAD_LETTER_ATTRIBUTES
-from message_attributes import (
-    HEADER_ATTRIBUTE_PREFIX,
+from envelope import (
+    CLAIM_CHECK,
+    DEAD_LETTER_ATTRIBUTES,
+    DELIVERY_ATTRIBUTE,
     PRINCIPAL_ATTRIBUTE,
     RECEIVED_AT_ATTRIBUTE,
+    REPLAY_ATTRIBUTE,
     REQUEST_ID_ATTRIBUTE,
     SOURCE_ATTRIBUTE,
+    UNIX_MILLISECONDS,
+    header_attribute,
+    string_attribute,
 )
+
 from pipeline import Poison, Reason
-from sources import UNIX_MILLISECONDS, SourceRule, string_attribute
+from sources import SourceRule
 
 # Set by every route of a source, direct or claim-check.
 ROUTE_ATTRIBUTES = frozenset({SOURCE_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE, REQUEST_ID_ATTRIBUTE, PRINCIPAL_ATTRIBUTE})
@@ -55,10 +64,11 @@ def may_be_claim_check(rule: SourceRule) -> bool:
     return rule.claim_check or rule.archive
 
 
+@cache  # a deployment has a few rules, each asked for every one of its records
 def allowed_attributes(rule: SourceRule) -> frozenset[str]:
     """Every attribute a message of this source can carry, whichever producer sent it."""
     allowed = set(ROUTE_ATTRIBUTES) | set(DEAD_LETTER_ATTRIBUTES)
-    allowed |= {HEADER_ATTRIBUTE_PREFIX + header for header in rule.carried_headers}
+    allowed |= {header_attribute(header) for header in rule.carried_headers}
     if may_be_claim_check(rule):
         allowed.add(DELIVERY_ATTRIBUTE)
     if rule.archive:
@@ -67,10 +77,12 @@ def allowed_attributes(rule: SourceRule) -> frozenset[str]:
 
 
 def attribute_poison(record: Mapping[str, Any], rule: SourceRule) -> Poison | None:
-    """None when every attribute is one the record's route produces, holding what it writes.
-    Only with SOURCES: without, nothing is checked (see the module's docstring)."""
+    """None when every attribute is one the record's route produces, holding what it writes."""
+    attributes = record.get("messageAttributes")
+    if not attributes:
+        return None
     message_id = record["messageId"]
-    names = set(record.get("messageAttributes") or {})
+    names = set(attributes)
     unexpected = sorted(names - allowed_attributes(rule))
     if unexpected:
         # Names only: a value may be anything a sender put in a header.

@@ -3,8 +3,9 @@
 One definition of the pointer and the bucket's layout for everything that
 writes or reads them: the front function (writes claims), the consumer
 (resolves them, spills large items, archives batches) and scripts/replay.py.
+The message around a pointer, and the archive's lines, are envelope.py's.
 
-A pointer message is recognised by its `delivery` message attribute, which only
+A pointer message is recognised by its delivery message attribute, which only
 the front function and replay set: a sender controls the body of a direct
 message, never its attributes. The consumer honours the attribute only for a
 source configured for claim checks (or archived: its replays may be claim
@@ -25,14 +26,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contract import BUCKET_PREFIXES
-
-from message_attributes import DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE
-
-CLAIM_CHECK = "claim-check"
-# REPLAY_ATTRIBUTE is set by scripts/replay.py to the archived message's id: a replayed message is
-# already in the archive, and archiving it again would make the next replay send it twice.
-# Both attribute names stay importable from here (message_attributes.py defines them).
-__all__ = ["DELIVERY_ATTRIBUTE", "REPLAY_ATTRIBUTE"]
 
 # The bucket's prefixes (contract.json, which the Terraform's IAM and lifecycle
 # rules read too): each function may touch only its own.
@@ -158,7 +151,3 @@ def archive_key(source: str, received_seconds: float, batch_id: str, part: int =
     stamp = datetime.fromtimestamp(received_seconds, UTC).strftime("%H%M%S")
     suffix = f"-{part}" if part else ""
     return f"{archive_partition(source, received_seconds)}{stamp}-{batch_id}{suffix}.jsonl"
-
-
-def archive_line(message: Mapping[str, Any]) -> str:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,117 @@
+"""Writing the batch's items to DynamoDB in chunks as the pipeline goes (store.py writes each chunk).
+
+A chunk is written once it holds WRITE_CHUNK_ITEMS items (one BatchWriteItem)
+or WRITE_CHUNK_BYTES of bodies, each after the archive lines of its records:
+memory holds one chunk of items, not the batch. Writing is not a stage: a chunk
+holds other records' items, so it runs outside any one record's catch-all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from consumer_config import Config
+
+from archive import ArchiveBuffer
+from ordering import with_versions
+from records import Item
+from store import BATCH_WRITE_LIMIT, RetryPolicy, WriteRules, Written, write_conditionally, write_last_wins
+
+# A chunk of items is written once it holds this many (one BatchWriteItem) or this many body bytes.
+WRITE_CHUNK_ITEMS = BATCH_WRITE_LIMIT
+WRITE_CHUNK_BYTES = 4 * 1024 * 1024
+
+
+def write(items: list[Item], config: Config, table: Any, retry: RetryPolicy, now: float) -> dict[str, Any]:
+    if config.write_mode == "last-write-wins" and config.ordering_attribute is None:
+        return write_last_wins(table, items, config.partition_key, retry)
+    rules = WriteRules(config.partition_key, config.ttl_attribute, config.ordering_attribute, now)
+    return write_conditionally(table, items, rules, retry)
+
+
+@dataclass
+class Writes:
+    """Items written in chunks as the pipeline goes, each chunk after the archive
+    lines of its records: memory holds at most one chunk of items.
+
+    One key's records may fall in different chunks, and the in-chunk rules
+    (store.latest_per_key, store.first_per_key) see one chunk only. So the batch
+    keeps the keys (never the bodies) whose record failed retriably, its write,
+    its archive line or its spill (`retried_keys`), and a LATER record of such a key is not
+    written: it is returned failed too. Last write wins: acknowledging the later
+    record while the earlier one comes back would let the earlier replace it
+    ("later in the batch wins" broken); failed together, they come back together
+    when SQS can, and the batch's latest wins again. First write wins: the first
+    record must be the one written, so nothing after it is, until it is. With the
+    ordering guard, versions decide whatever the order of arrival: nothing is
+    held back. A key whose earlier record is STORED needs nothing either: the
+    later one, stored or retried, comes after it as it should.
+    """
+
+    config: Config
+    table: Any
+    retry: RetryPolicy
+    now: float
+    archive: ArchiveBuffer | None
+    archived: set[str]
+    pending: list[Item] = field(default_factory=list)
+    pending_bytes: int = 0
+    outcomes: dict[str, Any] = field(default_factory=dict)  # message id -> Written | Poison
+    unarchived: set[str] = field(default_factory=set)  # pending when their archive line failed: retried
+    retried_keys: set[str] = field(default_factory=set)  # keys with a record of this batch retried (see above)
+    # Keys of records retried before reaching the writer (a spill not written), each with its
+    # place among the pending items: only the items after it are held back.
+    retried_marks: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, item: Item, size: int) -> None:
+        """Queue an item (the last stage). Writing is not a stage: a chunk holds other
+        records' items, so it is written outside any one record's catch-all (flush_when_full)."""
+        self.pending.append(item)
+        self.pending_bytes += size
+
+    def retried(self, key: str) -> None:
+        """A record of `key` is retried though it never reached the writer: the items
+        of that key queued after it are held back like those after a failed write."""
+        self.retried_marks.append((len(self.pending), key))
+
+    def flush_when_full(self) -> None:
+        if len(self.pending) >= WRITE_CHUNK_ITEMS or self.pending_bytes >= WRITE_CHUNK_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        items, self.pending, self.pending_bytes = self.pending, [], 0
+        failed: set[str] = set()
+        if self.archive is not None and any(item.message_id in self.archived for item in items):
+            failed = self.archive.flush_all()  # the archive first: nothing is stored unarchived
+        if self.config.ordering_attribute is not None:
+            self.retried_marks = []  # versions decide: nothing is held back
+            self.unarchived |= {item.message_id for item in items if item.message_id in failed}
+            items, unordered = with_versions(
+                [item for item in items if item.message_id not in failed], self.config.ordering_attribute
+            )
+            self.outcomes.update((poison.message_id, poison) for poison in unordered)
+        else:
+            items = self.to_write(items, failed)
+        if items:
+            outcomes = write(items, self.config, self.table, self.retry, self.now)
+            self.outcomes.update(outcomes)
+            self.retried_keys |= {item.key for item in items if outcomes.get(item.message_id) == Written.FAILED}
+
+    def to_write(self, items: list[Item], unarchived: set[str]) -> list[Item]:
+        """The items to write, in order: not those whose archive line failed, nor any
+        item of a key an earlier record of this batch left to be retried (the
+        class docstring says why). Those are retried."""
+        writable = []
+        marks, self.retried_marks = self.retried_marks, []
+        for position, item in enumerate(items):
+            self.retried_keys |= {key for at, key in marks if at == position}
+            if item.message_id in unarchived:
+                self.unarchived.add(item.message_id)
+                self.retried_keys.add(item.key)
+            elif item.key in self.retried_keys:
+                self.outcomes[item.message_id] = Written.FAILED
+            else:
+                writable.append(item)
+        self.retried_keys |= {key for at, key in marks if at >= len(items)}
+        return writable

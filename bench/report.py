@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from edge_report import markdown as edge_markdown
 from memory import markdown as memory_markdown
 
 from cpu import markdown as cpu_markdown
@@ -169,6 +170,7 @@ def markdown(results: dict) -> str:
         lines += deliveries_markdown(results["deliveries"])
     lines += memory_markdown(results["memory"]) if "memory" in results else []
     lines += cpu_markdown(results["cpu"]) if "cpu" in results else []
+    lines += edge_markdown(results["edge"]) if "edge" in results else []
     return "\n".join(lines)
 
 

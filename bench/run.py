@@ -10,7 +10,7 @@ throughputs are moto's, the call counts are what AWS would bill. The CPU figure
 
 One module per concern: harness.py (shared helpers), consumer_bench.py,
 authorizer_bench.py, cold_start.py, end_to_end.py, cost_report.py, report.py,
-cpu.py, deliveries.py, memory.py; this file is the command line.
+cpu.py, deliveries.py, memory.py, edge.py (+ edge_cold.py, edge_report.py); this file is the command line.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import json
 import sys
 import time
 
+from edge import bench_edge, without_samples
+from edge_report import markdown as edge_markdown
 from memory import bench_memory
 from memory import markdown as memory_markdown
 
@@ -46,6 +48,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only-deliveries", action="store_true", help="only direct against claim-check and the archive")
     parser.add_argument("--only-memory", action="store_true", help="only the consumer's peak memory for 10 x 6 MB claim checks")
     parser.add_argument("--only-cpu", action="store_true", help="only our code's CPU per message against a stub AWS and a floor")
+    parser.add_argument("--only-edge", action="store_true", help="only edge against direct routes: latency, cold start, cost")
     return parser.parse_args(argv)
 
 
@@ -60,10 +63,17 @@ def only_one(args: argparse.Namespace, started: float) -> bool:
     elif args.only_cpu:
         print("\n".join(cpu_markdown(bench_cpu(quick=args.quick))))
         name = "cpu"
+    elif args.only_edge:
+        print("\n".join(edge_markdown(edge_figures(args.quick))))
+        name = "edge"
     else:
         return False
     print(f"\n(bench --only-{name}: {time.monotonic() - started:.0f} s)")
     return True
+
+
+def edge_figures(quick: bool) -> dict:
+    return without_samples(bench_edge(30 if quick else 300, 5 if quick else 30, 2 if quick else 5))
 
 
 def measure_all(args: argparse.Namespace, results: dict) -> None:
@@ -78,6 +88,7 @@ def measure_all(args: argparse.Namespace, results: dict) -> None:
     results["deliveries"] = bench_payloads(50 if args.quick else 200, 5 if args.quick else 30)
     results["memory"] = bench_memory(claims=2 if args.quick else 10)
     results["cpu"] = bench_cpu(quick=args.quick)
+    results["edge"] = edge_figures(args.quick)
 
 
 def main(argv: list[str] | None = None) -> int:

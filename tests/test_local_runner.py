@@ -199,6 +199,158 @@ def test_a_header_that_breaks_the_attributes_json_is_a_500_not_a_crash():
     assert door.handle("POST", "/in", "", {"x": 'a", "source": {"DataType": "String'}, "{}", "127.0.0.1")[0] == 500
 
 
+# --- the switches for what AWS does not document (local_runner/undocumented.py) ------------
+
+# A carried header's attribute first, then a trusted one: the order Terraform's jsonencode gives
+# the module's MessageAttributes (keys sorted; "header.*" sorts before principal, requestId, source).
+ATTRIBUTES_TEMPLATE = (
+    '{"header.x": {"DataType": "String", "StringValue": "h:${request.header.x}"}, '
+    '"source": {"DataType": "String", "StringValue": "orders"}}'
+)
+QUOTE, BACKSLASH = '"', "\\"
+# Inside the header's own attribute object: adds members to it.
+INNER = '","source":{"DataType":"String","StringValue":"evil"},"x":{"DataType":"String","StringValue":"'
+# Closes the header's attribute object: adds top-level attributes, one of them a second "source".
+OUTER = '"},"source":{"DataType":"String","StringValue":"evil"},"x":{"DataType":"String","StringValue":"x'
+
+
+class RecordingSqs:
+    """SendMessage as the integration calls it, recorded."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    def send_message(self, **arguments):
+        self.sent.append(arguments)
+        return {"MessageId": "m1", "MD5OfMessageBody": "d", "ResponseMetadata": {"RequestId": "s1"}}
+
+    def get_queue_attributes(self, **_):
+        return {"Attributes": {"MaximumMessageSize": "262144"}}
+
+
+def attributes_door(undocumented: front_door.Undocumented) -> tuple[front_door.FrontDoor, RecordingSqs]:
+    integration = {
+        "IntegrationSubtype": "SQS-SendMessage",
+        "RequestParameters": {
+            "QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+            "MessageBody": "$request.body",
+            "MessageAttributes": ATTRIBUTES_TEMPLATE,
+        },
+        "_policy": iam_guard.RolePolicy("integration", ((("sqs:SendMessage",), ("arn:aws:sqs:us-east-1:123456789012:q",)),)),
+    }
+    route = front_door.Route("POST", front_door.route_pattern("/in"), "POST /in", None, integration)
+    sqs = RecordingSqs()
+    return front_door.FrontDoor({"ApiId": "api"}, [route], {}, sqs=sqs, account="1", undocumented=undocumented), sqs
+
+
+@pytest.mark.parametrize("value", [QUOTE, BACKSLASH, INNER, OUTER, "}", "\\u0022"])
+def test_escaped_interpolation_keeps_any_header_value_inside_its_string(value):
+    text = front_door.evaluate_parameter(ATTRIBUTES_TEMPLATE, "{}", {"x": value}, {}, escape_sender_values=True)
+    assert json.loads(text) == {
+        "header.x": {"DataType": "String", "StringValue": "h:" + value},
+        "source": {"DataType": "String", "StringValue": "orders"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("template", "where"),
+    [
+        ('{"a": "${request.querystring.q}"}', {"query": {"q": QUOTE}}),
+        ('{"a": "${request.path.id}"}', {"path": {"id": QUOTE}}),
+        ('{"a": "${request.header.x}"}', {"headers": {"x": QUOTE}}),
+    ],
+)
+def test_raw_interpolation_inserts_header_query_and_path_values_as_they_are(template, where):
+    headers, others = where.get("headers", {}), {key: value for key, value in where.items() if key != "headers"}
+    raw = front_door.evaluate_parameter(template, "", headers, {}, **others)
+    escaped = front_door.evaluate_parameter(template, "", headers, {}, escape_sender_values=True, **others)
+    assert raw == '{"a": """}'
+    assert json.loads(escaped) == {"a": QUOTE}
+
+
+def test_context_values_are_never_escaped():
+    text = front_door.evaluate_parameter(
+        '"${context.authorizer.principal}"', "", {}, {"authorizer.principal": "a"}, escape_sender_values=True
+    )
+    assert text == '"a"'
+
+
+def test_path_parameters_are_read_under_the_routes_segments_and_percent_decoded():
+    assert front_door.path_parameters("POST /hooks/{source}/x", "/hooks/a%22b/x") == {"source": 'a"b'}
+
+
+@pytest.mark.parametrize(
+    ("interpolation", "duplicates", "value", "status", "sent"),
+    [
+        # Escaped: whatever the value, it stays the header's value and source stays the route's.
+        *[
+            ("escaped", keys, value, 200, {"header.x": "h:" + value, "source": "orders"})
+            for keys in ("first", "last", "reject")
+            for value in (QUOTE, BACKSLASH, INNER, OUTER)
+        ],
+        # Raw: a quote or a backslash breaks the JSON, a member added to an attribute is a mapping error.
+        *[("raw", keys, value, 500, None) for keys in ("first", "last", "reject") for value in (QUOTE, BACKSLASH, INNER)],
+        # Raw, a second top-level "source": the switch decides, and "x" is added either way.
+        ("raw", "first", OUTER, 200, {"header.x": "h:", "source": "evil", "x": "x"}),
+        ("raw", "last", OUTER, 200, {"header.x": "h:", "source": "orders", "x": "x"}),
+        ("raw", "reject", OUTER, 500, None),
+        ("raw", "reject", "}", 200, {"header.x": "h:}", "source": "orders"}),
+    ],
+)
+def test_each_switch_combination_sends_what_its_behaviour_makes_of_a_header(interpolation, duplicates, value, status, sent):
+    door, sqs = attributes_door(front_door.Undocumented(interpolation, duplicates))
+    assert door.handle("POST", "/in", "", {"x": value}, "{}", "127.0.0.1")[0] == status
+    assert [{name: a["StringValue"] for name, a in call["MessageAttributes"].items()} for call in sqs.sent] == (
+        [sent] if sent else []
+    )
+
+
+@pytest.mark.parametrize(
+    ("duplicates", "expected"),
+    [("first", {"a": "1", "b": {"c": "2"}}), ("last", {"a": "3", "b": {"c": "4"}}), ("reject", None)],
+)
+def test_duplicate_keys_are_resolved_at_every_depth_by_the_switch(duplicates, expected):
+    from local_runner.sqs_integration import _object_reader
+
+    text = '{"a": "1", "b": {"c": "2", "c": "4"}, "a": "3"}'
+    try:
+        parsed = json.loads(text, object_pairs_hook=_object_reader(duplicates))
+    except ValueError:
+        parsed = None
+    assert parsed == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": {"DataType": "String", "StringValue": "1", "x": "y"}}',  # a member SendMessage does not take
+        '{"a": {"DataType": "String", "StringValue": {"x": "y"}}}',
+        '{"a": {"StringValue": "1", "BinaryValue": "1"}}',
+        '{"a": "1"}',
+        '["a"]',
+    ],
+)
+def test_attributes_sendmessage_cannot_take_are_a_mapping_error(text):
+    from local_runner.sqs_integration import message_attributes
+
+    assert message_attributes(text, "last") is None
+
+
+def test_the_switches_come_from_arguments_then_the_environment_then_raw_and_last(monkeypatch):
+    from local_runner.undocumented import choose
+
+    monkeypatch.delenv("LOCAL_RUNNER_HEADER_INTERPOLATION", raising=False)
+    monkeypatch.delenv("LOCAL_RUNNER_DUPLICATE_KEYS", raising=False)
+    assert choose() == front_door.Undocumented("raw", "last")
+    monkeypatch.setenv("LOCAL_RUNNER_HEADER_INTERPOLATION", "escaped")
+    monkeypatch.setenv("LOCAL_RUNNER_DUPLICATE_KEYS", "reject")
+    assert choose() == front_door.Undocumented("escaped", "reject")
+    assert choose("raw", "first") == front_door.Undocumented("raw", "first")
+    monkeypatch.setenv("LOCAL_RUNNER_DUPLICATE_KEYS", "newest")
+    with pytest.raises(ValueError, match="duplicate_keys"):
+        choose()
+
+
 # Lambda's synchronous invocation payload quota: 6 MB, i.e. 6,291,456 bytes
 # (docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html, "Invocation payload").
 LAMBDA_SYNCHRONOUS_PAYLOAD_BYTES = 6_291_456
@@ -370,3 +522,21 @@ def test_a_multi_line_print_reaches_the_log_in_one_write(tmp_path: Path, monkeyp
     assert len(writes) == written + 1  # the unfinished line waited for its newline
     assert all(data.endswith(b"\n") for data in writes)  # no write leaves a line open for another's
     assert path.read_text(encoding="utf-8").splitlines() == ['{"a": 1}', '{"b": 2}', '{"c": "é"}']
+
+
+def test_a_proxy_answer_that_is_not_plain_json_is_relayed_as_given():
+    """Payload 2.0's response: a handshake's text/plain challenge, a header it must
+    echo (Asana's X-Hook-Secret) and a base64 body reach the sender as they are;
+    a plain JSON answer stays a dict for FrontDoor.handle's callers."""
+    from local_runner.lambda_proxy import RawAnswer, relayed
+
+    text = relayed({"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": "challenge-1"})
+    assert text == RawAnswer({"content-type": "text/plain"}, b"challenge-1")
+    echoed = relayed({"statusCode": 200, "headers": {"X-Hook-Secret": "s3cr3t", "content-type": "text/plain"}, "body": ""})
+    assert isinstance(echoed, RawAnswer) and echoed.headers["x-hook-secret"] == "s3cr3t" and echoed.body == b""
+    xml = {"content-type": "text/xml"}
+    encoded = relayed({"statusCode": 200, "headers": xml, "body": "PFJlc3BvbnNlLz4=", "isBase64Encoded": True})
+    assert isinstance(encoded, RawAnswer) and encoded.body == b"<Response/>"
+    as_json = {"content-type": "application/json"}
+    assert relayed({"statusCode": 200, "headers": as_json, "body": '{"messageId": "m"}'}) == {"messageId": "m"}
+    assert relayed({"statusCode": 200, "body": '{"messageId": "m"}'}) == {"messageId": "m"}

@@ -1,94 +1,70 @@
-"""The claim-check front function: behind an HTTP API route (Lambda proxy, payload 2.0).
+"""The edge function: behind HTTP API routes (Lambda proxy, payload 2.0), one step per concern.
 
-Writes the exact request body to S3, then sends a small pointer message to the
-queue, and answers 200 only after both are durable. A failure of either answers
-500, so the sender retries; a body written without its message is an orphan
-that the bucket's lifecycle expires (nothing is stored twice: the consumer only
-reads claims a message points at).
+Per request, in this order:
+1. the route, by routeKey (404 without one);
+2. a handshake (handshakes.py presets): answered, never queued. Presets whose
+   handshake the sender signs (slack, zoom, twitch) are answered only once the
+   signature verifies (401 otherwise); the others directly. Asana's X-Hook-Secret
+   becomes the source's signing secret while that is empty (edge_handshakes.py);
+3. GET without a handshake: 405 (GET routes exist only for handshakes);
+4. the signature, when the route has one: 401 with the reason, nothing kept;
+5. delivery (edge_delivery.py): a claim check (the exact body to S3, a pointer to
+   the queue) or direct (the body as the message, attributes built with the SDK
+   from the Envelope: no sender value can become a trusted attribute);
+6. the answer: the route's fixed response, else the JSON receipt, only once the
+   message is durable. Any failure to queue is a 500: the sender retries.
 
-Environment:
-  QUEUE_URL        required: the buffering queue
-  PAYLOAD_BUCKET   required: the bucket the claims go to (under claims/)
-  ROUTES           required: {"<route key>": {"source": "<name>", "headers": ["<lower-case name>", ...],
-                   "signature": {...} (optional: checked here before anything is kept, 401 if it fails)}}
-  SIGNING_SECRET_CACHE_TTL_SECONDS, SIGNING_SECRET_MAX_STALENESS_SECONDS: as the consumer's
-
-Checking a signature here (verify_at_edge) lets a sender's delivery log show a
-rejection and keeps forged bodies out of the bucket; the consumer checks every
-message again. A signed timestamp is compared with when API Gateway received
-the request (requestContext.timeEpoch, also the message's receivedAt). Any
-header value the scheme cannot read (a non-ASCII digit, a lone surrogate) is a
-401 with its reason, never a 500. A secret that cannot be read is not the
-sender's fault: the request is accepted and the consumer, which keeps messages
-until the secret is readable, decides.
+Settings: edge_config.py. Each rejection is one metrics line (edge_metrics.py).
+A signed timestamp is compared with when API Gateway received the request
+(requestContext.timeEpoch, also the message's receive time). Any header value a
+scheme cannot read is a 401 with its reason, never a 500. A signing secret that
+cannot be read is not the sender's fault: an event is accepted and the
+consumer, which keeps messages until the secret is readable, decides; a signed
+handshake cannot be verified without it and is answered 500 (the sender
+retries). Secrets, signatures, challenges and bodies are never logged.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from http import HTTPMethod
 from typing import Any
 
-from claim_check import CLAIM_CHECK, DELIVERY_ATTRIBUTE, Pointer, claim_key
-from message_attributes import PRINCIPAL_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE, REQUEST_ID_ATTRIBUTE, SOURCE_ATTRIBUTE
-from signatures import Rejected, SignatureRule, load_signature, verify
+from edge_config import Config, RouteRule, load_config
+from edge_delivery import direct_message, pointer_for, send_direct, store_claim
+from edge_handshakes import HandshakeSecrets, handshake_of, keep_learned_secret
+from edge_metrics import emit_rejection
+from edge_responses import INTERNAL_ERROR, METHOD_NOT_ALLOWED, NO_BODY, NOT_FOUND, accepted, handshake_answer, unauthorized
+from envelope import DIRECT, Envelope
+from handshakes import PRESETS, WRONG_VERIFY_TOKEN, Request, Response, parse_query, preset
+
+from cached_secret import SecretUnavailable
+from signatures import Rejected, verify
 from signing_secrets import SigningSecrets
 
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
+# Reasons of the edge's own rejections (the signature's are contract.json's).
+# asana: a handshake offering another secret than the stored one; meta: the wrong verify token.
+HOOK_SECRET_MISMATCH = "hook_secret_mismatch"  # noqa: S105 (a reason, not a password)
+VERIFY_TOKEN_MISMATCH = "verify_token_mismatch"  # noqa: S105 (a reason, not a password)
+PROBE_KEY = b"probe"  # recognising a handshake needs no real secret: the real one is read only for one
 
 
-@dataclass(frozen=True)
-class RouteRule:
-    source: str
-    headers: tuple[str, ...]
-    signature: SignatureRule | None = None
-    signing_secret_arn: str = ""
+@dataclass
+class Clients:
+    """What a request may call: AWS clients by service name, the cached secrets."""
 
-    @property
-    def name(self) -> str:  # the signing secret's cache is per source (signing_secrets.SourceRule)
-        return self.source
+    client: Callable[[str], Any]
+    signing: SigningSecrets
+    handshake_secrets: HandshakeSecrets
 
 
-@dataclass(frozen=True)
-class Config:
-    queue_url: str
-    bucket: str
-    routes: Mapping[str, RouteRule]
-
-
-def load_config(environ: Mapping[str, str]) -> Config:
-    missing = [name for name in ("QUEUE_URL", "PAYLOAD_BUCKET", "ROUTES") if not environ.get(name, "").strip()]
-    if missing:
-        raise ValueError(f"{', '.join(missing)} required")
-    routes = json.loads(environ["ROUTES"])
-    if not isinstance(routes, dict) or not routes:
-        raise ValueError("ROUTES must be a non-empty JSON object")
-    return Config(
-        queue_url=environ["QUEUE_URL"].strip(),
-        bucket=environ["PAYLOAD_BUCKET"].strip(),
-        routes={route_key: route_rule(route_key, rule) for route_key, rule in routes.items()},
-    )
-
-
-def route_rule(route_key: str, settings: Mapping[str, Any]) -> RouteRule:
-    headers = tuple(str(header).lower() for header in settings.get("headers", []))
-    signature = settings.get("signature")
-    if signature is None:
-        return RouteRule(str(settings["source"]), headers)
-    rule = load_signature(signature, f"ROUTES: {route_key!r}")
-    if not signature.get("secret_arn"):
-        raise ValueError(f"ROUTES: {route_key!r} checks a signature but names no secret_arn")
-    return RouteRule(str(settings["source"]), headers, rule, str(signature["secret_arn"]))
-
-
-def answer(status: int, document: Mapping[str, Any]) -> dict[str, Any]:
-    return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": json.dumps(document)}
+# --- reading the request ---------------------------------------------------------------------------
 
 
 def request_body(event: Mapping[str, Any]) -> bytes:
@@ -97,86 +73,165 @@ def request_body(event: Mapping[str, Any]) -> bytes:
     return base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
 
 
-def message_attributes(event: Mapping[str, Any], source: str, received_ms: int) -> dict[str, dict[str, str]]:
-    """What API Gateway's SQS mapping adds on a direct route, plus the delivery marker."""
+def method_of(event: Mapping[str, Any]) -> str:
+    method = ((event.get("requestContext") or {}).get("http") or {}).get("method")
+    return str(method or str(event.get("routeKey") or "").split(" ", 1)[0]).upper()
+
+
+def query_of(event: Mapping[str, Any]) -> dict[str, str]:
+    """Decoded query parameters: from the raw query string when API Gateway gives it (repeated
+    names joined with commas, as its queryStringParameters join them)."""
+    raw = event.get("rawQueryString")
+    if isinstance(raw, str):
+        return parse_query(raw)
+    return {str(name): str(value) for name, value in (event.get("queryStringParameters") or {}).items()}
+
+
+def headers_of(event: Mapping[str, Any]) -> dict[str, str]:
+    return {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
+
+
+def received_ms_of(event: Mapping[str, Any]) -> int:
+    return int((event.get("requestContext") or {}).get("timeEpoch") or time.time() * 1000)
+
+
+def envelope_of(event: Mapping[str, Any], rule: RouteRule, body: bytes, received_ms: int) -> Envelope:
+    """The request as the route delivers it: only the route's headers are carried, each as a value;
+    "-" for a request id API Gateway did not give."""
     context = event.get("requestContext") or {}
-    attributes = {
-        DELIVERY_ATTRIBUTE: CLAIM_CHECK,
-        SOURCE_ATTRIBUTE: source,
-        RECEIVED_AT_ATTRIBUTE: str(received_ms),
-        REQUEST_ID_ATTRIBUTE: str(context.get("requestId") or "-"),
-    }
+    headers = headers_of(event)
     principal = ((context.get("authorizer") or {}).get("lambda") or {}).get("principal")
-    if principal:
-        attributes[PRINCIPAL_ATTRIBUTE] = str(principal)
-    return {name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()}
-
-
-def pointer_for(event: Mapping[str, Any], rule: RouteRule, body: bytes, bucket: str, received_ms: int) -> Pointer:
-    headers = event.get("headers") or {}
-    request_id = str((event.get("requestContext") or {}).get("requestId") or hashlib.sha256(body).hexdigest()[:20])
-    return Pointer(
-        bucket=bucket,
-        key=claim_key(rule.source, received_ms / 1000, request_id),
-        size=len(body),
-        sha256=hashlib.sha256(body).hexdigest(),
-        content_type=str(headers.get("content-type") or DEFAULT_CONTENT_TYPE),
-        headers={name: str(headers[name]) for name in rule.headers if name in headers},
+    return Envelope(
+        source=rule.source,
+        body=body,
+        headers={name: headers[name] for name in rule.headers if name in headers},
+        received_ms=received_ms,
+        request_id=str(context.get("requestId") or "-"),
+        principal=str(principal) if principal else None,
+        delivery=rule.delivery,
     )
 
 
-def edge_rejection(rule: RouteRule, event: Mapping[str, Any], body: bytes, received_ms: int, secrets: Any) -> str | None:
-    """Why the signature check at the edge refuses this request; None to accept it."""
-    if rule.signature is None or secrets is None:
-        return None
-    keys, unavailable = secrets.keys_for([rule])
+# --- the steps ---------------------------------------------------------------------------------------
+
+
+def signing_keys(rule: RouteRule, signing: SigningSecrets) -> tuple[bytes, ...]:
+    keys, unavailable = signing.keys_for([rule])
     if rule.source in unavailable:
-        log("ERROR", "signing secret unavailable; accepted for the consumer to verify", source=rule.source)
+        raise SecretUnavailable(unavailable[rule.source])
+    return keys[rule.source]
+
+
+def signature_rejection(
+    rule: RouteRule, event: Mapping[str, Any], body: bytes, received_ms: int, signing: SigningSecrets
+) -> str | None:
+    """Why the route's signature refuses this request; None when it verifies or the route has none.
+    SecretUnavailable when the signing secret cannot be read."""
+    if rule.signature is None:
         return None
-    headers = event.get("headers") or {}
+    keys = signing_keys(rule, signing)
+    headers = headers_of(event)
     try:
-        verify(
-            rule.signature,
-            keys[rule.source],
-            {name: str(headers.get(name, "")) for name in rule.signature.headers},
-            body,
-            received_ms / 1000,
-        )
+        verify(rule.signature, keys, {name: headers.get(name, "") for name in rule.signature.headers}, body, received_ms / 1000)
     except Rejected as rejected:
-        log("WARN", "signature rejected at the edge", source=rule.source, reason=rejected.reason)
         return rejected.reason
     return None
 
 
-def accept(event: Mapping[str, Any], config: Config, s3: Any, sqs: Any, secrets: Any = None) -> dict[str, Any]:
-    rule = config.routes.get(str(event.get("routeKey")))
-    if rule is None:
-        return answer(404, {"message": "Not Found"})
-    body = request_body(event)
-    if not body:
-        return answer(400, {"message": "The request has no body."})
-    received_ms = int((event.get("requestContext") or {}).get("timeEpoch") or time.time() * 1000)
-    rejected = edge_rejection(rule, event, body, received_ms, secrets)
-    if rejected is not None:
-        return answer(401, {"message": "Unauthorized", "reason": rejected})
-    pointer = pointer_for(event, rule, body, config.bucket, received_ms)
+def reject(config: Config, rule: RouteRule, reason: str) -> dict[str, Any]:
+    emit_rejection(config.metrics_namespace, config.function_name, rule.source, reason)
+    return unauthorized(reason)
+
+
+def recognised(name: str, request: Request) -> bool:
+    """Whether the request is the preset's handshake, asked without its secret."""
+    return preset(name, PROBE_KEY if PRESETS[name].needs_secret else None).answer(request) is not None
+
+
+def handshake_step(event: Mapping[str, Any], rule: RouteRule, body: bytes, config: Config, clients: Clients) -> dict | None:
+    """The answer to a handshake; None when the request is not one."""
+    assert rule.handshake is not None
+    request = Request(method_of(event), headers_of(event), query_of(event), body)
+    if not recognised(rule.handshake.preset, request):
+        return None
     try:
-        s3.put_object(
-            Bucket=pointer.bucket,
-            Key=pointer.key,
-            Body=body,
-            ContentType=pointer.content_type,
-            ChecksumSHA256=base64.b64encode(bytes.fromhex(pointer.sha256)).decode(),
+        response = handshake_of(rule, clients.handshake_secrets, lambda: signing_keys(rule, clients.signing)).answer(request)
+        signed = rule.handshake.signed
+        rejected = signature_rejection(rule, event, body, received_ms_of(event), clients.signing) if signed else None
+    except SecretUnavailable as error:
+        log("ERROR", "handshake secret unavailable; not answered", source=rule.source, error=str(error))
+        return INTERNAL_ERROR
+    if rejected is not None:
+        return reject(config, rule, rejected)
+    assert response is not None
+    if response.learned_secret is not None:
+        return learned_secret_step(rule, response, config, clients)
+    if response is WRONG_VERIFY_TOKEN:
+        emit_rejection(config.metrics_namespace, config.function_name, rule.source, VERIFY_TOKEN_MISMATCH)
+    log("INFO", "handshake answered", source=rule.source, preset=rule.handshake.preset, status=response.status)
+    return handshake_answer(response)
+
+
+def learned_secret_step(rule: RouteRule, response: Response, config: Config, clients: Clients) -> dict[str, Any]:
+    assert rule.signature is not None and response.learned_secret is not None
+    try:
+        kept = keep_learned_secret(
+            clients.client("secretsmanager"), rule.signing_secret_arn, rule.signature, response.learned_secret
         )
-        sent = sqs.send_message(
-            QueueUrl=config.queue_url,
-            MessageBody=pointer.to_json(),
-            MessageAttributes=message_attributes(event, rule.source, received_ms),
-        )
+    except Exception as error:  # the secret cannot be read or written: the sender retries the registration
+        log("ERROR", "learned secret not kept", source=rule.source, error=error_code(error))
+        return INTERNAL_ERROR
+    if not kept:
+        return reject(config, rule, HOOK_SECRET_MISMATCH)
+    log("INFO", "handshake answered", source=rule.source, preset="asana", status=200)
+    return handshake_answer(response)
+
+
+def deliver(event: Mapping[str, Any], rule: RouteRule, body: bytes, config: Config, clients: Clients) -> dict[str, Any]:
+    """Queue the request (direct or claim check) and answer once it is durable; 500 if it is not."""
+    envelope = envelope_of(event, rule, body, received_ms_of(event))
+    message = direct_message(envelope, config.max_message_bytes) if rule.delivery == DIRECT else None
+    if isinstance(message, dict):  # refused: the answer says why
+        return message
+    if message is None and not body:
+        return NO_BODY
+    try:
+        if message is not None:
+            receipt = send_direct(clients.client("sqs"), config.queue_url, *message)
+        else:
+            receipt = claim(event, envelope, config, clients)
     except Exception as error:  # any failure: the sender must retry, and nothing was accepted
         log("ERROR", "not accepted", source=rule.source, error=error_code(error))
-        return answer(500, {"message": "Internal Server Error"})
-    return answer(200, {"messageId": sent["MessageId"], "size": pointer.size, "sha256": pointer.sha256})
+        return INTERNAL_ERROR
+    return accepted(rule.response, receipt)
+
+
+def claim(event: Mapping[str, Any], envelope: Envelope, config: Config, clients: Clients) -> dict[str, Any]:
+    request_id = (event.get("requestContext") or {}).get("requestId")
+    pointer = pointer_for(envelope, config.bucket, str(request_id or ""), headers_of(event).get("content-type"))
+    return store_claim(clients.client("s3"), clients.client("sqs"), config.queue_url, envelope, pointer)
+
+
+def accept(event: Mapping[str, Any], config: Config, clients: Clients) -> dict[str, Any]:
+    rule = config.routes.get(str(event.get("routeKey")))
+    if rule is None:
+        return NOT_FOUND
+    body = request_body(event)
+    if rule.handshake is not None and (answered := handshake_step(event, rule, body, config, clients)) is not None:
+        return answered
+    if method_of(event) == HTTPMethod.GET:
+        return METHOD_NOT_ALLOWED
+    try:
+        rejected = signature_rejection(rule, event, body, received_ms_of(event), clients.signing)
+    except SecretUnavailable:
+        log("ERROR", "signing secret unavailable; accepted for the consumer to verify", source=rule.source)
+        rejected = None
+    if rejected is not None:
+        return reject(config, rule, rejected)
+    return deliver(event, rule, body, config, clients)
+
+
+# --- the container -----------------------------------------------------------------------------------
 
 
 def error_code(error: Exception) -> str:
@@ -192,28 +247,41 @@ def log(level: str, message: str, **fields: Any) -> None:
 
 _clients: dict[str, Any] = {}
 _signing_secrets: SigningSecrets | None = None
+_handshake_secrets: HandshakeSecrets | None = None
+_config: tuple[tuple[str, ...], Config] | None = None
+CONFIG_VARIABLES = ("QUEUE_URL", "PAYLOAD_BUCKET", "ROUTES", "MAX_MESSAGE_BYTES", "METRICS_NAMESPACE", "AWS_LAMBDA_FUNCTION_NAME")
 
 
-def signing_secrets() -> SigningSecrets:
-    global _signing_secrets
-    if _signing_secrets is None:
-        _signing_secrets = SigningSecrets(os.environ)
-    return _signing_secrets
-
-
-def aws_clients() -> tuple[Any, Any]:
-    """S3 and SQS clients, created on first use (no work at import time)."""
-    if not _clients:
+def aws_client(service: str) -> Any:
+    """An AWS client, created on first use (no work at import time, none for a service not called)."""
+    if service not in _clients:
         import boto3
         from botocore.config import Config as SdkConfig
 
         # API Gateway gives up after the integration timeout: fail fast and let the sender retry.
         sdk = SdkConfig(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=10)
-        _clients["s3"], _clients["sqs"] = boto3.client("s3", config=sdk), boto3.client("sqs", config=sdk)
-    return _clients["s3"], _clients["sqs"]
+        _clients[service] = boto3.client(service, config=sdk)
+    return _clients[service]
+
+
+def secrets() -> tuple[SigningSecrets, HandshakeSecrets]:
+    global _signing_secrets, _handshake_secrets
+    if _signing_secrets is None:
+        _signing_secrets = SigningSecrets(os.environ)
+    if _handshake_secrets is None:
+        _handshake_secrets = HandshakeSecrets(os.environ)
+    return _signing_secrets, _handshake_secrets
+
+
+def current_config() -> Config:
+    """The settings, parsed again only when the environment changes (a warm container parses once)."""
+    global _config
+    key = tuple(os.environ.get(name, "") for name in CONFIG_VARIABLES)
+    if _config is None or _config[0] != key:
+        _config = (key, load_config(os.environ))
+    return _config[1]
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    config = load_config(os.environ)
-    s3, sqs = aws_clients()
-    return accept(event, config, s3, sqs, signing_secrets())
+    signing, handshake_secrets = secrets()
+    return accept(event, current_config(), Clients(aws_client, signing, handshake_secrets))

@@ -16,7 +16,10 @@ One file per job:
 - iam_guard.py: every AWS call a function makes checked against its deployed
   role's inline policies (exact action and resource match);
 - sqs_poller.py: the event source mappings;
-- runner.py: reading the deployment and starting the rest.
+- runner.py: reading the deployment and starting the rest;
+- undocumented.py: the switches for what AWS does not document (a header value
+  in the MessageAttributes JSON inserted raw or escaped; duplicate keys resolved
+  first-wins, last-wins or rejected).
 """
 
 from .aws import DUMMY_KEY, REGION, aws_client

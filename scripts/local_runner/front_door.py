@@ -13,6 +13,7 @@ import json
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,10 +27,12 @@ from .lambda_proxy import (
     Invocable,
     LambdaProxy,
     ProxyFunction,
+    RawAnswer,
     proxy_event_bytes,
 )
-from .routing import Route, evaluate_parameter, query_parameters, route_pattern
+from .routing import Route, evaluate_parameter, path_parameters, query_parameters, route_pattern
 from .sqs_integration import NOT_ALLOWED_BY_SQS, SqsIntegration, sqs_refusal
+from .undocumented import Undocumented
 
 # Names other code (tests, the runner) reads from this module.
 __all__ = [
@@ -44,7 +47,9 @@ __all__ = [
     "Invocable",
     "ProxyFunction",
     "Route",
+    "Undocumented",
     "evaluate_parameter",
+    "path_parameters",
     "proxy_event_bytes",
     "query_parameters",
     "route_pattern",
@@ -77,6 +82,7 @@ class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
         sqs: Any,
         account: str,
         integration_functions: Mapping[str, ProxyFunction] | None = None,
+        undocumented: Undocumented | None = None,
     ):
         self.api = api
         self.routes = routes
@@ -89,6 +95,11 @@ class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
         self._stats_lock = threading.Lock()
         self._size_limits: dict[str, int] = {}
         self.server: ThreadingHTTPServer | None = None
+        self.undocumented = undocumented or Undocumented()
+        # API Gateway's context ($context.requestId, requestTimeEpoch, routeKey, authorizer.*) of each
+        # request handed to an integration, newest last, as its access log would show them: what a
+        # test compares a message's trusted attributes with. Bounded, for a long `make local`.
+        self.forwarded: deque[dict[str, str]] = deque(maxlen=10_000)
 
     def queue_urls(self) -> list[str]:
         """The queues this API sends to: its SQS integrations' and its front functions'."""
@@ -115,7 +126,7 @@ class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
         body: str,
         source_ip: str,
         raw_body: bytes | None = None,
-    ) -> tuple[int, dict]:
+    ) -> tuple[int, dict | RawAnswer]:
         if raw_body is not None and len(raw_body) > HTTP_API_MAX_BODY_BYTES:
             return TOO_LARGE
         request_id = base64.b32encode(uuid.uuid4().bytes[:10]).decode().rstrip("=")
@@ -133,10 +144,11 @@ class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
             if status != 200:
                 return status, outcome
             context.update({f"authorizer.{key}": str(value) for key, value in outcome.get("context", {}).items()})
+        self.forwarded.append(dict(context))
         if route.integration.get("IntegrationId") in self.integration_functions:
             raw = raw_body if raw_body is not None else body.encode("utf-8")
             return self.invoke_proxy(route, method, path, query, headers, raw, source_ip, context)
-        return self.integrate(route, headers, body, context)
+        return self.integrate(route, headers, body, context, query_parameters(query), path_parameters(route.route_key, path))
 
     def serve(self, port: int = 0) -> str:
         front_door = self
@@ -159,9 +171,14 @@ class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
                 with front_door._stats_lock:
                     front_door.stats.requests += 1
                     front_door.stats.by_status[status] = front_door.stats.by_status.get(status, 0) + 1
-                data = json.dumps(payload).encode()
+                if isinstance(payload, RawAnswer):
+                    data, headers_out = payload.body, dict(payload.headers)
+                else:
+                    data, headers_out = json.dumps(payload).encode(), {"content-type": "application/json"}
                 self.send_response(status)
-                self.send_header("content-type", "application/json")
+                for name, value in headers_out.items():
+                    if name not in ("content-length", "connection", "transfer-encoding"):
+                        self.send_header(name, value)
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .routing import ApiContext, Route
@@ -24,6 +25,33 @@ def proxy_event_bytes(event: Mapping[str, Any]) -> int:
     return len(json.dumps(event, ensure_ascii=False).encode("utf-8"))
 
 
+@dataclass(frozen=True)
+class RawAnswer:
+    """A proxy function's answer that is not JSON (a handshake's text/plain challenge, a
+    fixed TwiML response): relayed as API Gateway does, its headers and bytes as given."""
+
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def relayed(answer: Mapping[str, Any]) -> dict | RawAnswer:
+    """Payload 2.0's response format: statusCode, headers, body (base64 when isBase64Encoded).
+    A JSON answer stays a dict (what the callers of FrontDoor.handle read); anything else,
+    or a JSON answer with headers of its own beyond its content type, is relayed as it is."""
+    headers = {str(name).lower(): str(value) for name, value in (answer.get("headers") or {}).items()}
+    text = answer.get("body") or ""
+    body = base64.b64decode(text) if answer.get("isBase64Encoded") else str(text).encode("utf-8")
+    content_type = headers.get("content-type", "application/json")
+    if content_type.startswith("application/json") and set(headers) <= {"content-type"}:
+        try:
+            payload = json.loads(body or b"{}")
+            if isinstance(payload, dict):
+                return payload
+        except ValueError:
+            pass
+    return RawAnswer(headers, body)
+
+
 class Invocable(Protocol):
     def invoke(self, event: Mapping[str, Any]) -> Any: ...
 
@@ -39,7 +67,9 @@ class LambdaProxy(ApiContext):
 
     integration_functions: Mapping[str, ProxyFunction]
 
-    def invoke_proxy(self, route: Route, method, path, query, headers, raw: bytes, source_ip, context) -> tuple[int, dict]:
+    def invoke_proxy(
+        self, route: Route, method, path, query, headers, raw: bytes, source_ip, context
+    ) -> tuple[int, dict | RawAnswer]:
         """A Lambda proxy integration (payload 2.0): the function's answer is the response."""
         event = self.proxy_event(route, method, path, query, headers, raw, source_ip, context)
         if proxy_event_bytes(event) >= LAMBDA_MAX_EVENT_BYTES:
@@ -50,11 +80,7 @@ class LambdaProxy(ApiContext):
             return 500, {"message": "Internal Server Error"}
         if not isinstance(answer, Mapping) or not isinstance(answer.get("statusCode"), int):
             return 500, {"message": "Internal Server Error"}
-        try:
-            payload = json.loads(answer.get("body") or "{}")
-        except ValueError:
-            payload = {"body": answer.get("body")}
-        return answer["statusCode"], payload
+        return answer["statusCode"], relayed(answer)
 
     def proxy_event(self, route: Route, method, path, query, headers, raw: bytes, source_ip, context) -> dict:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import urllib.parse
@@ -25,8 +26,22 @@ def route_pattern(path: str) -> re.Pattern:
 
 
 _PARAMETER = re.compile(
-    r"\$\{?(request\.body|request\.header\.[A-Za-z0-9_-]+|request\.querystring\.[A-Za-z0-9_.~-]+|context\.[A-Za-z0-9_.]+)\}?"
+    r"\$\{?(request\.body|request\.header\.[A-Za-z0-9_-]+|request\.querystring\.[A-Za-z0-9_.~-]+"
+    r"|request\.path\.[A-Za-z0-9_.~-]+|context\.[A-Za-z0-9_.]+)\}?"
 )
+# The values a sender chooses (the body is passed whole, never into text).
+_SENDER_CONTROLLED = ("request.header.", "request.querystring.", "request.path.")
+
+
+def path_parameters(route_key: str, path: str) -> dict[str, str]:
+    """`$request.path.name`: the segments of the request path under the route's `{name}` segments,
+    percent-decoded (assumed: a sender can then put a `"` in one as `%22`)."""
+    template = route_key.partition(" ")[2].split("/")
+    return {
+        part[1:-1]: urllib.parse.unquote(segment)
+        for part, segment in zip(template, path.split("/"), strict=False)
+        if part.startswith("{") and part.endswith("}")
+    }
 
 
 def query_parameters(query: str) -> dict[str, str]:
@@ -38,20 +53,35 @@ def query_parameters(query: str) -> dict[str, str]:
 
 
 def evaluate_parameter(
-    template: str, body: str, headers: Mapping[str, str], context: Mapping[str, str], query: Mapping[str, str] | None = None
+    template: str,
+    body: str,
+    headers: Mapping[str, str],
+    context: Mapping[str, str],
+    query: Mapping[str, str] | None = None,
+    path: Mapping[str, str] | None = None,
+    escape_sender_values: bool = False,
 ) -> str:
     """API Gateway's request-parameter mapping: `$request.body`, `$request.header.x`, `$request.querystring.x`,
-    `$context.x`, alone or embedded as `${...}` in static text."""
+    `$request.path.x`, `$context.x`, alone or embedded as `${...}` in static text. With escape_sender_values, a
+    header, query string or path value is JSON-string-escaped (the "escaped" switch of undocumented.py; whether
+    API Gateway does so inside a JSON template is not documented)."""
 
-    def value(match: re.Match) -> str:
-        name = match.group(1)
+    def lookup(name: str) -> str:
         if name == "request.body":
             return body
         if name.startswith("request.header."):
             return headers.get(name[len("request.header.") :].lower(), "")
         if name.startswith("request.querystring."):
             return (query or {}).get(name[len("request.querystring.") :], "")
+        if name.startswith("request.path."):
+            return (path or {}).get(name[len("request.path.") :], "")
         return context.get(name[len("context.") :], "")
+
+    def value(match: re.Match) -> str:
+        found = lookup(match.group(1))
+        if escape_sender_values and match.group(1).startswith(_SENDER_CONTROLLED):
+            return json.dumps(found, ensure_ascii=False)[1:-1]
+        return found
 
     return _PARAMETER.sub(value, template)
 

@@ -15,6 +15,7 @@ from .front_door import FrontDoor, Route, route_pattern
 from .iam_guard import RolePolicy, role_policy
 from .lambda_runtime import LocalFunction, load_function
 from .sqs_poller import Poller
+from .undocumented import choose
 
 
 @dataclass
@@ -107,8 +108,20 @@ def authorizer_function_name(authorizer: dict) -> str:
     return invoked_function_name(authorizer["AuthorizerUri"], f"authorizer {authorizer['AuthorizerId']}")
 
 
-def start(endpoint: str, api_id: str | None = None, port: int = 0, poll: bool = True) -> LocalRunner:
-    """Read the deployed API and functions from the emulator and start serving them."""
+def start(
+    endpoint: str,
+    api_id: str | None = None,
+    port: int = 0,
+    poll: bool = True,
+    *,
+    header_interpolation: str | None = None,
+    duplicate_keys: str | None = None,
+) -> LocalRunner:
+    """Read the deployed API and functions from the emulator and start serving them. What AWS does
+    not document is chosen by header_interpolation ("raw", "escaped") and duplicate_keys ("first",
+    "last", "reject"), else by LOCAL_RUNNER_HEADER_INTERPOLATION and LOCAL_RUNNER_DUPLICATE_KEYS,
+    else "raw" and "last" (undocumented.py). Several runners may serve one deployment in turn."""
+    undocumented = choose(header_interpolation, duplicate_keys)  # refuse a wrong value before starting anything
     apigw, lambda_client, iam, sqs = (aws_client(name, endpoint) for name in ("apigatewayv2", "lambda", "iam", "sqs"))
     account = aws_client("sts", endpoint).get_caller_identity()["Account"]
     api_id = api_id or only_api(apigw)
@@ -133,7 +146,7 @@ def start(endpoint: str, api_id: str | None = None, port: int = 0, poll: bool = 
         for route in routes
         if route.integration.get("IntegrationType") == "AWS_PROXY" and not route.integration.get("IntegrationSubtype")
     }
-    front_door = FrontDoor(apigw.get_api(ApiId=api_id), routes, authorizers, sqs, account, proxies)
+    front_door = FrontDoor(apigw.get_api(ApiId=api_id), routes, authorizers, sqs, account, proxies, undocumented)
     url = front_door.serve(port)
     pollers = []
     if poll:

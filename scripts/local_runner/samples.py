@@ -10,6 +10,7 @@ what signs them.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import re
 import shlex
@@ -60,6 +61,12 @@ def consumer_sources(runner: LocalRunner) -> tuple[dict[str, dict], str]:
     return json.loads(variables.get("SOURCES") or "{}"), variables.get("PARTITION_KEY", "eventId")
 
 
+def routes_json(value: str) -> str:
+    """The edge function's ROUTES as JSON: modules/_front writes it gzipped and base64-encoded
+    (Lambda's environment holds 4 KB); functions/front/edge_config.py reads both forms."""
+    return value if value.lstrip().startswith("{") else gzip.decompress(base64.b64decode(value)).decode("utf-8")
+
+
 def route_source(runner: LocalRunner, route: Any) -> str | None:
     """The source a route belongs to: its SQS mapping's static attribute, or, on a
     claim-check route, the front function's ROUTES entry."""
@@ -68,7 +75,7 @@ def route_source(runner: LocalRunner, route: Any) -> str | None:
         attributes = json.loads(parameters.get("MessageAttributes") or "{}")
         return (attributes.get("source") or {}).get("StringValue")
     function = runner.front_door.integration_functions.get(route.integration["IntegrationId"])
-    routes = json.loads(function.env.get("ROUTES") or "{}") if function is not None else {}
+    routes = json.loads(routes_json(function.env.get("ROUTES") or "{}")) if function is not None else {}
     return (routes.get(route.route_key) or {}).get("source")
 
 

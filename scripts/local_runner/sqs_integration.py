@@ -7,10 +7,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from .aws import queue_arn_from_url
 from .routing import Route, evaluate_parameter
+from .undocumented import Undocumented
 
 # The characters SQS accepts in a message body and in attribute values
 # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
@@ -33,26 +34,79 @@ def sqs_refusal(arguments: Mapping[str, Any]) -> dict | None:
     return None
 
 
+class DuplicateKey(ValueError):
+    pass
+
+
+def _object_reader(duplicate_keys: str):
+    """json's object_pairs_hook for the "duplicate_keys" switch (undocumented.py), at every depth."""
+
+    def read(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        if duplicate_keys == "last":
+            return dict(pairs)  # Python's own rule
+        found: dict[str, Any] = {}
+        for key, value in pairs:
+            if key not in found:
+                found[key] = value
+            elif duplicate_keys == "reject":
+                raise DuplicateKey(key)
+        return found
+
+    return read
+
+
+_ATTRIBUTE_MEMBERS = {"DataType", "StringValue", "BinaryValue"}
+
+
+def message_attributes(text: str, duplicate_keys: str) -> dict[str, Any] | None:
+    """The evaluated `MessageAttributes` parameter as SendMessage takes it, or None where the
+    integration cannot use it (not JSON, a duplicate key under "reject", or not a map of
+    {DataType, StringValue|BinaryValue} strings): API Gateway then answers 500."""
+    try:
+        attributes = json.loads(text, object_pairs_hook=_object_reader(duplicate_keys))
+    except ValueError:  # a header value broke the JSON it was interpolated into, or a duplicate key was refused
+        return None
+    if not isinstance(attributes, dict):
+        return None
+    for attribute in attributes.values():
+        if not isinstance(attribute, dict) or not set(attribute) <= _ATTRIBUTE_MEMBERS or len(attribute) != 2:
+            return None
+        if not all(isinstance(member, str) for member in attribute.values()) or "DataType" not in attribute:
+            return None
+    return attributes
+
+
 class SqsIntegration:
     """FrontDoor's SQS integrations (a mixin: FrontDoor holds the client and the size cache)."""
 
     sqs: Any
+    undocumented: Undocumented
     _size_limits: dict[str, int]
 
-    def integrate(self, route: Route, headers: Mapping[str, str], body: str, context: Mapping[str, str]) -> tuple[int, dict]:
+    def integrate(
+        self,
+        route: Route,
+        headers: Mapping[str, str],
+        body: str,
+        context: Mapping[str, str],
+        query: Mapping[str, str] | None = None,
+        path: Mapping[str, str] | None = None,
+    ) -> tuple[int, dict]:
         integration = route.integration
         if integration.get("IntegrationSubtype") != "SQS-SendMessage":
             return 500, {"message": f"integration {integration.get('IntegrationSubtype')} is not emulated"}
+        escaped = self.undocumented.header_interpolation == "escaped"
         parameters = {
-            name: evaluate_parameter(template, body, headers, context)
+            # Only MessageAttributes is a JSON template; the switch says whether sender values are escaped in it.
+            name: evaluate_parameter(template, body, headers, context, query, path, escaped and name == "MessageAttributes")
             for name, template in integration["RequestParameters"].items()
         }
         arguments: dict[str, Any] = {"QueueUrl": parameters["QueueUrl"], "MessageBody": parameters.get("MessageBody", "")}
         if "MessageAttributes" in parameters:
-            try:
-                arguments["MessageAttributes"] = json.loads(parameters["MessageAttributes"])
-            except ValueError:  # a header value broke the JSON it was interpolated into
+            attributes = message_attributes(parameters["MessageAttributes"], self.undocumented.duplicate_keys)
+            if attributes is None:
                 return 500, {"message": "Internal Server Error"}
+            arguments["MessageAttributes"] = attributes
         for optional in ("DelaySeconds", "MessageGroupId", "MessageDeduplicationId"):
             if optional in parameters:
                 arguments[optional] = int(parameters[optional]) if optional == "DelaySeconds" else parameters[optional]
@@ -72,6 +126,8 @@ class SqsIntegration:
             return status, {
                 "Error": {"Code": error.response["Error"].get("Code"), "Message": error.response["Error"].get("Message")}
             }
+        except ParamValidationError:  # a request SendMessage cannot take: API Gateway's mapping error
+            return 500, {"message": "Internal Server Error"}
         result = {key: response[key] for key in ("MessageId", "MD5OfMessageBody", "MD5OfMessageAttributes") if key in response}
         return 200, {
             "SendMessageResponse": {

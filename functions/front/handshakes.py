@@ -1,0 +1,324 @@
+"""Handshake presets: answering a sender that proves the endpoint before it delivers.
+
+One object per preset owns what it reads and what it answers (standard-webhooks'
+style: one object per scheme). `preset(name, secret).answer(request)` returns a
+Response to send back (the request is then never queued) or None: not a
+handshake, go on as usual. Pure: the standard library and contract.json (each
+preset's method, read once at import); no other I/O, no clock, no logging, so
+secrets and challenges are never written anywhere.
+
+Every echoed value is bounded in length and character set and answered with an
+explicit non-HTML content type and `X-Content-Type-Options: nosniff`: the
+endpoint cannot reflect content to a browser (`<script>` is refused with 400
+and a fixed body). Signed handshakes (slack, zoom, twitch) must be verified by
+the edge before `answer` is asked; asana's learned secret is the caller's to
+store (see each class). Without API Gateway's decoded query parameters, build
+Request.query with parse_query.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import ClassVar
+
+from contract import CONTRACT
+
+# Each preset's method, whether it is signed and what secret it uses ("_" keys are notes).
+HANDSHAKES: dict[str, dict] = {name: facts for name, facts in CONTRACT["handshakes"].items() if not name.startswith("_")}
+
+# A challenge is an opaque token: nothing HTML, JSON or a header line gives meaning
+# to (no < > & " ' \ space CR LF). Documented challenges are 6-64 characters.
+TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{1,256}")
+# Microsoft Graph's validationToken is prose ("Validation: Testing client application
+# reachability for subscription Request-Id: <uuid>"): printable ASCII, no < > & " ' ` \.
+GRAPH_TOKEN = re.compile(r"[A-Za-z0-9 !#$%()*+,./:;=?@\[\]^_{|}~-]{1,1024}")
+# X signs the crc_token with the consumer secret, the key of every POST's
+# signature: only its opaque base64/base64url shape is signed (see X.answer).
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{1,256}")
+# Handshake bodies are a few hundred bytes; a larger body is an event, never parsed here.
+MAX_HANDSHAKE_BODY = 16 * 1024
+
+TEXT = "text/plain; charset=utf-8"
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a handshake reads: header names lower-cased, query parameters decoded."""
+
+    method: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "method", self.method.upper())
+        object.__setattr__(self, "headers", {name.lower(): value for name, value in self.headers.items()})
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the edge answers. `learned_secret` (asana) is for the caller to store, never to log."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes = b""
+    learned_secret: str | None = None
+
+    def __repr__(self) -> str:  # header names and sizes only: values may be secrets (asana)
+        return f"Response(status={self.status}, headers={sorted(self.headers)}, body=<{len(self.body)} bytes>)"
+
+
+def parse_query(raw_query: str) -> dict[str, str]:
+    """Decode a raw query string ("+" and %XX); repeated names are joined with commas, as
+    API Gateway's queryStringParameters join them, so both inputs give the same answer."""
+    try:
+        pairs = urllib.parse.parse_qsl(raw_query, keep_blank_values=True, max_num_fields=100)
+    except ValueError:  # more than 100 parameters: no handshake looks like that
+        return {}
+    query: dict[str, str] = {}
+    for name, value in pairs:
+        query[name] = f"{query[name]},{value}" if name in query else value
+    return query
+
+
+def respond(
+    status: int, content_type: str, body: bytes, extra: Mapping[str, str] | None = None, learned_secret: str | None = None
+) -> Response:
+    headers = {"content-type": content_type, "x-content-type-options": "nosniff", **(extra or {})}
+    return Response(status, MappingProxyType(headers), body, learned_secret)  # read-only: MALFORMED is shared
+
+
+def plain(value: str) -> Response:
+    return respond(200, TEXT, value.encode("ascii"))
+
+
+def as_json(document: Mapping[str, str]) -> Response:
+    return respond(200, JSON, json.dumps(document, separators=(",", ":")).encode("ascii"))
+
+
+# Refusals carry a fixed reason, never the request's content.
+MALFORMED = respond(400, TEXT, b"malformed handshake challenge")
+WRONG_VERIFY_TOKEN = respond(403, TEXT, b"wrong verify token")
+
+
+def well_formed(value: object, pattern: re.Pattern[str]) -> str | None:
+    return value if isinstance(value, str) and pattern.fullmatch(value) else None
+
+
+def json_body(body: bytes, marker: bytes) -> dict | None:
+    """The body as a JSON object when it may be a handshake: small and holding `marker`
+    (a cheap test first, so an ordinary event is not parsed here); None otherwise."""
+    if len(body) > MAX_HANDSHAKE_BODY or marker not in body:
+        return None
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    return document if isinstance(document, dict) else None
+
+
+class Handshake:
+    """One sender's handshake: `answer` returns the Response, or None when the request is not one."""
+
+    name: ClassVar[str]
+    method: ClassVar[str]  # the route method the handshake arrives on (GET needs its own route): contract.json's
+    needs_secret: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.method = HANDSHAKES[cls.name]["method"]
+
+    def __init__(self, secret: str | bytes | None = None) -> None:
+        self._key = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret or b"")
+        if self.needs_secret != bool(self._key):
+            raise ValueError(f"the {self.name} handshake {'needs a' if self.needs_secret else 'takes no'} secret")
+
+    def __repr__(self) -> str:  # never the secret
+        return f"{type(self).__name__}()"
+
+    def answer(self, request: Request) -> Response | None:
+        raise NotImplementedError
+
+
+class Slack(Handshake):
+    """Events API url_verification (api.slack.com/events/url_verification): a signed POST
+    {"type": "url_verification", "challenge": ...} answered 200 with the challenge as
+    text/plain. Slack signs it like any event: the edge verifies before answering."""
+
+    name = "slack"
+
+    def answer(self, request: Request) -> Response | None:
+        document = json_body(request.body, b"url_verification") if request.method == self.method else None
+        if document is None or document.get("type") != "url_verification":
+            return None
+        challenge = well_formed(document.get("challenge"), TOKEN)
+        return plain(challenge) if challenge else MALFORMED
+
+
+class Zoom(Handshake):
+    """endpoint.url_validation (developers.zoom.us/docs/api/webhooks/#validate-your-webhook-endpoint):
+    POST {"event": "endpoint.url_validation", "payload": {"plainToken": ...}} answered with
+    {"plainToken": ..., "encryptedToken": hex HMAC-SHA256(secret token, plainToken)}.
+    Zoom signs it (x-zm-signature): the edge verifies before answering."""
+
+    name, needs_secret = "zoom", True
+
+    def answer(self, request: Request) -> Response | None:
+        document = json_body(request.body, b"endpoint.url_validation") if request.method == self.method else None
+        if document is None or document.get("event") != "endpoint.url_validation":
+            return None
+        payload = document.get("payload")
+        token = well_formed(payload.get("plainToken") if isinstance(payload, dict) else None, TOKEN)
+        if not token:
+            return MALFORMED
+        encrypted = hmac.new(self._key, token.encode("ascii"), hashlib.sha256).hexdigest()
+        return as_json({"plainToken": token, "encryptedToken": encrypted})
+
+
+class Meta(Handshake):
+    """Verification request (developers.facebook.com/docs/graph-api/webhooks/getting-started):
+    GET ?hub.mode=subscribe&hub.challenge=...&hub.verify_token=... answered 200 with the
+    challenge as text/plain when the verify token is the configured one (compared in
+    constant time); 403 when it is not."""
+
+    name, needs_secret = "meta", True
+
+    def answer(self, request: Request) -> Response | None:
+        if request.method != self.method or "hub.mode" not in request.query:
+            return None
+        offered = request.query.get("hub.verify_token", "").encode("utf-8", "surrogatepass")
+        if not hmac.compare_digest(offered, self._key):
+            return WRONG_VERIFY_TOKEN
+        challenge = well_formed(request.query.get("hub.challenge"), TOKEN)
+        if request.query["hub.mode"] != "subscribe" or not challenge:
+            return MALFORMED
+        return plain(challenge)
+
+
+class X(Handshake):
+    """Challenge-response check (developer.x.com/en/docs/x-api/enterprise/account-activity-api/
+    guides/securing-webhooks): GET ?crc_token=... answered with JSON {"response_token":
+    "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))}.
+
+    Why only well-formed tokens are signed: a POST's x-twitter-webhooks-signature is the
+    same HMAC with the same key over the body, so signing any crc_token would sign any
+    body an attacker chooses (vercel/chat#775). Only X's opaque token shape (base64 or
+    base64url characters, at most 256) is signed; it can hold no JSON object, array or
+    string, and a token that parses as JSON at all (a bare number, true, null) is
+    refused too, so no answer can serve as the signature of an event body."""
+
+    name, needs_secret = "x", True
+
+    def answer(self, request: Request) -> Response | None:
+        if request.method != self.method or "crc_token" not in request.query:
+            return None
+        token = well_formed(request.query["crc_token"], CRC_TOKEN)
+        if not token or parses_as_json(token):
+            return MALFORMED
+        digest = hmac.new(self._key, token.encode("ascii"), hashlib.sha256).digest()
+        return as_json({"response_token": "sha256=" + base64.b64encode(digest).decode("ascii")})
+
+
+def parses_as_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+class MicrosoftGraph(Handshake):
+    """Notification endpoint validation (learn.microsoft.com/en-us/graph/change-notifications-
+    delivery-webhooks#notification-endpoint-validation): POST ?validationToken=... answered
+    within 10 s with 200 and the decoded token as text/plain."""
+
+    name = "microsoft-graph"
+
+    def answer(self, request: Request) -> Response | None:
+        if request.method != self.method or "validationToken" not in request.query:
+            return None
+        token = well_formed(request.query["validationToken"], GRAPH_TOKEN)
+        return plain(token) if token else MALFORMED
+
+
+class Dropbox(Handshake):
+    """Verification request (dropbox.com/developers/reference/webhooks): GET ?challenge=...
+    echoed with Content-Type text/plain and X-Content-Type-Options: nosniff, the headers
+    Dropbox asks for to avoid a reflected XSS."""
+
+    name = "dropbox"
+
+    def answer(self, request: Request) -> Response | None:
+        if request.method != self.method or "challenge" not in request.query:
+            return None
+        challenge = well_formed(request.query["challenge"], TOKEN)
+        return plain(challenge) if challenge else MALFORMED
+
+
+class Okta(Handshake):
+    """Event hook one-time verification (developer.okta.com/docs/concepts/event-hooks/
+    #one-time-verification-request): GET with X-Okta-Verification-Challenge answered with
+    JSON {"verification": <the header's value>}."""
+
+    name = "okta"
+
+    def answer(self, request: Request) -> Response | None:
+        if request.method != self.method or "x-okta-verification-challenge" not in request.headers:
+            return None
+        challenge = well_formed(request.headers["x-okta-verification-challenge"], TOKEN)
+        return as_json({"verification": challenge}) if challenge else MALFORMED
+
+
+class Twitch(Handshake):
+    """EventSub challenge (dev.twitch.tv/docs/eventsub/handling-webhook-events/
+    #responding-to-a-challenge-request): POST with Twitch-Eventsub-Message-Type:
+    webhook_callback_verification answered 200 with the body's challenge as text/plain.
+    Twitch signs it like any message: the edge verifies before answering."""
+
+    name = "twitch"
+
+    def answer(self, request: Request) -> Response | None:
+        kind = request.headers.get("twitch-eventsub-message-type")
+        if request.method != self.method or kind != "webhook_callback_verification":
+            return None
+        document = json_body(request.body, b"challenge")
+        challenge = well_formed(document.get("challenge") if document else None, TOKEN)
+        return plain(challenge) if challenge else MALFORMED
+
+
+class Asana(Handshake):
+    """Webhook handshake (developers.asana.com/reference/createwebhook): a POST with an
+    X-Hook-Secret header answered 200 with the same X-Hook-Secret response header. The
+    value keys the X-Hook-Signature of later events: it is Response.learned_secret, and
+    storing it as the source's signing secret, accepting one only while a registration
+    is expected (an unsigned request can carry any value), is the caller's job."""
+
+    name = "asana"
+
+    def answer(self, request: Request) -> Response | None:
+        if request.method != self.method or "x-hook-secret" not in request.headers:
+            return None
+        secret = well_formed(request.headers["x-hook-secret"], TOKEN)
+        return respond(200, TEXT, b"", {"x-hook-secret": secret}, learned_secret=secret) if secret else MALFORMED
+
+
+PRESETS: dict[str, type[Handshake]] = {
+    cls.name: cls for cls in (Slack, Zoom, Meta, X, MicrosoftGraph, Dropbox, Okta, Twitch, Asana)
+}
+
+
+def preset(name: str, secret: str | bytes | None = None) -> Handshake:
+    """The handshake `name`; `secret` is the Zoom secret token, the Meta verify token or the
+    X consumer secret for those presets, and must not be given to the others."""
+    if name not in PRESETS:
+        raise ValueError(f"handshake must be one of {', '.join(PRESETS)}")
+    return PRESETS[name](secret)

@@ -14,6 +14,7 @@ locals {
   metric              = local.contract.metrics
   # "" with create = false (no dashboard then, but the templates are still evaluated).
   consumer_function = module.consumer.lambda_function_name != null ? module.consumer.lambda_function_name : ""
+  edge_function     = module.front.lambda_function_name != null ? module.front.lambda_function_name : ""
   api_id            = module.api.apigatewayv2_api_id
   queue_name        = module.queue.sqs_queue_name
   dead_letter_queue = module.queue.sqs_dead_letter_queue_name
@@ -44,6 +45,14 @@ locals {
       stat  = "Sum"
       metrics = [
         [{ expression = "SEARCH('${local.search_prefix},Source} MetricName=\"${local.metric.authorizer_denials}\"', 'Sum', 300)", id = "denials", label = "" }],
+      ]
+    },
+    {
+      title = "Refused at the edge by source and reason (401/403, nothing kept)"
+      stat  = "Sum"
+      metrics = [
+        [{ expression = "SEARCH('${local.search_prefix},FunctionName,Source} MetricName=\"${local.metric.signature_rejected}\" FunctionName=\"${local.edge_function}\"', 'Sum', 300)", id = "edgesources", label = "" }],
+        [{ expression = "SEARCH('${local.search_prefix},FunctionName,Reason} MetricName=\"${local.metric.signature_rejected}\" FunctionName=\"${local.edge_function}\"', 'Sum', 300)", id = "edgereasons", label = "" }],
       ]
     },
     {

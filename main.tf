@@ -11,46 +11,83 @@ locals {
   # Deprecated names win when set, so an upgrade that keeps them changes nothing.
   create_alarms = coalesce(var.alarms.enabled, var.alarms.create, true)
 
-  # Without var.sources: the single Basic source of the first releases, named
-  # default, on api.route_key, keyed by the body's partition key, unprefixed.
-  sources_given = var.sources != null
-  sources = local.sources_given ? {
-    for name, source in var.sources : name => merge(source, {
-      route_key = coalesce(source.route_key, "POST /hooks/${name}")
-      # Checked at the edge unless told otherwise when the route is open: a
-      # forged claim-check body would otherwise be kept in S3 for the claims'
-      # lifetime before the consumer refuses it.
-      verify_at_edge = source.verify_at_edge != null ? source.verify_at_edge : (source.auth == "none" && source.delivery == "claim-check" && source.signature != null)
-    })
-    } : {
+  # Each source normalised once, here: the modules take slices of these objects
+  # and none of them asks whether sources were given. Without var.sources, the
+  # single Basic source of the first releases is synthesised as the source named
+  # default, on api.route_key, keyed by the body's partition key with legacy
+  # keys (unprefixed; its messages carry no source attribute), its secret and
+  # authorizer under the names those releases gave them.
+  legacy = var.sources == null
+  given_sources = local.legacy ? {
     default = {
       route_key              = var.api.route_key
       auth                   = "basic"
       secret_arn             = var.auth.secret_arn
       username               = var.auth.username
-      event_key              = "/${var.table.partition_key}"
+      event_key              = "/${replace(replace(var.table.partition_key, "~", "~0"), "/", "~1")}"
       body                   = "json"
       throttling_burst_limit = null
       throttling_rate_limit  = null
       delivery               = "direct"
       verify_at_edge         = false
       archive                = false
+      handshake              = null
+      response               = null
       signature              = null
     }
+  } : var.sources
+  given_sources_normalised = {
+    for name, source in local.given_sources : name => merge(source, {
+      route_key = coalesce(source.route_key, "POST /hooks/${name}")
+      # An open signed route is checked at the edge unless told otherwise: a
+      # forgery gets 401 and leaves nothing behind (no claim kept for 30 days,
+      # no dead letter). So is one whose handshake is signed or sets the signing
+      # secret (slack, zoom, twitch, asana), whatever its auth: the edge answers
+      # such a handshake only once it verifies.
+      verify_at_edge = source.verify_at_edge != null ? source.verify_at_edge : source.signature != null && (
+        source.auth == "none" || try(local.handshakes[source.handshake.preset].signed || local.handshakes[source.handshake.preset].secret == "learned", false)
+      )
+      legacy_keys = local.legacy
+      # The request headers its consumer needs, carried with each message: its key header and its signature's.
+      carried_headers = distinct(compact(concat(
+        # Only a header name is carried: a pointer starts with '/', @signed-content with '@'.
+        can(regex("^[a-z0-9]", source.event_key)) ? [source.event_key] : [],
+        try(lookup(local.signature_headers, source.signature.scheme, [source.signature.header, source.signature.timestamp_header, source.signature.id_header]), []),
+      )))
+    })
+  }
+  # What each source's route does, from its settings above: the edge function
+  # serves a route that needs more than SQS's answer, or that carries a request
+  # header (API Gateway would write a sender's value into the message's
+  # attributes JSON, where a quote could forge a trusted one); every other route
+  # is API Gateway's SQS integration, which interpolates only its own context.
+  sources = {
+    for name, source in local.given_sources_normalised : name => merge(source, {
+      integration = (
+        source.delivery == "claim-check" || source.verify_at_edge || source.handshake != null || source.response != null || length(source.carried_headers) > 0
+      ) ? "function" : "sqs"
+      # A handshake that arrives as a GET has its own route, on the same path.
+      handshake_route_key = try(local.handshakes[source.handshake.preset].method == "GET", false) ? "GET ${split(" ", source.route_key)[1]}" : null
+      # An authorizer's cache key: the credential, and the route, so one source's
+      # cached allow never opens another (the first releases' had one route).
+      identity_sources = source.auth == "none" ? [] : concat([local.contract.auth_modes[source.auth].identity_source], local.legacy ? [] : ["$context.routeKey"])
+      authorizer_name  = name == "default" ? "${var.name}-basic-auth" : "${var.name}-${name}"
+      # A source named default keeps the secret and function names of the single
+      # source, so they survive adding sources to an existing deployment.
+      secret_suffix      = name == "default" ? null : name
+      secret_kms_key_arn = local.legacy ? var.auth.secret_kms_key_arn : null
+      create_secret      = local.legacy ? var.auth.create_secret : null
+    })
   }
   authenticated_sources = { for name, source in local.sources : name => source if source.auth != "none" }
   # The one source every single-valued output describes (URL, secret, authorizer):
   # default, else the first by name. Its secret and authorizer are null when it is open.
   primary_source = contains(keys(local.sources), "default") ? "default" : sort(keys(local.sources))[0]
 
-  identity_sources = {
-    basic = local.sources_given ? ["$request.header.Authorization", "$context.routeKey"] : ["$request.header.Authorization"]
-    token = ["$request.querystring.token", "$context.routeKey"]
-  }
-
   # Claim checks and the archive need the payload bucket; a brought bucket also
   # turns on pointer items for bodies over DynamoDB's limit.
   claim_check_sources = [for name, source in local.sources : name if source.delivery == "claim-check"]
+  edge_sources        = [for name, source in local.sources : name if source.integration == "function"]
   archived_sources    = [for name, source in local.sources : name if source.archive]
   use_payload_bucket  = var.payloads.bucket_name != null || length(local.claim_check_sources) + length(local.archived_sources) > 0
 
@@ -60,14 +97,9 @@ locals {
   attributes = local.contract.message_attributes
   # The headers each signature scheme reads; hmac names its own.
   signature_headers = { for name, scheme in local.contract.signatures.schemes : name => scheme.headers if can(scheme.headers) }
-  # Each source's headers API Gateway carries to the consumer: its key header and its signature's.
-  carried_headers = {
-    for name, source in local.sources : name => distinct(compact(concat(
-      # Only a header name is carried: a pointer starts with '/', @signed-content with '@'.
-      can(regex("^[a-z0-9]", source.event_key)) ? [source.event_key] : [],
-      try(lookup(local.signature_headers, source.signature.scheme, [source.signature.header, source.signature.timestamp_header, source.signature.id_header]), []),
-    )))
-  }
+  # The ways a route admits a sender (contract.json): none has no authorizer.
+  auth_modes = [for mode, spec in local.contract.auth_modes : mode if can(spec.identity_source)]
+  handshakes = { for preset, spec in local.contract.handshakes : preset => spec if can(spec.method) }
 }
 
 ################################################################################
@@ -84,13 +116,11 @@ module "auth" {
   kms_key_arn           = var.kms_key_arn
   log_retention_in_days = var.log_retention_in_days
 
-  mode = each.value.auth
-  # A source named default keeps the names of the single source (its secret and
-  # credentials survive adding sources to an existing deployment).
-  source_name                    = local.sources_given && each.key != "default" ? each.key : null
+  mode                           = each.value.auth
+  source_name                    = each.value.secret_suffix
   secret_arn                     = each.value.secret_arn
-  secret_kms_key_arn             = local.sources_given ? null : var.auth.secret_kms_key_arn
-  create_secret                  = local.sources_given ? null : var.auth.create_secret
+  secret_kms_key_arn             = each.value.secret_kms_key_arn
+  create_secret                  = each.value.create_secret
   username                       = each.value.username
   password_length                = var.auth.password_length
   secret_version                 = var.auth.secret_version
@@ -163,29 +193,47 @@ module "storage" {
 module "front" {
   source = "./modules/_front"
 
-  create      = var.create && length(local.claim_check_sources) > 0
+  create      = var.create && length(local.edge_sources) > 0
   name        = var.name
   tags        = var.tags
   kms_key_arn = var.kms_key_arn
 
-  routes = {
-    for name in local.claim_check_sources : local.sources[name].route_key => {
-      source  = name
-      headers = local.carried_headers[name]
-      signature = local.sources[name].verify_at_edge ? merge(
-        { for field, value in local.sources[name].signature : field => value if field != "secret_kms_key_arn" },
-        { secret_arn = module.consumer.secretsmanager_secret_arns[name] },
-      ) : null
+  # One entry per route the function serves (a source with a GET handshake has two).
+  routes = merge([
+    for name in local.edge_sources : {
+      for route_key in compact([local.sources[name].route_key, local.sources[name].handshake_route_key]) : route_key => {
+        source   = name
+        headers  = local.sources[name].carried_headers
+        delivery = local.sources[name].delivery
+        signature = local.sources[name].verify_at_edge ? merge(
+          { for field, value in local.sources[name].signature : field => value if field != "secret_kms_key_arn" },
+          { secret_arn = module.consumer.secretsmanager_secret_arns[name] },
+        ) : null
+        # The secret a handshake answers with: its own (meta: null creates it), or the
+        # signing secret (zoom, x), which the edge reads through the route's signature
+        # rule (a rotation list answers with its newest entry) and is named here only
+        # when the signature is not checked at the edge. Asana's sets the signing secret.
+        handshake = local.sources[name].handshake == null ? null : {
+          preset = local.sources[name].handshake.preset
+          secret_arn = (
+            try(local.handshakes[local.sources[name].handshake.preset].secret, null) == "signing" && !local.sources[name].verify_at_edge
+          ) ? module.consumer.secretsmanager_secret_arns[name] : local.sources[name].handshake.secret_arn
+        }
+        response = local.sources[name].response
+      }
     }
-  }
+  ]...)
+  # Secrets the function reads: the signing secrets of the sources it verifies or answers handshakes with.
   signing_secret_kms_key_arns = compact(concat(
-    [for name in local.claim_check_sources : local.sources[name].signature.secret_kms_key_arn if local.sources[name].verify_at_edge],
+    [for name in local.edge_sources : local.sources[name].signature.secret_kms_key_arn if local.sources[name].signature != null ? local.sources[name].verify_at_edge || local.sources[name].handshake != null : false],
     # Secrets the module creates are encrypted with its key.
     # (a conditional, not &&: Terraform evaluates both sides, and a source without a signature has none)
-    [for name in local.claim_check_sources : var.kms_key_arn if(local.sources[name].verify_at_edge ? local.sources[name].signature.secret_arn == null : false)],
+    [for name in local.edge_sources : var.kms_key_arn if((local.sources[name].verify_at_edge || local.sources[name].handshake != null) && local.sources[name].signature != null ? local.sources[name].signature.secret_arn == null : false)],
   ))
-  signing_secret_cache_ttl_seconds     = var.auth.secret_cache_ttl_seconds
-  signing_secret_max_staleness_seconds = var.auth.secret_max_staleness_seconds
+  signing_secret_cache_ttl_seconds         = var.auth.secret_cache_ttl_seconds
+  signing_secret_max_staleness_seconds     = var.auth.secret_max_staleness_seconds
+  max_message_bytes                        = var.queue.max_message_size
+  handshake_secret_recovery_window_in_days = var.auth.secret_recovery_window_in_days
   # The front object whole, with its package and the module's log retention: one settings object.
   function                  = merge(var.front, { package = var.packages.front, log_retention_in_days = var.log_retention_in_days })
   role_path                 = var.role_path
@@ -223,15 +271,16 @@ module "consumer" {
   timeout_seconds    = var.consumer.timeout_seconds
   write_mode         = var.consumer.write_mode
   ordering_attribute = var.consumer.ordering_attribute
-  sources = local.sources_given ? {
+  sources = {
     for name, source in local.sources : name => {
-      event_key = source.event_key
-      body      = source.body
-      archive   = source.archive
-      delivery  = source.delivery
-      signature = source.signature
+      event_key   = source.event_key
+      body        = source.body
+      archive     = source.archive
+      delivery    = source.delivery
+      signature   = source.signature
+      legacy_keys = source.legacy_keys
     }
-  } : null
+  }
   payload_bucket_name        = module.storage.s3_bucket_id
   payload_bucket_arn         = module.storage.s3_bucket_arn
   payload_bucket_kms_key_arn = module.storage.s3_bucket_kms_key_arn
@@ -263,6 +312,7 @@ module "consumer" {
   create_error_alarm                  = local.create_alarms
   delivery_lag_alarm_seconds          = local.create_alarms ? var.alarms.delivery_lag_alarm_seconds : null
   signature_rejection_alarm_threshold = local.create_alarms ? var.alarms.signature_rejection_alarm_threshold : null
+  edge_function_name                  = length(local.edge_sources) > 0 ? module.front.lambda_function_name : null
   alarm_actions                       = var.alarms.alarm_actions
 }
 
@@ -279,29 +329,26 @@ module "api" {
   kms_key_arn           = var.kms_key_arn
   log_retention_in_days = var.log_retention_in_days
 
-  route_key                      = var.api.route_key
-  authorizer_function_invoke_arn = local.sources_given ? null : module.auth["default"].lambda_function_invoke_arn
-  routes = local.sources_given ? {
+  route_key = var.api.route_key
+  routes = {
     for name, source in local.sources : name => {
       route_key                      = source.route_key
-      authorizer_name                = name == "default" ? "${var.name}-basic-auth" : "${var.name}-${name}"
+      authorizer_name                = source.authorizer_name
       authorizer_function_invoke_arn = try(module.auth[name].lambda_function_invoke_arn, null)
-      identity_sources               = lookup(local.identity_sources, source.auth, [])
-      message_attributes = merge(
-        # Static per route: a sender cannot choose its source. receivedAt (ms)
-        # survives a redrive, where SentTimestamp would be the redrive's time.
-        { (local.attributes.source) = name, (local.attributes.received_at) = "$${context.requestTimeEpoch}" },
-        # "h:" keeps the value non-empty when the header is missing (SQS refuses
-        # an empty attribute, which would refuse the request instead of
-        # dead-lettering it with its reason).
-        { for header in local.carried_headers[name] : "${local.attributes.header_prefix}${header}" => "${local.attributes.header_value_prefix}$${request.header.${header}}" },
-      )
+      identity_sources               = source.identity_sources
+      # Static per route: a sender cannot choose its source. receivedAt (ms)
+      # survives a redrive, where SentTimestamp would be the redrive's time. Only
+      # API Gateway's own context is interpolated: a route that carries request
+      # headers is the edge function's (local.sources, integration). The first
+      # releases' route set neither: its messages are the legacy source's.
+      message_attributes     = source.legacy_keys ? {} : { (local.attributes.source) = name, (local.attributes.received_at) = "$${context.requestTimeEpoch}" }
       throttling_burst_limit = source.throttling_burst_limit
       throttling_rate_limit  = source.throttling_rate_limit
-      claim_check            = source.delivery == "claim-check"
+      integration            = source.integration
+      handshake_route_key    = source.handshake_route_key
     }
-  } : null
-  front_function_invoke_arn        = length(local.claim_check_sources) > 0 ? module.front.lambda_function_invoke_arn : null
+  }
+  front_function_invoke_arn        = length(local.edge_sources) > 0 ? module.front.lambda_function_invoke_arn : null
   authorizer_result_ttl_in_seconds = var.api.authorizer_result_ttl_in_seconds
   throttling_burst_limit           = var.api.throttling_burst_limit
   throttling_rate_limit            = var.api.throttling_rate_limit

@@ -4,7 +4,7 @@
 
 output "apigatewayv2_route_url" {
   description = "The URL of one source's route: the single source's without sources (senders POST with the HTTP Basic credentials in secretsmanager_secret_arn), else the source named default, else the first by name, the same source secretsmanager_secret_arn and authorizer_* describe. With several sources use source_urls."
-  value       = local.sources_given ? lookup(module.api.apigatewayv2_route_urls, local.primary_source, null) : module.api.apigatewayv2_route_url
+  value       = lookup(module.api.apigatewayv2_route_urls, local.primary_source, null)
 }
 
 output "apigatewayv2_api_id" {
@@ -151,6 +151,11 @@ output "source_signing_secret_arns" {
   value       = module.consumer.secretsmanager_secret_arns
 }
 
+output "source_handshake_secret_arns" {
+  description = "The secret each handshake source's edge function answers with, by source name: a verify token (meta; created empty unless handshake.secret_arn is given: put the token you give the sender) or the source's signing secret (zoom, x). Sources whose preset needs no secret are absent."
+  value       = module.front.handshake_secret_arns
+}
+
 ################################################################################
 # Payload bucket and claim-check front function
 ################################################################################
@@ -167,5 +172,5 @@ output "s3_bucket_arn" {
 
 output "front_lambda_function_name" {
   description = "Name of the claim-check front function; null without claim-check sources."
-  value       = length(local.claim_check_sources) > 0 ? module.front.lambda_function_name : null
+  value       = length(local.edge_sources) > 0 ? module.front.lambda_function_name : null
 }

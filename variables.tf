@@ -227,7 +227,7 @@ variable "alarms" {
 ################################################################################
 
 variable "sources" {
-  description = "Several senders on one deployment, by source name (1-20 lower-case letters, digits or '-'); each gets its own route (route_key, default POST /hooks/<name>), and its items are keyed <name>#<id>. auth: basic (HTTP Basic; credentials generated with username unless secret_arn is given), token (?token=... in the URL; the secret holds {\"token\"}) or none (only with a signature: the route is open and every message is verified by the consumer before it is stored). signature: how the sender signs (scheme github, stripe, standard-webhooks, svix, slack, or hmac with header, algorithm, encoding, prefix, signed_content, timestamp_header, id_header), with secret_arn (null creates an empty secret to put the sender's signing secret into) and tolerance_seconds (default 300). event_key: a JSON pointer into the body (default /eventId; /id for Stripe), a lower-case request header name (x-github-delivery, webhook-id), or @signed-content (signed sources only: the SHA-256 of the content the signature covers, for senders whose id header is not signed). body: json, or raw (the exact body in the attribute body; needs a header event_key). throttling_burst_limit / throttling_rate_limit: this route's own limits. delivery: direct (API Gateway sends the body to SQS; bodies up to queue.max_message_size) or claim-check (a front function keeps the body in S3 and queues a pointer; bodies up to about 6 MB); verify_at_edge: with claim-check and a signature, the front function also checks the signature and answers 401 on failure, keeping nothing; null (the default) means true for an open (auth = none) claim-check source with a signature and false otherwise; false on an open source keeps forged bodies of up to 6 MB as claims for payloads.claim_expiration_days (30 by default) before the consumer dead-letters them. archive: keep every message's exact bytes in the payload bucket (scripts/replay.py). null keeps the single Basic source on api.route_key of earlier releases (keys unprefixed). See README, Sources and Connecting senders."
+  description = "Several senders on one deployment, by source name (1-20 lower-case letters, digits or '-'); each gets its own route (route_key, default POST /hooks/<name>), and its items are keyed <name>#<id>. auth: basic (HTTP Basic; credentials generated with username unless secret_arn is given), token (?token=... in the URL; the secret holds {\"token\"}) or none (only with a signature: the route is open and every message is verified by the consumer before it is stored). signature: how the sender signs (scheme github, stripe, standard-webhooks, svix, slack, or hmac with header, algorithm, encoding, prefix, signed_content, timestamp_header, id_header), with secret_arn (null creates an empty secret to put the sender's signing secret into) and tolerance_seconds (default 300). event_key: a JSON pointer into the body (default /eventId; /id for Stripe), a lower-case request header name (x-github-delivery, webhook-id), or @signed-content (signed sources only: the SHA-256 of the content the signature covers, for senders whose id header is not signed). body: json, or raw (the exact body in the attribute body; needs a header event_key). throttling_burst_limit / throttling_rate_limit: this route's own limits. delivery: direct (the body itself is queued; bodies up to queue.max_message_size) or claim-check (the body is kept in S3 and a pointer queued; bodies up to about 6 MB). A route goes to API Gateway's SQS integration unless it needs the edge function: a claim check, a signature checked at the edge, a handshake, a fixed response, or request headers to carry (a key header, signature headers: no sender-controlled value is ever written into a message attribute by API Gateway). verify_at_edge: the edge function checks the signature and answers 401 with the reason, keeping nothing; null (the default) means true for an open (auth = none) signed source and false otherwise; the consumer checks every message again. handshake: { preset = slack, zoom, meta, x, microsoft-graph, dropbox, okta, twitch or asana, secret_arn (meta only: its verify token; null creates an empty secret) }: the edge function answers the sender's endpoint verification (a GET preset gets the route GET <path> too) and queues nothing for it. response: { status (200-299), content_type, body (at most 1024 characters) }: what an accepted request is answered instead of the default, once its message is durable (Twilio's empty TwiML, Salesforce's acknowledgement, Adyen's [accepted]). archive: keep every message's exact bytes in the payload bucket (scripts/replay.py). null keeps the single Basic source on api.route_key of earlier releases (keys unprefixed). See README, Sources and Connecting senders."
   type = map(object({
     route_key              = optional(string)
     auth                   = optional(string, "basic")
@@ -240,6 +240,15 @@ variable "sources" {
     delivery               = optional(string, "direct")
     verify_at_edge         = optional(bool)
     archive                = optional(bool, false)
+    handshake = optional(object({
+      preset     = string
+      secret_arn = optional(string)
+    }))
+    response = optional(object({
+      status       = optional(number, 200)
+      content_type = optional(string, "text/plain")
+      body         = optional(string, "")
+    }))
     signature = optional(object({
       scheme             = string
       secret_arn         = optional(string)
@@ -262,7 +271,7 @@ variable "sources" {
   }
 
   validation {
-    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : contains(["basic", "token"], source.auth) || (source.auth == "none" && source.signature != null)]), false)
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : contains(local.auth_modes, source.auth) && (source.auth != "none" || source.signature != null)]), false)
     error_message = "sources: auth must be basic, token, or none together with a signature (an open route whose messages nobody verifies would store anything anyone sends)."
   }
 
@@ -297,8 +306,29 @@ variable "sources" {
   }
 
   validation {
-    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : source.verify_at_edge != true || (source.delivery == "claim-check" && source.signature != null)]), false)
-    error_message = "sources: verify_at_edge needs delivery = claim-check and a signature (a direct route has no function to check it)."
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : source.verify_at_edge != true || source.signature != null]), false)
+    error_message = "sources: verify_at_edge needs a signature to check."
+  }
+
+  validation {
+    # Terraform evaluates both sides of ||: a null handshake needs a conditional.
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.handshake == null ? true : (
+      contains(keys(local.handshakes), source.handshake.preset) &&
+      (!contains(["signing", "learned"], coalesce(local.handshakes[source.handshake.preset].secret, "none")) || source.signature != null) &&
+      # A signed handshake is answered only once its signature verifies, and Asana's stores the signing secret: the edge checks them.
+      (!(local.handshakes[source.handshake.preset].signed || local.handshakes[source.handshake.preset].secret == "learned") || (source.signature != null && source.verify_at_edge != false)) &&
+      (local.handshakes[source.handshake.preset].secret == "own" || source.handshake.secret_arn == null) &&
+      (source.handshake.secret_arn == null ? true : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", source.handshake.secret_arn)))
+    )]), false)
+    error_message = "sources: handshake.preset is one of ${join(", ", sort(keys(local.handshakes)))}; zoom and x answer with the source's signing secret and asana sets it, so they need a signature, and slack, zoom, twitch and asana need it checked at the edge (verify_at_edge not false); only meta takes a secret_arn of its own (its verify token; null creates an empty secret to put it in)."
+  }
+
+  validation {
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.response == null ? true : (
+      source.response.status >= 200 && source.response.status <= 299 && floor(source.response.status) == source.response.status &&
+      can(regex("^[a-z]+/[A-Za-z0-9.+-]+( *; *[A-Za-z0-9-]+=[A-Za-z0-9.-]+)?$", source.response.content_type)) && length(source.response.body) <= 1024
+    )]), false)
+    error_message = "sources: response.status is a whole number from 200 to 299 (the request was accepted), content_type a media type such as text/xml or application/json; charset=utf-8, and body at most 1024 characters (it travels in the edge function's environment)."
   }
 
   validation {
@@ -309,6 +339,8 @@ variable "sources" {
   validation {
     # A message carries at most 10 attributes: principal, requestId, receivedAt,
     # source and the headers; on a dead letter, the consumer's own take 4 more.
+    # The same derivation as main.tf's carried_headers: a validation cannot read
+    # local.sources, which is derived from this variable (Terraform: a cycle).
     condition = var.sources == null || try(alltrue([for source in values(var.sources) : length(distinct(compact(concat(
       # Only a header name is carried: a pointer starts with '/', @signed-content with '@'.
       can(regex("^[a-z0-9]", source.event_key)) ? [source.event_key] : [],

@@ -50,6 +50,7 @@ run "dashboard_names_this_deployment" {
       "API requests and errors (sum per 5 min)",
       "API latency (ms)",
       "Authorizer denials by source (not counting API Gateway's cached decisions)",
+      "Refused at the edge by source and reason (401/403, nothing kept)",
       "Queue: waiting messages and oldest message age (s)",
       "Delivery lag: received to stored (ms)",
       "Consumer outcomes (sum per 5 min)",
@@ -59,7 +60,7 @@ run "dashboard_names_this_deployment" {
       "Consumer errors and throttles (sum per 5 min)",
       "Consumer duration (ms)",
     ])
-    error_message = "The widgets follow a webhook's path: API, authorizers, queue, lag, outcomes, dead letters, DLQ, consumer health."
+    error_message = "The widgets follow a webhook's path: API, authorizers, edge, queue, lag, outcomes, dead letters, DLQ, consumer health."
   }
 
   assert {
@@ -309,4 +310,97 @@ run "memory_set_by_the_user_is_kept" {
     condition     = output.consumer_lambda_memory_size == 768 && module.front.lambda_function_memory_size == 1024
     error_message = "Memory the user sets for the consumer and the front function is used, not the defaults."
   }
+}
+
+# The trust boundary and the edge (issue 22): a route that carries a request
+# header, checks a signature, answers a handshake or gives a fixed response is
+# the edge function's; only the rest is API Gateway's SQS integration, which
+# then interpolates nothing a sender controls.
+run "routes_that_need_the_edge_go_through_it" {
+  command = plan
+
+  variables {
+    sources = {
+      orders = { auth = "basic", route_key = "POST /submit" }
+      keyed  = { auth = "token", event_key = "x-delivery-id" }
+      github = { auth = "none", event_key = "x-github-delivery", signature = { scheme = "github" } }
+      meta   = { auth = "none", event_key = "/entry/0/id", signature = { scheme = "hmac", header = "x-hub-signature-256", prefix = "sha256=" }, handshake = { preset = "meta" } }
+      twilio = { auth = "token", event_key = "/id", response = { content_type = "text/xml", body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>" } }
+    }
+  }
+
+  assert {
+    condition     = module.api.apigatewayv2_route_integrations == { orders = "sqs", keyed = "function", github = "function", meta = "function", twilio = "function" }
+    error_message = "Only the source that carries no header, checks nothing at the edge and answers nothing special stays on SQS's integration."
+  }
+
+  assert {
+    condition     = jsonencode(sort(keys(module.front.routes))) == jsonencode(["GET /hooks/meta", "POST /hooks/github", "POST /hooks/keyed", "POST /hooks/meta", "POST /hooks/twilio"])
+    error_message = "The edge function serves the four other sources' routes, and Meta's GET handshake route."
+  }
+
+  assert {
+    condition = (
+      module.front.routes["POST /hooks/github"].delivery == "direct" &&
+      module.front.routes["POST /hooks/github"].signature.scheme == "github" &&
+      !can(module.front.routes["POST /hooks/keyed"].signature) &&
+      jsonencode(module.front.routes["POST /hooks/keyed"].headers) == jsonencode(["x-delivery-id"]) &&
+      module.front.routes["POST /hooks/twilio"].response.status == 200 &&
+      module.front.routes["GET /hooks/meta"].handshake.preset == "meta"
+    )
+    error_message = "An open signed source is verified at the edge by default; each route's headers, handshake and fixed response reach the function."
+  }
+
+  assert {
+    condition     = output.front_lambda_function_name == "root-toggles-front" && output.s3_bucket_id == null && module.consumer.lambda_function_memory_size == 256
+    error_message = "Without claim checks, the edge function needs no bucket and the consumer keeps 256 MB."
+  }
+}
+
+run "a_handshake_that_answers_with_the_signing_secret_needs_a_signature" {
+  command = plan
+
+  variables {
+    sources = {
+      zoom = { auth = "token", event_key = "/payload/object/id", handshake = { preset = "zoom" } }
+    }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "a_fixed_response_is_a_success" {
+  command = plan
+
+  variables {
+    sources = {
+      adyen = { auth = "basic", event_key = "/id", response = { status = 302, body = "[accepted]" } }
+    }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "a_signed_handshake_is_answered_only_once_checked_at_the_edge" {
+  command = plan
+
+  variables {
+    sources = {
+      slack = { auth = "none", event_key = "/event_id", verify_at_edge = false, signature = { scheme = "slack" }, handshake = { preset = "slack" } }
+    }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "an_unknown_handshake_is_refused" {
+  command = plan
+
+  variables {
+    sources = {
+      pigeon = { auth = "token", event_key = "/id", handshake = { preset = "carrier-pigeon" } }
+    }
+  }
+
+  expect_failures = [var.sources]
 }

@@ -255,9 +255,9 @@ CASES: dict[str, tuple[dict, str, str]] = {
         "sources: delivery is direct (API Gateway to SQS) or claim-check",
         "variables.tf",
     ),
-    "source_checking_at_the_edge_without_a_front_function": (
-        {"sources": {"stripe": {"auth": "none", "event_key": "/id", "verify_at_edge": True, "signature": {"scheme": "stripe"}}}},
-        "sources: verify_at_edge needs delivery = claim-check and a signature",
+    "source_checking_at_the_edge_without_a_signature": (
+        {"sources": {"stripe": {"auth": "token", "event_key": "/id", "verify_at_edge": True}}},
+        "sources: verify_at_edge needs a signature to check",
         "variables.tf",
     ),
     "source_keyed_by_signed_content_without_a_signature": (
@@ -371,7 +371,7 @@ CROSS_FIELD = {
             "source_with_an_unknown_signature_scheme",
             "source_hmac_without_a_header",
             "source_with_an_unknown_delivery",
-            "source_checking_at_the_edge_without_a_front_function",
+            "source_checking_at_the_edge_without_a_signature",
             "source_keyed_by_signed_content_without_a_signature",
         )
     },

@@ -2,7 +2,8 @@
 # with HTTP Basic on today's /submit, Stripe with a URL token keyed by the
 # body's /id, and GitHub with a URL token keyed by its X-GitHub-Delivery header;
 # then one signed source per signature scheme, open (auth = none) and verified
-# by the consumer, each with the secret the module creates empty.
+# at the edge and by the consumer, each with the secret the module creates
+# empty; handshakes (Slack, Meta) and a fixed response (Twilio).
 # Used by the end-to-end tests; try it with make local CONFIG=examples/local-sources.
 # The emulator settings are examples/local's, each explained there.
 
@@ -29,7 +30,12 @@ module "webhook_ingest" {
     signed-github = { auth = "none", event_key = "x-github-delivery", signature = { scheme = "github" } }
     webhooks      = { auth = "none", event_key = "webhook-id", signature = { scheme = "standard-webhooks" } }
     svix          = { auth = "none", event_key = "svix-id", signature = { scheme = "svix" } }
-    slack         = { auth = "none", event_key = "/event_id", signature = { scheme = "slack" } }
+    # Slack's Events API: its url_verification handshake is answered by the edge function once signed.
+    slack = { auth = "none", event_key = "/event_id", signature = { scheme = "slack" }, handshake = { preset = "slack" } }
+    # Meta: GET hub.* verification with a verify token of its own (an empty secret created here).
+    meta = { auth = "none", event_key = "/entry/0/id", signature = { scheme = "hmac", header = "x-hub-signature-256", prefix = "sha256=" }, handshake = { preset = "meta" } }
+    # Twilio reads the answer's body: an empty TwiML document once the message is queued.
+    twilio = { auth = "token", event_key = "i-twilio-idempotency-token", body = "raw", response = { content_type = "text/xml", body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>" } }
     # A custom sender signing a form-encoded body: stored raw, keyed by its delivery header.
     custom = {
       auth      = "none"

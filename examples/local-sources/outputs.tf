@@ -13,6 +13,11 @@ output "source_signing_secret_arns" {
   value       = module.webhook_ingest.source_signing_secret_arns
 }
 
+output "source_handshake_secret_arns" {
+  description = "The secret each handshake source answers with (Meta's verify token, created empty here)."
+  value       = module.webhook_ingest.source_handshake_secret_arns
+}
+
 output "apigatewayv2_api_id" {
   description = "ID of the HTTP API."
   value       = module.webhook_ingest.apigatewayv2_api_id

@@ -35,5 +35,16 @@ output "edge_verified_sources" {
 
 output "route_headers" {
   description = "The request headers each source's pointers carry to the consumer (its signature's and its key's), by source."
-  value       = { for route in values(var.routes) : route.source => route.headers }
+  # A source with a GET handshake has two routes, with the same headers.
+  value = { for source, headers in { for route in values(var.routes) : route.source => route.headers... } : source => headers[0] }
+}
+
+output "handshake_secret_arns" {
+  description = "The secret each handshake source's edge answers with (a verify token created empty for meta unless brought, or the signing secret), by source."
+  value       = { for source, arns in local.handshake_secret_arns : source => arns[0] }
+}
+
+output "routes" {
+  description = "What the function reads (its ROUTES setting): each route's source, headers, delivery, signature, handshake and fixed response, nulls left out; for review and tests."
+  value       = local.routes_setting
 }

@@ -54,10 +54,11 @@ variable "function" {
 ################################################################################
 
 variable "routes" {
-  description = "The claim-check routes, by route key (POST /hooks/big): the source each belongs to, the lower-case request headers its consumer needs (signature and key headers), and the signature to check before accepting (verify_at_edge; null: the consumer alone checks)."
+  description = "The routes the edge function serves, by route key (POST /hooks/big; a GET handshake route too): the source each belongs to, the lower-case request headers its consumer needs (signature and key headers), delivery (direct: the body is queued; claim-check: kept in S3, a pointer queued), the signature to check before accepting (null: the consumer alone checks), the handshake to answer (preset, and the secret it answers with: the signing secret, a verify token, or null) and the fixed response an accepted request gets (null: the default JSON)."
   type = map(object({
-    source  = string
-    headers = list(string)
+    source   = string
+    headers  = list(string)
+    delivery = optional(string, "claim-check")
     signature = optional(object({
       scheme            = string
       secret_arn        = string
@@ -70,12 +71,38 @@ variable "routes" {
       timestamp_header  = optional(string)
       id_header         = optional(string)
     }))
+    handshake = optional(object({
+      preset     = string
+      secret_arn = optional(string)
+    }))
+    response = optional(object({
+      status       = number
+      content_type = string
+      body         = string
+    }))
   }))
 
   validation {
-    condition     = (length(var.routes) > 0 || !var.create) && alltrue([for route in values(var.routes) : can(regex("^[a-z][a-z0-9-]{0,19}$", route.source)) && length(route.headers) <= 10])
-    error_message = "routes: at least one (when create is true); each source a source name (lower-case letters, digits, '-'), with at most 10 headers."
+    condition     = (length(var.routes) > 0 || !var.create) && alltrue([for route in values(var.routes) : can(regex("^[a-z][a-z0-9-]{0,19}$", route.source)) && length(route.headers) <= 10 && contains(["direct", "claim-check"], route.delivery)])
+    error_message = "routes: at least one (when create is true); each source a source name (lower-case letters, digits, '-'), with at most 10 headers, and delivery direct or claim-check."
   }
+
+  validation {
+    condition     = alltrue([for route in values(var.routes) : route.handshake == null ? true : contains(keys(local.handshakes), route.handshake.preset)])
+    error_message = "routes: handshake.preset is one of ${join(", ", sort(keys(local.handshakes)))}."
+  }
+}
+
+variable "max_message_bytes" {
+  description = "The queue's maximum message size in bytes: a direct body (with its attributes) above it is answered 413."
+  type        = number
+  default     = 262144
+}
+
+variable "handshake_secret_recovery_window_in_days" {
+  description = "Recovery window of the verify-token secrets the module creates for handshakes that need one (meta): 0 deletes at once."
+  type        = number
+  default     = 30
 }
 
 variable "signing_secret_kms_key_arns" {

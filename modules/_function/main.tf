@@ -95,4 +95,15 @@ resource "aws_lambda_function" "this" {
   # The role's policy and the log group first: a function that starts before
   # them cannot log its first invocations.
   depends_on = [module.role, module.log_group]
+
+  lifecycle {
+    precondition {
+      # Lambda refuses an environment over 4 KB (names and values together): say
+      # which function and why at plan (or apply, where an ARN is not yet known),
+      # not as Lambda's error halfway through an apply.
+      # (UTF-8 bytes, from the base64 length: a non-ASCII fixed response counts as Lambda counts it)
+      condition     = sum(concat([0], [for name, value in var.environment_variables : length(name) + floor(length(textencodebase64(value, "UTF-8")) * 3 / 4) - length(regexall("=", textencodebase64(value, "UTF-8")))])) <= 4096
+      error_message = "The environment of ${var.function_name} exceeds Lambda's 4 KB: it holds each source's settings (SOURCES, ROUTES); split the sources over two deployments or shorten their settings."
+    }
+  }
 }

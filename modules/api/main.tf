@@ -5,23 +5,30 @@ locals {
   attributes = local.contract.message_attributes
   # One route per source; without var.routes, the one route of the first
   # releases under the key "default" (moved from count index 0).
-  routes = var.routes != null ? var.routes : {
+  given_routes = var.routes != null ? var.routes : {
     default = {
       route_key                      = var.route_key
       authorizer_name                = "${var.name}-basic-auth"
       authorizer_function_invoke_arn = var.authorizer_function_invoke_arn
-      identity_sources               = ["$request.header.Authorization"]
+      identity_sources               = [local.contract.auth_modes.basic.identity_source]
       message_attributes             = {}
       throttling_burst_limit         = null
       throttling_rate_limit          = null
-      claim_check                    = false
+      integration                    = "sqs"
+      claim_check                    = null
+      handshake_route_key            = null
     }
   }
+  # The integration kind as data: sqs (API Gateway's SendMessage) or function (the edge function).
+  routes = {
+    for name, route in local.given_routes : name => merge(route, {
+      integration = route.integration != null ? route.integration : route.claim_check == true ? "function" : "sqs"
+    })
+  }
   route_instances = var.create ? local.routes : {}
-  # Direct routes send to SQS; claim-check routes invoke the front function.
-  direct_routes      = { for name, route in local.route_instances : name => route if !route.claim_check }
-  claim_check_routes = { for name, route in local.route_instances : name => route if route.claim_check }
-  primary_route      = contains(keys(local.routes), "default") ? "default" : sort(keys(local.routes))[0]
+  direct_routes   = { for name, route in local.route_instances : name => route if route.integration == "sqs" }
+  function_routes = { for name, route in local.route_instances : name => route if route.integration == "function" }
+  primary_route   = contains(keys(local.routes), "default") ? "default" : sort(keys(local.routes))[0]
   route_urls = var.create ? {
     for name, route in local.routes : name => "${aws_apigatewayv2_api.this[0].api_endpoint}${split(" ", route.route_key)[1]}"
   } : {}
@@ -210,10 +217,10 @@ resource "terraform_data" "integration_parameters" {
 ################################################################################
 
 resource "aws_apigatewayv2_integration" "claim_check" {
-  for_each = local.claim_check_routes
+  for_each = local.function_routes
 
   api_id                 = aws_apigatewayv2_api.this[0].id
-  description            = "Keep the request body in S3 and queue a pointer to it"
+  description            = "The edge function: handshakes, signatures checked at the edge, the body queued or kept in S3 as a claim check"
   integration_type       = "AWS_PROXY"
   integration_uri        = var.front_function_invoke_arn
   payload_format_version = "2.0"
@@ -222,7 +229,7 @@ resource "aws_apigatewayv2_integration" "claim_check" {
   lifecycle {
     precondition {
       condition     = var.front_function_invoke_arn != null
-      error_message = "A claim-check route needs front_function_invoke_arn."
+      error_message = "A route with integration = function needs front_function_invoke_arn."
     }
   }
 }
@@ -238,5 +245,16 @@ resource "aws_apigatewayv2_route" "this" {
   route_key          = each.value.route_key
   authorization_type = length(each.value.identity_sources) > 0 ? "CUSTOM" : "NONE"
   authorizer_id      = try(aws_apigatewayv2_authorizer.this[each.key].id, null)
-  target             = "integrations/${each.value.claim_check ? aws_apigatewayv2_integration.claim_check[each.key].id : aws_apigatewayv2_integration.this[each.key].id}"
+  target             = "integrations/${each.value.integration == "function" ? aws_apigatewayv2_integration.claim_check[each.key].id : aws_apigatewayv2_integration.this[each.key].id}"
+}
+
+# A sender's GET handshake (Meta, X, Dropbox, Okta) on the same path, answered by the edge function.
+resource "aws_apigatewayv2_route" "handshake" {
+  for_each = { for name, route in local.function_routes : name => route if route.handshake_route_key != null }
+
+  api_id             = aws_apigatewayv2_api.this[0].id
+  route_key          = each.value.handshake_route_key
+  authorization_type = length(each.value.identity_sources) > 0 ? "CUSTOM" : "NONE"
+  authorizer_id      = try(aws_apigatewayv2_authorizer.this[each.key].id, null)
+  target             = "integrations/${aws_apigatewayv2_integration.claim_check[each.key].id}"
 }

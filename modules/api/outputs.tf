@@ -57,3 +57,8 @@ output "apigatewayv2_authorizer_ids" {
   description = "ID of each route's REQUEST authorizer, by route name (routes without one are left out)."
   value       = { for name, authorizer in aws_apigatewayv2_authorizer.this : name => authorizer.id }
 }
+
+output "apigatewayv2_route_integrations" {
+  description = "Each route's integration kind, by route name: sqs (API Gateway's SQS-SendMessage) or function (the edge function)."
+  value       = { for name, route in local.routes : name => route.integration }
+}

@@ -73,7 +73,7 @@ variable "authorizer_function_invoke_arn" {
 }
 
 variable "routes" {
-  description = "One route per source, by name: its route key, its authorizer (name, function invoke ARN, identity sources; no identity sources for a route without authorizer), the static and header-mapped message attributes it adds (attribute name => value template), optional throttling, and claim_check (true: the route invokes front_function_invoke_arn instead of sending to SQS). null: the single route given by route_key and authorizer_function_invoke_arn, named default."
+  description = "One route per source, by name: its route key, its authorizer (name, function invoke ARN, identity sources; no identity sources for a route without authorizer), the static and header-mapped message attributes it adds (attribute name => value template), optional throttling, and integration: sqs (API Gateway sends the body to the queue; the default) or function (the route invokes front_function_invoke_arn, the edge function); claim_check = true is the deprecated spelling of integration = function; handshake_route_key (GET <path>, function routes only): a second route on the same integration and authorizer, for a sender's GET handshake. message_attributes may interpolate only API Gateway's $${context...} values, never a sender's (header, query string, path). null: the single route given by route_key and authorizer_function_invoke_arn, named default."
   type = map(object({
     route_key                      = string
     authorizer_name                = string
@@ -82,7 +82,9 @@ variable "routes" {
     message_attributes             = optional(map(string), {})
     throttling_burst_limit         = optional(number)
     throttling_rate_limit          = optional(number)
-    claim_check                    = optional(bool, false)
+    integration                    = optional(string)
+    claim_check                    = optional(bool) # deprecated: integration = "function"
+    handshake_route_key            = optional(string)
   }))
   default = null
 
@@ -97,6 +99,25 @@ variable "routes" {
   }
 
   validation {
+    condition     = var.routes == null || try(alltrue([for route in values(var.routes) : route.handshake_route_key == null ? true : can(regex("^GET /[A-Za-z0-9._~{}/-]*$", route.handshake_route_key)) && (route.integration == "function" || route.claim_check == true)]), false)
+    error_message = "A route's handshake_route_key is GET and a path, on a route whose integration is function (only the edge function answers a handshake)."
+  }
+
+  validation {
+    condition     = var.routes == null || try(alltrue([for route in values(var.routes) : contains(["sqs", "function"], coalesce(route.integration, "sqs")) && (route.claim_check == null || route.integration == null)]), false)
+    error_message = "A route's integration is sqs or function (claim_check is its deprecated spelling: set only one)."
+  }
+
+  validation {
+    # The trust boundary: what API Gateway does with a quote in a sender's value
+    # inside this JSON is undocumented, so no route may interpolate one (a header,
+    # the query string, the path, the body); only API Gateway's own context.
+    # An allowlist, not a denylist: $context.identity.userAgent or $context.path are the sender's too.
+    condition     = var.routes == null || try(alltrue([for route in values(var.routes) : alltrue([for value in values(route.message_attributes) : length(regexall("\\$", value)) == length(regexall("\\$\\{context\\.(requestTimeEpoch|requestId|authorizer\\.principal)\\}", value))])]), false)
+    error_message = "A route's message_attributes may interpolate only $${context.requestTimeEpoch}, $${context.requestId} and $${context.authorizer.principal}: a request header, query string, path or user agent is the sender's, and must go through the edge function (integration = function), which builds the message with the SDK."
+  }
+
+  validation {
     # principal and requestId are ours; SQS allows 10 attributes per message.
     condition     = var.routes == null || try(alltrue([for route in values(var.routes) : length(route.message_attributes) <= local.attributes.sqs_limit - 2 && length(setintersection(keys(route.message_attributes), [local.attributes.principal, local.attributes.request_id])) == 0]), false)
     error_message = "A route adds at most ${local.attributes.sqs_limit - 2} message attributes (SQS allows ${local.attributes.sqs_limit} per message; ${local.attributes.principal} and ${local.attributes.request_id} are taken)."
@@ -104,7 +125,7 @@ variable "routes" {
 }
 
 variable "front_function_invoke_arn" {
-  description = "Invoke ARN of the claim-check front function (modules/_front), for the routes with claim_check = true; null when there are none."
+  description = "Invoke ARN of the edge function (modules/_front), for the routes with integration = function; null when there are none."
   type        = string
   default     = null
 }

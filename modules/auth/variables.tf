@@ -89,8 +89,9 @@ variable "mode" {
   default     = "basic"
 
   validation {
-    condition     = contains(["basic", "token"], var.mode)
-    error_message = "mode must be basic or token."
+    # The modes with an identity source (contract.json's auth_modes; none has no authorizer).
+    condition     = contains([for mode, spec in local.contract.auth_modes : mode if try(spec.identity_source != null, false)], var.mode)
+    error_message = "mode must be one of ${join(", ", [for mode, spec in local.contract.auth_modes : mode if try(spec.identity_source != null, false)])}."
   }
 }
 

@@ -8,9 +8,21 @@ locals {
   table_name    = local.create_table ? aws_dynamodb_table.this[0].name : var.table_name
   table_arn     = local.create_table ? aws_dynamodb_table.this[0].arn : try(data.aws_dynamodb_table.existing[0].arn, null)
   function_name = "${var.name}-consumer"
+  # Without var.sources (standalone use), the single source of the first
+  # releases: keyed by the body's partition key, legacy keys (unprefixed).
+  sources = var.sources != null ? var.sources : {
+    default = {
+      event_key   = "/${replace(replace(var.partition_key, "~", "~0"), "/", "~1")}"
+      body        = "json"
+      archive     = false
+      delivery    = "direct"
+      signature   = null
+      legacy_keys = true
+    }
+  }
   # A claim check's body (up to 6 MB) is held several times over while it is
   # resolved, verified, archived and judged: 256 MB does not fit a batch of them.
-  claim_check_delivery = var.sources == null ? false : anytrue([for source in values(var.sources) : source.delivery == "claim-check"])
+  claim_check_delivery = anytrue([for source in values(local.sources) : source.delivery == "claim-check"])
   memory_size          = var.memory_size != null ? var.memory_size : local.claim_check_delivery ? 1024 : 256
   # The consumer's EMF metrics (and the authorizers' denials) live here.
   metrics_namespace = "${local.contract.metrics.namespace_prefix}/${var.name}"
@@ -25,7 +37,7 @@ locals {
 
   # Signed sources: the consumer verifies each message before storing it, with
   # the source's signing secret (created empty here unless one is brought).
-  signed_sources          = var.sources == null ? {} : { for name, source in var.sources : name => source.signature if source.signature != null }
+  signed_sources          = { for name, source in local.sources : name => source.signature if source.signature != null }
   created_signing_secrets = var.create ? { for name, signature in local.signed_sources : name => signature if signature.secret_arn == null } : {}
   signing_secret_arns = {
     for name, signature in local.signed_sources : name => signature.secret_arn != null ? signature.secret_arn : try(aws_secretsmanager_secret.signing[name].arn, null)
@@ -36,9 +48,10 @@ locals {
     compact([for signature in values(local.signed_sources) : signature.secret_kms_key_arn]),
   ))
   # What the function reads (SOURCES): nulls left out, the Lambda environment holds 4 KB in all.
-  sources_setting = var.sources == null ? null : {
-    for name, source in var.sources : name => merge(
+  sources_setting = {
+    for name, source in local.sources : name => merge(
       { event_key = source.event_key, body = source.body },
+      source.legacy_keys ? { legacy_keys = true } : {},
       source.archive ? { archive = true } : {},
       # Absent means direct: only a claim-check source's messages may be claim checks.
       source.delivery == "claim-check" ? { delivery = "claim-check" } : {},
@@ -54,15 +67,14 @@ locals {
   # The payload bucket, each statement on its prefixes only: bodies of large
   # items for every source, claims of the sources that send them, the archive
   # of the archived ones.
-  source_names     = var.sources == null ? [] : keys(var.sources)
-  archived_sources = var.sources == null ? [] : [for name, source in var.sources : name if source.archive]
+  source_names     = keys(local.sources)
+  archived_sources = [for name, source in local.sources : name if source.archive]
   # The ARN, not the name: a created bucket's name is unknown until apply, its
   # ARN is known not to be null, so the statements (and their sids) are planned.
   payload_bucket    = var.payload_bucket_arn != null
   payload_grant_key = local.payload_bucket ? var.payload_bucket_kms_key_arn : null
-  # Without sources there is nothing to spill: items are keyed as in the first releases.
   payload_statements = local.payload_bucket ? concat(
-    length(local.source_names) == 0 ? [] : [
+    [
       { sid = "WriteLargeItemBodies", actions = ["s3:PutObject"], resources = [for name in local.source_names : "${var.payload_bucket_arn}/${local.prefixes.items}${name}/*"] },
     ],
     length(var.claim_check_sources) == 0 ? [] : [
@@ -201,7 +213,7 @@ module "function" {
     local.payload_bucket ? { PAYLOAD_BUCKET = var.payload_bucket_name } : {},
     var.ttl_attribute == null ? {} : { TTL_ATTRIBUTE = var.ttl_attribute, TTL_DAYS = tostring(var.ttl_days) },
     var.ordering_attribute == null ? {} : { ORDERING_ATTRIBUTE = var.ordering_attribute },
-    var.sources == null ? {} : { SOURCES = jsonencode(local.sources_setting) },
+    { SOURCES = jsonencode(local.sources_setting) },
     length(local.signed_sources) == 0 ? {} : {
       SIGNING_SECRET_CACHE_TTL_SECONDS     = tostring(var.signing_secret_cache_ttl_seconds)
       SIGNING_SECRET_MAX_STALENESS_SECONDS = tostring(var.signing_secret_max_staleness_seconds)
@@ -245,7 +257,7 @@ module "function" {
     local.payload_grant_key == null || length(var.claim_check_sources) == 0 ? [] : [
       { sid = "DecryptClaims", key = local.payload_grant_key, service = "s3", actions = ["kms:Decrypt"], conditions = [local.payload_context["read"]] },
     ],
-    local.payload_grant_key == null || length(local.source_names) == 0 ? [] : [
+    local.payload_grant_key == null ? [] : [
       { sid = "EncryptItemsAndArchive", key = local.payload_grant_key, service = "s3", actions = ["kms:GenerateDataKey"], conditions = [local.payload_context["write"]] },
     ],
     # Reading the signing secrets, each key only through Secrets Manager.
@@ -332,23 +344,52 @@ resource "aws_cloudwatch_metric_alarm" "delivery_lag" {
   tags = var.tags
 }
 
-# One per signed source: forged, stale or unsigned deliveries, or a sender whose secret changed.
+# One per signed source: forged, stale or unsigned deliveries, or a sender whose
+# secret changed, whether refused by the edge function (401) or dead-lettered here.
 resource "aws_cloudwatch_metric_alarm" "signature_rejections" {
   for_each = var.create && var.signature_rejection_alarm_threshold != null ? local.signed_sources : {}
 
   alarm_name          = "${local.function_name}-${each.key}-signature-rejections"
-  alarm_description   = "More than ${var.signature_rejection_alarm_threshold} messages of the ${each.key} source failed signature verification in 5 minutes (dead-lettered with their reason): a rotated secret not put in yet, or forged traffic."
-  namespace           = local.metrics_namespace
-  metric_name         = local.contract.metrics.signature_rejected
-  dimensions          = { FunctionName = local.function_name, Source = each.key }
-  statistic           = "Sum"
-  period              = 300
+  alarm_description   = "More than ${var.signature_rejection_alarm_threshold} messages of the ${each.key} source failed signature verification in 5 minutes (refused at the edge with 401, or dead-lettered with their reason): a rotated secret not put in yet, or forged traffic."
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.signature_rejection_alarm_threshold
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions
   ok_actions          = var.alarm_actions
+
+  # Without an edge function, the consumer's count alone; with one, the sum of both.
+  namespace   = var.edge_function_name == null ? local.metrics_namespace : null
+  metric_name = var.edge_function_name == null ? local.contract.metrics.signature_rejected : null
+  dimensions  = var.edge_function_name == null ? { FunctionName = local.function_name, Source = each.key } : null
+  statistic   = var.edge_function_name == null ? "Sum" : null
+  period      = var.edge_function_name == null ? 300 : null
+
+  dynamic "metric_query" {
+    for_each = var.edge_function_name == null ? {} : { consumer = local.function_name, edge = var.edge_function_name }
+
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = local.metrics_namespace
+        metric_name = local.contract.metrics.signature_rejected
+        dimensions  = { FunctionName = metric_query.value, Source = each.key }
+        stat        = "Sum"
+        period      = 300
+      }
+    }
+  }
+
+  dynamic "metric_query" {
+    for_each = var.edge_function_name == null ? [] : ["total"]
+
+    content {
+      id          = "total"
+      expression  = "FILL(consumer, 0) + FILL(edge, 0)"
+      label       = "signature rejections"
+      return_data = true
+    }
+  }
 
   tags = var.tags
 }

@@ -103,12 +103,13 @@ variable "timeout_seconds" {
 }
 
 variable "sources" {
-  description = "Several sources on one deployment: for each source name, where an item's id is (event_key: a JSON pointer into the body such as /id, or a lower-case header name, whose value API Gateway carries as the header.<name> message attribute), whether the body is stored raw (body = raw: the exact text in the attribute body) or as the JSON object's attributes, and how the sender signs (signature: scheme github, stripe, standard-webhooks, svix, slack or hmac; secret_arn, or null to create an empty secret; tolerance_seconds; for hmac: header, algorithm, encoding, prefix, signed_content with {id} {timestamp} {body}, timestamp_header, id_header). archive: keep every message's exact bytes in the payload bucket's archive/ (needs payload_bucket_name). delivery: direct (API Gateway sends the body itself) or claim-check (the source's route is the front function, which queues pointers to claims/<source>/; list the source in claim_check_sources too): the consumer resolves a message as a claim check only for a claim-check source. event_key @signed-content (signed sources only): the SHA-256 of the content the signature covers. Items are keyed <source>#<id> and record _source and _receivedAt. null: one source, keys unprefixed from the body's partition_key attribute."
+  description = "Several sources on one deployment: for each source name, where an item's id is (event_key: a JSON pointer into the body such as /id, or a lower-case header name, whose value API Gateway carries as the header.<name> message attribute), whether the body is stored raw (body = raw: the exact text in the attribute body) or as the JSON object's attributes, and how the sender signs (signature: scheme github, stripe, standard-webhooks, svix, slack or hmac; secret_arn, or null to create an empty secret; tolerance_seconds; for hmac: header, algorithm, encoding, prefix, signed_content with {id} {timestamp} {body}, timestamp_header, id_header). archive: keep every message's exact bytes in the payload bucket's archive/ (needs payload_bucket_name). delivery: direct (API Gateway sends the body itself) or claim-check (the source's route is the front function, which queues pointers to claims/<source>/; list the source in claim_check_sources too): the consumer resolves a message as a claim check only for a claim-check source. event_key @signed-content (signed sources only): the SHA-256 of the content the signature covers. Items are keyed <source>#<id> and record _source and _receivedAt; legacy_keys = true (at most one source: the single source of the first releases) keys items by the body's own id, unprefixed, records nothing, and takes the messages that name no source. null: that one legacy source, named default, keyed by the body's partition_key attribute."
   type = map(object({
-    event_key = string
-    body      = optional(string, "json")
-    archive   = optional(bool, false)
-    delivery  = optional(string, "direct")
+    event_key   = string
+    body        = optional(string, "json")
+    archive     = optional(bool, false)
+    delivery    = optional(string, "direct")
+    legacy_keys = optional(bool, false)
     signature = optional(object({
       scheme             = string
       secret_arn         = optional(string)
@@ -132,6 +133,11 @@ variable "sources" {
       (source.body == "json" || !startswith(source.event_key, "/"))
     ]) && length(var.sources) > 0, false)
     error_message = "sources: names of 1-20 lower-case letters, digits or '-'; event_key a JSON pointer (/id), a lower-case header name or @signed-content; body json or raw, and a raw body needs a header key."
+  }
+
+  validation {
+    condition     = var.sources == null || try(length([for source in values(var.sources) : source if source.legacy_keys]) <= 1, false)
+    error_message = "sources: at most one source has legacy_keys (the messages that name no source are its)."
   }
 
   validation {
@@ -500,4 +506,10 @@ variable "claim_check_sources" {
   type        = list(string)
   default     = []
   nullable    = false
+}
+
+variable "edge_function_name" {
+  description = "Name of the edge function that checks signatures before anything is queued (the root's front function), when there is one: each signature alarm then counts its rejections (401) with the consumer's."
+  type        = string
+  default     = null
 }

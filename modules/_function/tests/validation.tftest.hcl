@@ -174,3 +174,27 @@ run "package_needs_one_source" {
 
   expect_failures = [var.settings]
 }
+
+run "an_environment_over_lambdas_4_kb_is_refused_with_the_functions_name" {
+  command = plan
+
+  variables {
+    # SOURCES (7) + 4,084 + LEVEL (5) + 1 = 4,097 characters: one over what Lambda takes.
+    environment_variables = { SOURCES = format("%04084d", 0), LEVEL = "a" }
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "an_environment_of_exactly_4_kb_is_taken" {
+  command = plan
+
+  variables {
+    environment_variables = { SOURCES = format("%04083d", 0), LEVEL = "a" }
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.this[0].environment[0].variables["SOURCES"]) == 4083
+    error_message = "4,096 characters in all (names and values) fit."
+  }
+}

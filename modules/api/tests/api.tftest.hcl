@@ -158,7 +158,7 @@ run "one_route_per_source_with_its_own_authorizer_and_mapping" {
         authorizer_name                = "unit-api-github"
         authorizer_function_invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:unit-github-auth/invocations"
         identity_sources               = ["$request.querystring.token", "$context.routeKey"]
-        message_attributes             = { source = "github", "header.x-github-delivery" = "h:$${request.header.x-github-delivery}" }
+        message_attributes             = { source = "github", receivedAt = "$${context.requestTimeEpoch}" }
         throttling_burst_limit         = 20
       }
       stripe = {
@@ -166,7 +166,7 @@ run "one_route_per_source_with_its_own_authorizer_and_mapping" {
         authorizer_name                = "unit-api-stripe"
         authorizer_function_invoke_arn = null
         identity_sources               = []
-        message_attributes             = { source = "stripe", "header.stripe-signature" = "h:$${request.header.stripe-signature}" }
+        message_attributes             = { source = "stripe" }
       }
       orders = {
         route_key                      = "POST /submit"
@@ -194,17 +194,14 @@ run "one_route_per_source_with_its_own_authorizer_and_mapping" {
   assert {
     condition = { for name, integration in aws_apigatewayv2_integration.this : name => jsondecode(integration.request_parameters["MessageAttributes"]) } == {
       github = {
-        principal = { DataType = "String", StringValue = "$${context.authorizer.principal}" }
-        requestId = { DataType = "String", StringValue = "$${context.requestId}" }
-        source    = { DataType = "String", StringValue = "github" }
-
-        "header.x-github-delivery" = { DataType = "String", StringValue = "h:$${request.header.x-github-delivery}" }
+        principal  = { DataType = "String", StringValue = "$${context.authorizer.principal}" }
+        requestId  = { DataType = "String", StringValue = "$${context.requestId}" }
+        source     = { DataType = "String", StringValue = "github" }
+        receivedAt = { DataType = "String", StringValue = "$${context.requestTimeEpoch}" }
       }
       stripe = {
         requestId = { DataType = "String", StringValue = "$${context.requestId}" }
         source    = { DataType = "String", StringValue = "stripe" }
-
-        "header.stripe-signature" = { DataType = "String", StringValue = "h:$${request.header.stripe-signature}" }
       }
       orders = {
         principal = { DataType = "String", StringValue = "$${context.authorizer.principal}" }
@@ -212,7 +209,7 @@ run "one_route_per_source_with_its_own_authorizer_and_mapping" {
         source    = { DataType = "String", StringValue = "orders" }
       }
     }
-    error_message = "Each route's mapping sets its source statically (a sender cannot choose it) and carries its headers; a route without an authorizer has no principal (SQS refuses an empty attribute)."
+    error_message = "Each route's mapping sets its source statically (a sender cannot choose it) and API Gateway's context values; a route without an authorizer has no principal (SQS refuses an empty attribute)."
   }
 
   assert {
@@ -226,7 +223,7 @@ run "one_route_per_source_with_its_own_authorizer_and_mapping" {
   }
 }
 
-run "claim_check_route_invokes_the_front_function" {
+run "function_route_invokes_the_edge_function" {
   command = plan
 
   variables {
@@ -240,6 +237,13 @@ run "claim_check_route_invokes_the_front_function" {
         route_key        = "POST /hooks/big"
         authorizer_name  = "unit-api-big"
         identity_sources = []
+        integration      = "function"
+      }
+      # claim_check = true: the deprecated spelling of integration = "function".
+      old = {
+        route_key        = "POST /hooks/old"
+        authorizer_name  = "unit-api-old"
+        identity_sources = []
         claim_check      = true
       }
     }
@@ -252,13 +256,99 @@ run "claim_check_route_invokes_the_front_function" {
       aws_apigatewayv2_integration.claim_check["big"].integration_uri == var.front_function_invoke_arn &&
       aws_apigatewayv2_integration.claim_check["big"].payload_format_version == "2.0"
     )
-    error_message = "A claim-check route is a Lambda proxy integration (payload 2.0) of the front function."
+    error_message = "A function route is a Lambda proxy integration (payload 2.0) of the edge function."
+  }
+
+  assert {
+    condition     = aws_apigatewayv2_integration.claim_check["old"].integration_uri == var.front_function_invoke_arn
+    error_message = "claim_check = true still means integration = function."
   }
 
   assert {
     condition     = jsonencode(sort(keys(aws_apigatewayv2_integration.this))) == jsonencode(["orders"]) && jsonencode(sort(keys(terraform_data.integration_parameters))) == jsonencode(["orders"])
     error_message = "Only direct routes have an SQS integration (and its replacement trigger)."
   }
+}
+
+# The trust boundary: what API Gateway does with a quote in a sender's value
+# inside the MessageAttributes JSON is undocumented, so no route may put one there.
+run "a_sender_value_in_the_message_attributes_is_refused" {
+  command = plan
+
+  variables {
+    routes = {
+      github = {
+        route_key          = "POST /hooks/github"
+        authorizer_name    = "unit-api-github"
+        identity_sources   = []
+        message_attributes = { source = "github", "header.x-github-delivery" = "h:$${request.header.x-github-delivery}" }
+      }
+      query = {
+        route_key          = "POST /hooks/query"
+        authorizer_name    = "unit-api-query"
+        identity_sources   = []
+        message_attributes = { source = "query", from = "$request.querystring.from" }
+      }
+    }
+  }
+
+  expect_failures = [var.routes]
+}
+
+run "a_get_handshake_route_shares_the_edge_integration" {
+  command = plan
+
+  variables {
+    routes = {
+      meta = {
+        route_key           = "POST /hooks/meta"
+        authorizer_name     = "unit-api-meta"
+        identity_sources    = []
+        integration         = "function"
+        handshake_route_key = "GET /hooks/meta"
+      }
+    }
+    front_function_invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:unit-api-front/invocations"
+  }
+
+  assert {
+    condition     = aws_apigatewayv2_route.handshake["meta"].route_key == "GET /hooks/meta" && aws_apigatewayv2_route.handshake["meta"].authorization_type == "NONE" && aws_apigatewayv2_route.this["meta"].route_key == "POST /hooks/meta"
+    error_message = "A GET handshake gets its own route on the same path, authorized as the source's route."
+  }
+}
+
+run "a_handshake_route_needs_the_edge_function" {
+  command = plan
+
+  variables {
+    routes = {
+      meta = {
+        route_key           = "POST /hooks/meta"
+        authorizer_name     = "unit-api-meta"
+        identity_sources    = []
+        handshake_route_key = "GET /hooks/meta"
+      }
+    }
+  }
+
+  expect_failures = [var.routes]
+}
+
+run "an_unknown_integration_is_refused" {
+  command = plan
+
+  variables {
+    routes = {
+      big = {
+        route_key        = "POST /hooks/big"
+        authorizer_name  = "unit-api-big"
+        identity_sources = []
+        integration      = "http"
+      }
+    }
+  }
+
+  expect_failures = [var.routes]
 }
 
 run "claim_check_route_without_a_front_function_is_refused" {

@@ -44,6 +44,13 @@ run "defaults" {
   }
 
   assert {
+    condition = jsondecode(module.function.lambda_function.environment[0].variables["SOURCES"]) == {
+      default = { event_key = "/eventId", body = "json", legacy_keys = true }
+    }
+    error_message = "Without sources, the consumer reads one synthesised source: the first releases' (keyed by the body's partition key, unprefixed)."
+  }
+
+  assert {
     condition     = aws_lambda_event_source_mapping.this[0].batch_size == 10 && aws_lambda_event_source_mapping.this[0].scaling_config[0].maximum_concurrency == 10 && aws_lambda_event_source_mapping.this[0].enabled
     error_message = "Mapping defaults: batches of 10, at most 10 concurrent, enabled."
   }
@@ -70,6 +77,8 @@ run "defaults" {
       DEAD_LETTER_QUEUE_URL = var.dead_letter_queue_url
       WRITE_MODE            = "last-write-wins"
       METRICS_NAMESPACE     = "WebhookIngest/unit-consumer"
+      # The single source of the first releases, synthesised: keyed by the body's partition key, unprefixed.
+      SOURCES = jsonencode({ default = { event_key = "/eventId", body = "json", legacy_keys = true } })
     })
     error_message = "The function's environment is the contract with functions/consumer/app.py."
   }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from contract import METRICS, SIGNATURES
+from emf_document import document
 
 # The metric names are contract.json's: the dashboard and alarms read the same file.
 COUNT_METRICS = tuple(METRICS[name] for name in ("received", "stored", "duplicates", "poison", "retried"))
@@ -34,19 +34,6 @@ def metrics_line(
         **{BATCH_DURATION: round(duration_ms, 3)},
         **fields,
     )
-
-
-def document(
-    namespace: str, dimension_sets: list[list[str]], metrics: Mapping[str, str], timestamp_ms: int, **values: object
-) -> str:
-    """One EMF document: `metrics` maps each metric name to its unit; `values`
-    holds the metrics' values and the dimensions' values."""
-    directive = {
-        "Namespace": namespace,
-        "Dimensions": dimension_sets,
-        "Metrics": [{"Name": name, "Unit": unit} for name, unit in metrics.items()],
-    }
-    return json.dumps({"_aws": {"Timestamp": timestamp_ms, "CloudWatchMetrics": [directive]}, **values}, separators=(",", ":"))
 
 
 def lag_lines(namespace: str, function_name: str, lags_ms: list[float], timestamp_ms: int) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 from edge_config import RouteRule
 from handshakes import Handshake, preset
 
-from cached_secret import CachedSecret, InvalidSecret, seconds_setting, secret_fetcher
+from cached_secret import DEFAULT_MAX_STALENESS_SECONDS, CachedSecret, InvalidSecret, seconds_setting, secret_fetcher
 from signatures import SECRET_PADDING, SignatureRule, parse_signing_secrets
 from signing_secrets import DEFAULT_CACHE_TTL_SECONDS
 
@@ -38,6 +38,8 @@ class HandshakeSecrets:
 
     def __init__(self, environ: Mapping[str, str], fetcher: Callable[[str], Callable[[], str]] = secret_fetcher) -> None:
         self._ttl = seconds_setting(environ, "SIGNING_SECRET_CACHE_TTL_SECONDS", DEFAULT_CACHE_TTL_SECONDS)
+        # As the signing secrets': a transient Secrets Manager failure keeps the cached value this long.
+        self._staleness = seconds_setting(environ, "SIGNING_SECRET_MAX_STALENESS_SECONDS", DEFAULT_MAX_STALENESS_SECONDS)
         self._fetcher = fetcher
         self._caches: dict[str, CachedSecret] = {}
 
@@ -46,7 +48,7 @@ class HandshakeSecrets:
         cache = self._caches.get(secret_arn)
         if cache is None:
             cache = self._caches[secret_arn] = CachedSecret(
-                fetch=self._fetcher(secret_arn), ttl_seconds=self._ttl, parse=own_secret
+                fetch=self._fetcher(secret_arn), ttl_seconds=self._ttl, parse=own_secret, max_staleness_seconds=self._staleness
             )
         (value,), _stale = cache.get()
         return value

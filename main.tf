@@ -24,6 +24,7 @@ locals {
       auth                   = "basic"
       secret_arn             = var.auth.secret_arn
       username               = var.auth.username
+      token_header           = null
       event_key              = "/${replace(replace(var.table.partition_key, "~", "~0"), "/", "~1")}"
       body                   = "json"
       throttling_burst_limit = null
@@ -70,8 +71,12 @@ locals {
       handshake_route_key = try(local.handshakes[source.handshake.preset].method == "GET", false) ? "GET ${split(" ", source.route_key)[1]}" : null
       # An authorizer's cache key: the credential, and the route, so one source's
       # cached allow never opens another (the first releases' had one route).
-      identity_sources = source.auth == "none" ? [] : concat([local.contract.auth_modes[source.auth].identity_source], local.legacy ? [] : ["$context.routeKey"])
-      authorizer_name  = name == "default" ? "${var.name}-basic-auth" : "${var.name}-${name}"
+      # A token in a header of the sender's choosing is read from that header.
+      identity_sources = source.auth == "none" ? [] : concat(
+        [source.token_header != null ? "$request.header.${source.token_header}" : local.contract.auth_modes[source.auth].identity_source],
+        local.legacy ? [] : ["$context.routeKey"],
+      )
+      authorizer_name = name == "default" ? "${var.name}-basic-auth" : "${var.name}-${name}"
       # A source named default keeps the secret and function names of the single
       # source, so they survive adding sources to an existing deployment.
       secret_suffix      = name == "default" ? null : name
@@ -80,6 +85,18 @@ locals {
     })
   }
   authenticated_sources = { for name, source in local.sources : name => source if source.auth != "none" }
+  # What each signature covers: an hmac's own signed_content, a preset's from the contract ("" for the other schemes).
+  signed_contents = {
+    for name, source in local.sources : name => source.signature == null ? "" : source.signature.scheme == "hmac" ? source.signature.signed_content : try(local.contract.signatures.presets[source.signature.scheme].signed_content, "")
+  }
+  # A signature that covers the URL (Square, HubSpot, Twilio: {url}) covers the one the
+  # sender was given: signature.url, else the source's own URL (never a Host header),
+  # passed on separately: only what needs the API's address waits for it (a validation
+  # error in module api leaves every other module's validations reported).
+  signature_urls = {
+    for name, source in local.sources : name => lookup(module.api.apigatewayv2_route_urls, name, null)
+    if(source.signature == null ? false : source.signature.url == null && strcontains(local.signed_contents[name], "{url}"))
+  }
   # The one source every single-valued output describes (URL, secret, authorizer):
   # default, else the first by name. Its secret and authorizer are null when it is open.
   primary_source = contains(keys(local.sources), "default") ? "default" : sort(keys(local.sources))[0]
@@ -96,7 +113,11 @@ locals {
   contract   = jsondecode(file("${path.module}/functions/shared/contract.json"))
   attributes = local.contract.message_attributes
   # The headers each signature scheme reads; hmac names its own.
-  signature_headers = { for name, scheme in local.contract.signatures.schemes : name => scheme.headers if can(scheme.headers) }
+  # A named sender (signatures.presets) reads its hmac headers; its timestamp may be in its signature header (pairs).
+  signature_headers = merge(
+    { for name, scheme in local.contract.signatures.schemes : name => scheme.headers if can(scheme.headers) },
+    { for name, preset in local.contract.signatures.presets : name => compact([preset.header, try(preset.timestamp_header, ""), try(preset.id_header, "")]) if can(preset.header) },
+  )
   # The ways a route admits a sender (contract.json): none has no authorizer.
   auth_modes = [for mode, spec in local.contract.auth_modes : mode if can(spec.identity_source)]
   handshakes = { for preset, spec in local.contract.handshakes : preset => spec if can(spec.method) }
@@ -117,6 +138,7 @@ module "auth" {
   log_retention_in_days = var.log_retention_in_days
 
   mode                           = each.value.auth
+  token_header                   = each.value.token_header
   source_name                    = each.value.secret_suffix
   secret_arn                     = each.value.secret_arn
   secret_kms_key_arn             = each.value.secret_kms_key_arn
@@ -207,6 +229,7 @@ module "front" {
         delivery = local.sources[name].delivery
         signature = local.sources[name].verify_at_edge ? merge(
           { for field, value in local.sources[name].signature : field => value if field != "secret_kms_key_arn" },
+          contains(keys(local.signature_urls), name) ? { url = local.signature_urls[name] } : {},
           { secret_arn = module.consumer.secretsmanager_secret_arns[name] },
         ) : null
         # The secret a handshake answers with: its own (meta: null creates it), or the
@@ -281,6 +304,7 @@ module "consumer" {
       legacy_keys = source.legacy_keys
     }
   }
+  signature_urls             = local.signature_urls
   payload_bucket_name        = module.storage.s3_bucket_id
   payload_bucket_arn         = module.storage.s3_bucket_arn
   payload_bucket_kms_key_arn = module.storage.s3_bucket_kms_key_arn

@@ -166,13 +166,15 @@ variable "consumer" {
 ################################################################################
 
 variable "front" {
-  description = "The claim-check front function (created only when a source has delivery = claim-check): memory_size in MB (default 512; at least 256, as a body of up to 6 MB is held in memory several times over while it is checked and written), timeout_seconds (1-29: API Gateway waits at most 30 s) and architecture (arm64 or x86_64). tracing_mode (Active, the default, or PassThrough) and reserved_concurrent_executions (null, the default: unreserved) set the front function's X-Ray tracing and reserved concurrency."
+  description = "The edge function (created when a source needs it: a claim check, a signature checked at the edge, a handshake, a fixed response or headers to carry): memory_size in MB (default 512; at least 256, as a body of up to 6 MB is held in memory several times over while it is checked and written), timeout_seconds (1-29: API Gateway waits at most 30 s) and architecture (arm64 or x86_64). tracing_mode (Active, the default, or PassThrough) and reserved_concurrent_executions (null, the default: unreserved) set the front function's X-Ray tracing and reserved concurrency. provisioned_concurrent_executions (null, the default: none) keeps that many edge environments initialised, so no sender meets a cold start up to that concurrency (Sentry waits 1 s, Slack and Zoom 3 s): the function publishes a version on each change, the alias live follows it and the routes invoke the alias; billed for every second it is configured, used or not (Lambda's provisioned concurrency price per GB-second)."
   type = object({
     memory_size                    = optional(number, 512)
     timeout_seconds                = optional(number, 15)
     architecture                   = optional(string, "arm64")
     tracing_mode                   = optional(string)
     reserved_concurrent_executions = optional(number)
+    # Off by default: it is billed by the hour whether used or not.
+    provisioned_concurrent_executions = optional(number)
   })
   default  = {}
   nullable = false
@@ -227,12 +229,13 @@ variable "alarms" {
 ################################################################################
 
 variable "sources" {
-  description = "Several senders on one deployment, by source name (1-20 lower-case letters, digits or '-'); each gets its own route (route_key, default POST /hooks/<name>), and its items are keyed <name>#<id>. auth: basic (HTTP Basic; credentials generated with username unless secret_arn is given), token (?token=... in the URL; the secret holds {\"token\"}) or none (only with a signature: the route is open and every message is verified by the consumer before it is stored). signature: how the sender signs (scheme github, stripe, standard-webhooks, svix, slack, or hmac with header, algorithm, encoding, prefix, signed_content, timestamp_header, id_header), with secret_arn (null creates an empty secret to put the sender's signing secret into) and tolerance_seconds (default 300). event_key: a JSON pointer into the body (default /eventId; /id for Stripe), a lower-case request header name (x-github-delivery, webhook-id), or @signed-content (signed sources only: the SHA-256 of the content the signature covers, for senders whose id header is not signed). body: json, or raw (the exact body in the attribute body; needs a header event_key). throttling_burst_limit / throttling_rate_limit: this route's own limits. delivery: direct (the body itself is queued; bodies up to queue.max_message_size) or claim-check (the body is kept in S3 and a pointer queued; bodies up to about 6 MB). A route goes to API Gateway's SQS integration unless it needs the edge function: a claim check, a signature checked at the edge, a handshake, a fixed response, or request headers to carry (a key header, signature headers: no sender-controlled value is ever written into a message attribute by API Gateway). verify_at_edge: the edge function checks the signature and answers 401 with the reason, keeping nothing; null (the default) means true for an open (auth = none) signed source and false otherwise; the consumer checks every message again. handshake: { preset = slack, zoom, meta, x, microsoft-graph, dropbox, okta, twitch or asana, secret_arn (meta only: its verify token; null creates an empty secret) }: the edge function answers the sender's endpoint verification (a GET preset gets the route GET <path> too) and queues nothing for it. response: { status (200-299), content_type, body (at most 1024 characters) }: what an accepted request is answered instead of the default, once its message is durable (Twilio's empty TwiML, Salesforce's acknowledgement, Adyen's [accepted]). archive: keep every message's exact bytes in the payload bucket (scripts/replay.py). null keeps the single Basic source on api.route_key of earlier releases (keys unprefixed). See README, Sources and Connecting senders."
+  description = "Several senders on one deployment, by source name (1-20 lower-case letters, digits or '-'); each gets its own route (route_key, default POST /hooks/<name>), and its items are keyed <name>#<id>. auth: basic (HTTP Basic; credentials generated with username unless secret_arn is given), token (?token=... in the URL, or in the request header token_header such as x-gitlab-token, which keeps it out of URLs and logs; the secret holds {\"token\"}) or none (only with a signature: the route is open and every message is verified by the consumer before it is stored). signature: how the sender signs (scheme github, stripe, standard-webhooks, svix, slack, netlify, a sender by name (shopify, zoom, twilio, ...: contract.json signatures.presets, README Senders by name), or hmac with header, algorithm, encoding, prefix, signed_content ({body} or {form}, with {id}, {timestamp}, {url}), timestamp_header, timestamp_format (unix, unix-ms, rfc3339), id_header and pairs (a header of several key=value entries)), url (the URL the sender signs, for {url}: default the source's own), with secret_arn (null creates an empty secret to put the sender's signing secret into) and tolerance_seconds (default 300). event_key: a JSON pointer into the body (default /eventId; /id for Stripe), a lower-case request header name (x-github-delivery, webhook-id), or @signed-content (signed sources only: the SHA-256 of the content the signature covers, for senders whose id header is not signed). body: json, or raw (the exact body in the attribute body; needs a header event_key). throttling_burst_limit / throttling_rate_limit: this route's own limits. delivery: direct (the body itself is queued; bodies up to queue.max_message_size) or claim-check (the body is kept in S3 and a pointer queued; bodies up to about 6 MB). A route goes to API Gateway's SQS integration unless it needs the edge function: a claim check, a signature checked at the edge, a handshake, a fixed response, or request headers to carry (a key header, signature headers: no sender-controlled value is ever written into a message attribute by API Gateway). verify_at_edge: the edge function checks the signature and answers 401 with the reason, keeping nothing; null (the default) means true for an open (auth = none) signed source and false otherwise; the consumer checks every message again. handshake: { preset = slack, zoom, meta, x, microsoft-graph, dropbox, okta, twitch or asana, secret_arn (meta only: its verify token; null creates an empty secret) }: the edge function answers the sender's endpoint verification (a GET preset gets the route GET <path> too) and queues nothing for it. response: { status (200-299), content_type, body (at most 1024 characters) }: what an accepted request is answered instead of the default, once its message is durable (Twilio's empty TwiML, Salesforce's acknowledgement, Adyen's [accepted]). archive: keep every message's exact bytes in the payload bucket (scripts/replay.py). null keeps the single Basic source on api.route_key of earlier releases (keys unprefixed). See README, Sources and Connecting senders."
   type = map(object({
     route_key              = optional(string)
     auth                   = optional(string, "basic")
     secret_arn             = optional(string)
     username               = optional(string, "webhook")
+    token_header           = optional(string)
     event_key              = optional(string, "/eventId")
     body                   = optional(string, "json")
     throttling_burst_limit = optional(number)
@@ -261,6 +264,14 @@ variable "sources" {
       signed_content     = optional(string, "{body}")
       timestamp_header   = optional(string)
       id_header          = optional(string)
+      timestamp_format   = optional(string, "unix")
+      url                = optional(string)
+      pairs = optional(object({
+        separator     = optional(string, ",")
+        key_value     = optional(string, "=")
+        timestamp_key = optional(string, "t")
+        signature_key = optional(string, "v1")
+      }))
     }))
   }))
   default = null
@@ -306,6 +317,26 @@ variable "sources" {
   }
 
   validation {
+    # What a signature covers decides two more things: a signed URL cannot hold the source's
+    # token (it would be in the configuration and the functions' settings), and Twilio's
+    # signed form parameters ({form}) are only in a body stored as it came.
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ? true : (
+      (!strcontains(source.signature.scheme == "hmac" ? source.signature.signed_content : try(local.contract.signatures.presets[source.signature.scheme].signed_content, ""), "{url}") || source.auth != "token" || source.token_header != null) &&
+      (!strcontains(source.signature.scheme == "hmac" ? source.signature.signed_content : try(local.contract.signatures.presets[source.signature.scheme].signed_content, ""), "{form}") || source.body == "raw")
+    )]), false)
+    error_message = "sources: a signature over the URL (square, hubspot, twilio, hmac with {url}) cannot take the source's token in its URL (use auth = none, the signature is the check, or token_header), and one over a form ({form}: twilio) needs body = raw."
+  }
+
+  validation {
+    # A token header is a credential: never a key, never carried into a message.
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.token_header == null ? true : (
+      source.auth == "token" && can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.token_header)) && source.event_key != source.token_header &&
+      !contains(source.signature == null ? [] : lookup(local.signature_headers, source.signature.scheme, [source.signature.header, source.signature.timestamp_header, source.signature.id_header]), source.token_header)
+    )]), false)
+    error_message = "sources: token_header (a lower-case header name such as x-gitlab-token) takes the token from that header, only with auth = token; it cannot be the event_key or a signature header (a credential is never stored)."
+  }
+
+  validation {
     condition     = var.sources == null || try(alltrue([for source in values(var.sources) : source.verify_at_edge != true || source.signature != null]), false)
     error_message = "sources: verify_at_edge needs a signature to check."
   }
@@ -318,9 +349,11 @@ variable "sources" {
       # A signed handshake is answered only once its signature verifies, and Asana's stores the signing secret: the edge checks them.
       (!(local.handshakes[source.handshake.preset].signed || local.handshakes[source.handshake.preset].secret == "learned") || (source.signature != null && source.verify_at_edge != false)) &&
       (local.handshakes[source.handshake.preset].secret == "own" || source.handshake.secret_arn == null) &&
+      # A handshake that brings no Authorization or custom header (all but Okta's) would get 401 from a basic or token-header authorizer.
+      (local.handshakes[source.handshake.preset].sends_authorization || (source.auth != "basic" && source.token_header == null)) &&
       (source.handshake.secret_arn == null ? true : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", source.handshake.secret_arn)))
     )]), false)
-    error_message = "sources: handshake.preset is one of ${join(", ", sort(keys(local.handshakes)))}; zoom and x answer with the source's signing secret and asana sets it, so they need a signature, and slack, zoom, twitch and asana need it checked at the edge (verify_at_edge not false); only meta takes a secret_arn of its own (its verify token; null creates an empty secret to put it in)."
+    error_message = "sources: handshake.preset is one of ${join(", ", sort(keys(local.handshakes)))}; zoom and x answer with the source's signing secret and asana sets it, so they need a signature, and slack, zoom, twitch and asana need it checked at the edge (verify_at_edge not false); only meta takes a secret_arn of its own (its verify token; null creates an empty secret to put it in); every sender but Okta sends no Authorization or custom header with its handshake, so its source cannot be basic or take its token from a header (use none with the signature, or a token in the URL)."
   }
 
   validation {

@@ -29,6 +29,9 @@ for _name in ("authorizer", "consumer", "front", "shared"):
         sys.path.insert(0, str(FUNCTIONS / _name))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+# The local stack of examples/local-sources, one apply per session for every e2e file that uses it.
+from sources_stack import signing, sources  # noqa: E402, F401
+
 
 def load_handler_module(function: str) -> ModuleType:
     """functions/<function>/app.py under the unique name <function>_app."""
@@ -142,11 +145,11 @@ def claim_consumer(consumer, aws, front, monkeypatch):
     secret_arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
         Name="stripe-signing", SecretString=CLAIM_STRIPE_SECRET
     )["ARN"]
-    sources = {
+    claim_sources = {
         "big": {"event_key": "/eventId", "archive": False, "delivery": "claim-check"},
         "stripe": {"event_key": "/id", "signature": {"scheme": "stripe", "secret_arn": secret_arn}, "delivery": "claim-check"},
     }
-    monkeypatch.setenv("SOURCES", json.dumps(sources))
+    monkeypatch.setenv("SOURCES", json.dumps(claim_sources))
     monkeypatch.setenv("PAYLOAD_BUCKET", BUCKET)
     monkeypatch.setattr(consumer, "_signing_secrets", None)
     monkeypatch.setitem(consumer._clients, "s3", s3)

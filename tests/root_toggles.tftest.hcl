@@ -303,12 +303,17 @@ run "memory_set_by_the_user_is_kept" {
   variables {
     sources  = { big = { auth = "token", delivery = "claim-check" } }
     consumer = { memory_size = 768 }
-    front    = { memory_size = 1024, timeout_seconds = 20, architecture = "x86_64" }
+    front    = { memory_size = 1024, timeout_seconds = 20, architecture = "x86_64", provisioned_concurrent_executions = 1 }
   }
 
   assert {
     condition     = output.consumer_lambda_memory_size == 768 && module.front.lambda_function_memory_size == 1024
     error_message = "Memory the user sets for the consumer and the front function is used, not the defaults."
+  }
+
+  assert {
+    condition     = module.front.lambda_alias_name == "live"
+    error_message = "A warm edge is invoked through its alias live (the routes' integration and API Gateway's permission name it)."
   }
 }
 
@@ -399,6 +404,54 @@ run "an_unknown_handshake_is_refused" {
   variables {
     sources = {
       pigeon = { auth = "token", event_key = "/id", handshake = { preset = "carrier-pigeon" } }
+    }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "a_get_handshake_without_an_authorization_header_cannot_be_basic" {
+  command = plan
+
+  variables {
+    sources = {
+      meta = { auth = "basic", event_key = "/entry/0/id", signature = { scheme = "meta" }, handshake = { preset = "meta" } }
+    }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "a_token_header_needs_token_auth" {
+  command = plan
+
+  variables {
+    sources = {
+      gitlab = { auth = "basic", token_header = "x-gitlab-token" }
+    }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "a_signed_url_cannot_hold_the_sources_token" {
+  command = plan
+
+  variables {
+    sources = {
+      square = { auth = "token", event_key = "/event_id", signature = { scheme = "square" } }
+    }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "a_signed_form_is_stored_raw" {
+  command = plan
+
+  variables {
+    sources = {
+      twilio = { auth = "none", event_key = "i-twilio-idempotency-token", signature = { scheme = "twilio" } }
     }
   }
 

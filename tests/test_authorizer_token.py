@@ -116,3 +116,47 @@ def test_an_unknown_mode_fails_closed(app, monkeypatch):
     monkeypatch.setenv("SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:x")
     monkeypatch.setattr(app, "_secret", None)
     assert app.handler(event({"token": TOKEN}), None) == {"isAuthorized": False}
+
+
+# --- a token in a header of the sender's choosing (issue 23, item 8) ------------------------------
+# GitLab sends the secret token a project's webhook is given in X-Gitlab-Token
+# (docs.gitlab.com/ee/user/project/integrations/webhooks.html#validate-requests-with-a-secret-token).
+
+
+def header_event(headers: dict, query: dict | None = None) -> dict:
+    return {**event(query), "headers": headers}
+
+
+@pytest.fixture
+def gitlab(app, monkeypatch):
+    monkeypatch.setenv("TOKEN_HEADER", "x-gitlab-token")
+    return app
+
+
+def test_a_token_in_its_header_is_allowed(gitlab):
+    response, reason, _ = gitlab.decide(header_event({"x-gitlab-token": TOKEN}), token_secret(TOKEN), "token", "gitlab")
+    assert (response, reason) == ({"isAuthorized": True, "context": {"principal": "gitlab-token"}}, "match")
+    # Another proxy may keep the header's case (HTTP API lower-cases it).
+    assert gitlab.decide(header_event({"X-Gitlab-Token": TOKEN}), token_secret(TOKEN), "token", "gitlab")[1] == "match"
+
+
+@pytest.mark.parametrize(
+    ("headers", "query", "reason"),
+    [
+        ({}, None, "missing"),
+        ({}, {"token": TOKEN}, "missing"),  # the header source never reads the URL
+        ({"authorization": TOKEN}, None, "missing"),
+        ({"x-gitlab-token": ""}, None, "malformed"),
+        ({"x-gitlab-token": f"{TOKEN},{TOKEN}"}, None, "malformed"),  # a repeated header, joined by API Gateway
+        ({"x-gitlab-token": TOKEN, "X-Gitlab-Token": TOKEN}, None, "malformed"),
+        ({"x-gitlab-token": "x" * 600}, None, "malformed"),
+        ({"x-gitlab-token": TOKEN[:-1]}, None, "mismatch"),
+    ],
+)
+def test_anything_but_the_token_in_its_header_is_denied(gitlab, headers, query, reason):
+    response, got, _ = gitlab.decide(header_event(headers, query), token_secret(TOKEN), "token", "gitlab")
+    assert (response, got) == ({"isAuthorized": False}, reason)
+
+
+def test_a_query_token_source_never_reads_headers(app):
+    assert app.decide(header_event({"x-gitlab-token": TOKEN}), token_secret(TOKEN), "token", "gitlab")[1] == "missing"

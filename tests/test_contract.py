@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = json.loads((ROOT / "functions" / "shared" / "contract.json").read_text())
 SIGNATURES = CONTRACT["signatures"]
 ATTRIBUTES = CONTRACT["message_attributes"]
+PRESETS = [name for name in SIGNATURES["presets"] if not name.startswith("_")]
+ALL_SCHEMES = [*SIGNATURES["schemes"], *PRESETS]
 # The discard port: console evaluates no resource, but a stray provider call fails at once, locally.
 NOWHERE = "http://127.0.0.1:9"
 
@@ -41,13 +43,15 @@ def strings(node: object) -> list[str]:
 # Facts distinctive enough that a literal copy anywhere in code is a second copy.
 # Generic words ("source", "delivery", "hex", "sha256", "", HTTP methods) are used for
 # other things too; the handshake secret kinds (signing, own, learned) are the
-# vocabulary the code that reads the contract branches on, not facts it repeats.
-GENERIC = {"source", "delivery", "principal", "GET", "POST", "signing", "own", "learned"}
+# vocabulary the code that reads the contract branches on, not facts it repeats; so are
+# the timestamp formats (signature_parts.TIMESTAMP_READERS, checked against the contract below).
+GENERIC = {"source", "delivery", "principal", "GET", "POST", "signing", "own", "learned", "unix", "unix-ms", "rfc3339"}
 DISTINCTIVE = sorted(
     {value for value in strings(CONTRACT) if len(value) > 1 and value not in GENERIC}
     - set(SIGNATURES["algorithms"])
     - set(SIGNATURES["encodings"])
     - set(strings(SIGNATURES["hmac_defaults"]))
+    - set(strings(SIGNATURES["pairs_defaults"]))
 )
 TERRAFORM_FILES = sorted([*ROOT.glob("*.tf"), *ROOT.glob("modules/*/*.tf")])
 PYTHON_FILES = sorted(
@@ -62,7 +66,9 @@ PYTHON_FILES = sorted(
 
 # optional(type, default) needs a literal default: these are the only copies, checked here.
 OPTIONAL_DEFAULT = re.compile(
-    r"^\s*(tolerance_seconds|algorithm|encoding|prefix|signed_content)\s*=\s*optional\(\w+, (.*)\)\s*$", re.M
+    r"^\s*(tolerance_seconds|algorithm|encoding|prefix|signed_content|timestamp_format|separator|key_value|timestamp_key|signature_key)"
+    r"\s*=\s*optional\(\w+, (.*)\)\s*$",
+    re.M,
 )
 
 
@@ -70,7 +76,7 @@ OPTIONAL_DEFAULT = re.compile(
 def test_terraform_signature_defaults_equal_the_contract(path: str) -> None:
     found = {name: json.loads(value) for name, value in OPTIONAL_DEFAULT.findall((ROOT / path).read_text())}
     expected = {"tolerance_seconds": SIGNATURES["tolerance_seconds"]["default"], **SIGNATURES["hmac_defaults"]}
-    assert found == expected
+    assert found == {**expected, **SIGNATURES["pairs_defaults"]}
 
 
 def test_python_signature_defaults_are_the_contract() -> None:
@@ -145,6 +151,7 @@ NOT_A_COPY = {
     ("functions/consumer/records.py", "Poison"): "the class Poison in __all__, not the metric",
     ("functions/front/app.py", "requestId"): "API Gateway's requestContext.requestId, not the attribute",
     ("functions/front/handshakes.py", "sha256="): "X's CRC response_token (developer.x.com), not github's prefix",
+    ("functions/shared/signature_parts.py", "netlify"): "the scheme's name (SCHEME_PARTS' key), not its JWS issuer",
 }
 
 
@@ -188,11 +195,11 @@ def python_literals_of(text: str) -> list[tuple[int, str]]:
 # --- Python reads the contract -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scheme", list(SIGNATURES["schemes"]))
+@pytest.mark.parametrize("scheme", ALL_SCHEMES)
 def test_python_accepts_each_contract_scheme_and_refuses_it_misspelt(scheme: str) -> None:
     import signatures
 
-    settings = {"scheme": scheme, "header": "x-sig"}
+    settings = every_scheme_source(scheme)["signature"]
     assert signatures.load_signature(settings, "test").scheme == scheme
     with pytest.raises(ValueError, match=r"signature\.scheme must be one of"):
         signatures.load_signature({**settings, "scheme": scheme + "x"}, "test")
@@ -225,6 +232,11 @@ def console(directory: Path, expression: str, inputs: dict, tmp_path: Path) -> s
 
 def every_scheme_source(scheme: str) -> dict:
     signature = {"scheme": scheme, "header": "x-sig"} if scheme == "hmac" else {"scheme": scheme}
+    signed_content = SIGNATURES["presets"].get(scheme, {}).get("signed_content", "")
+    if "{url}" in signed_content:
+        signature["url"] = "https://hooks.example.com/hooks/" + scheme  # what the root sets: the source's URL
+    if "{form}" in signed_content:  # a signed form is stored as it came (keyed by what was signed)
+        return {"event_key": CONTRACT["event_key"]["signed_content"], "body": "raw", "signature": signature}
     return {"event_key": "/id", "signature": signature}
 
 
@@ -234,7 +246,7 @@ def test_the_root_carries_the_headers_python_verifies(tmp_path: Path) -> None:
 
     import signatures
 
-    sources = {f"s-{scheme}": {"auth": "none", **every_scheme_source(scheme)} for scheme in SIGNATURES["schemes"]}
+    sources = {f"s-{scheme}": {"auth": "none", **every_scheme_source(scheme)} for scheme in ALL_SCHEMES}
     result = console(
         ROOT,
         "jsonencode({ carried = { for name, s in local.sources : name => s.carried_headers }, contract = local.contract })",
@@ -261,7 +273,7 @@ def consumer_rejections(tmp_path: Path, sources: dict) -> str:
 
 @pytest.mark.terraform
 def test_the_consumer_module_accepts_what_the_contract_lists(tmp_path: Path) -> None:
-    sources = {f"s-{scheme}": every_scheme_source(scheme) for scheme in SIGNATURES["schemes"]}
+    sources = {f"s-{scheme}"[:20]: every_scheme_source(scheme) for scheme in ALL_SCHEMES}
     low, high = SIGNATURES["tolerance_seconds"]["min"], SIGNATURES["tolerance_seconds"]["max"]
     sources["low"] = {"event_key": "/id", "signature": {"scheme": "github", "tolerance_seconds": low}}
     sources["high"] = {"event_key": "/id", "signature": {"scheme": "github", "tolerance_seconds": high}}
@@ -270,16 +282,39 @@ def test_the_consumer_module_accepts_what_the_contract_lists(tmp_path: Path) -> 
             signature = {"scheme": "hmac", "header": "x-sig", "algorithm": algorithm, "encoding": encoding}
             sources[f"h-{algorithm}-{encoding}"] = {"event_key": "/id", "signature": signature}
     sources["keyed-by-content"] = {"event_key": CONTRACT["event_key"]["signed_content"], "signature": {"scheme": "github"}}
+    for timestamp_format in SIGNATURES["timestamp_formats"]:
+        signature = {"scheme": "hmac", "header": "x-sig", "timestamp_header": "x-t", "signed_content": "{timestamp}{body}"}
+        sources[f"t-{timestamp_format}"] = {"event_key": "/id", "signature": {**signature, "timestamp_format": timestamp_format}}
+    pairs = {"separator": ";", "key_value": ":", "timestamp_key": "", "signature_key": "h1"}
+    sources["pairs"] = {"event_key": "/id", "signature": {"scheme": "hmac", "header": "x-sig", "pairs": pairs}}
     assert consumer_rejections(tmp_path, sources) == ""
 
 
 def misspelt_cases() -> dict[str, dict]:
     tolerance = SIGNATURES["tolerance_seconds"]
-    cases = {f"scheme {scheme}x": {"scheme": scheme + "x", "header": "x-sig"} for scheme in SIGNATURES["schemes"]}
+    # Every fixed scheme misspelt, and one preset (each case is a terraform console run).
+    cases = {f"scheme {scheme}x": {"scheme": scheme + "x", "header": "x-sig"} for scheme in [*SIGNATURES["schemes"], PRESETS[0]]}
     cases["tolerance below"] = {"scheme": "github", "tolerance_seconds": tolerance["min"] - 1}
     cases["tolerance above"] = {"scheme": "github", "tolerance_seconds": tolerance["max"] + 1}
     cases["algorithm"] = {"scheme": "hmac", "header": "x-sig", "algorithm": SIGNATURES["algorithms"][0] + "x"}
     cases["encoding"] = {"scheme": "hmac", "header": "x-sig", "encoding": SIGNATURES["encodings"][0] + "x"}
+    cases["timestamp format"] = {
+        "scheme": "hmac",
+        "header": "x-sig",
+        "timestamp_format": "iso",
+        "timestamp_header": "x-t",
+        "signed_content": "{timestamp}.{body}",
+    }
+    cases["pairs and a timestamp header"] = {
+        "scheme": "hmac",
+        "header": "x-sig",
+        "pairs": {},
+        "timestamp_header": "x-t",
+        "signed_content": "{timestamp}.{body}",
+    }
+    cases["pairs without timestamp in content"] = {"scheme": "hmac", "header": "x-sig", "pairs": {}}
+    cases["pairs with one separator"] = {"scheme": "hmac", "header": "x-sig", "pairs": {"separator": "=", "timestamp_key": ""}}
+    cases["preset with a header"] = {"scheme": PRESETS[0], "header": "x-sig"}
     return cases
 
 
@@ -287,7 +322,27 @@ def misspelt_cases() -> dict[str, dict]:
 @pytest.mark.parametrize("case", list(misspelt_cases()))
 def test_the_consumer_module_refuses_what_the_contract_does_not_list(tmp_path: Path, case: str) -> None:
     rejected = consumer_rejections(tmp_path, {"one": {"event_key": "/id", "signature": misspelt_cases()[case]}})
-    assert "sources: signature.scheme is one of" in rejected or "sources: an hmac signature needs" in rejected, rejected
+    refusals = (
+        "sources: signature.scheme is one of",
+        "sources: an hmac signature needs",
+        "sources: signature.pairs",
+        "sources: a named sender",
+    )
+    assert any(refusal in rejected for refusal in refusals), rejected
+
+
+@pytest.mark.parametrize("case", list(misspelt_cases()))
+def test_python_refuses_what_the_consumer_module_refuses(case: str) -> None:
+    import signatures
+
+    with pytest.raises(ValueError, match="test"):
+        signatures.load_signature(misspelt_cases()[case], "test")
+
+
+def test_every_contract_timestamp_format_has_code_that_reads_it() -> None:
+    import signature_parts
+
+    assert set(signature_parts.TIMESTAMP_READERS) == set(SIGNATURES["timestamp_formats"])
 
 
 def test_every_contract_scheme_has_code_that_verifies_it() -> None:

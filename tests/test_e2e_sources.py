@@ -3,108 +3,39 @@ Basic on /submit, Stripe with a URL token keyed by /id, GitHub with a URL token
 keyed by its X-GitHub-Delivery header, and one open source per signature scheme,
 signed by the senders' own libraries. Applied to moto_server, served by the
 local runner, exercised over HTTP on 127.0.0.1; bounded like tests/test_e2e.py.
+The stack is tests/sources_stack.py's, shared with tests/test_e2e_senders.py.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import secrets as secrets_module
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from boto3.dynamodb.types import TypeDeserializer
-from test_signatures import sign_custom_hmac, sign_github, sign_slack, sign_standard_webhooks, sign_stripe, sign_svix, whsec
+from sources_stack import NAME
+from test_signatures import sign_custom_hmac, sign_github, sign_slack, sign_standard_webhooks, sign_stripe, sign_svix
 
 import demo
 import local_runner
 import replay
-from emulator import running_moto_server
 from local_runner.samples import sample_requests
-from local_terraform import LocalDeployment
 
 pytestmark = pytest.mark.e2e
-CONFIG = Path(__file__).resolve().parent.parent / "examples" / "local-sources"
-NAME = "e2e-sources"
-
-
-class Sources:
-    def __init__(self, runner: local_runner.LocalRunner, outputs: dict) -> None:
-        self.runner = runner
-        self.outputs = outputs
-        secrets = local_runner.aws_client("secretsmanager", runner.endpoint)
-        self.secrets = {
-            name: json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"])
-            for name, arn in outputs["source_secret_arns"].items()
-        }
-        self.dynamodb = local_runner.aws_client("dynamodb", runner.endpoint)
-        self.sqs = local_runner.aws_client("sqs", runner.endpoint)
-
-    def url(self, source: str, token: str | None = None) -> str:
-        path = self.outputs["source_urls"][source].split("/", 3)[3]
-        return f"{self.runner.url}/{path}" + (f"?token={token}" if token is not None else "")
-
-    def basic(self) -> str:
-        credentials = self.secrets["orders"]
-        return "Basic " + base64.b64encode(f"{credentials['username']}:{credentials['password']}".encode()).decode()
-
-    def post(self, url: str, body: str, headers: dict | None = None) -> int:
-        headers = {"content-type": "application/json", **(headers or {})}
-        request = urllib.request.Request(url, data=body.encode(), headers=headers)  # noqa: S310 - loopback
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
-
-    def send(self, source: str, body: dict, **headers: str) -> int:
-        if source == "orders":
-            return self.post(self.url("orders"), json.dumps(body), {"authorization": self.basic(), **headers})
-        return self.post(self.url(source, self.secrets[source]["token"]), json.dumps(body), headers)
-
-    def items(self) -> dict[str, dict]:
-        found = self.dynamodb.scan(TableName=self.outputs["dynamodb_table_name"], ConsistentRead=True)["Items"]
-        return {item["eventId"]["S"]: {k: TypeDeserializer().deserialize(v) for k, v in item.items()} for item in found}
-
-    def drained(self) -> bool:
-        return self.runner.wait_until_drained([self.outputs["sqs_queue_url"]], 60)
-
-    def authorizer_calls(self) -> int:
-        return self.runner.front_door.stats.authorizer_invocations
-
-
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("e2e-sources")
-    with running_moto_server(workdir / "moto.log") as endpoint:
-        deployment = LocalDeployment(
-            endpoint, workdir / "state", config_dir=CONFIG, extra_vars=(f"name={NAME}", "consumer_timeout_seconds=1")
-        )
-        runner = None
-        try:
-            outputs = deployment.apply()
-            runner = local_runner.start(endpoint, outputs["apigatewayv2_api_id"])
-            yield Sources(runner, outputs)
-        finally:
-            if runner is not None:
-                runner.stop()
-            deployment.destroy()
-
-
 SIGNED = {"signed-stripe", "signed-github", "webhooks", "svix", "slack", "custom", "edge-stripe", "meta"}
-TOKEN_SOURCES = {"stripe", "github", "large", "twilio"}
+SIGNED |= {"zoom", "x", "dropbox", "twitch", "asana", "square"}  # senders by name: tests/test_e2e_senders.py
+TOKEN_SOURCES = {"stripe", "github", "large", "twilio", "graph", "gitlab"}
+BASIC_SOURCES = {"orders", "okta"}
 
 
 def test_each_source_has_its_url_and_secret(sources):
-    assert set(sources.outputs["source_urls"]) == {"orders"} | TOKEN_SOURCES | SIGNED
-    assert set(sources.outputs["source_secret_arns"]) == {"orders"} | TOKEN_SOURCES  # signed ones have no authorizer
+    assert set(sources.outputs["source_urls"]) == BASIC_SOURCES | TOKEN_SOURCES | SIGNED
+    assert set(sources.outputs["source_secret_arns"]) == BASIC_SOURCES | TOKEN_SOURCES  # signed ones have no authorizer
     assert set(sources.outputs["source_signing_secret_arns"]) == SIGNED
     assert sources.outputs["source_urls"]["orders"].endswith("/submit")
     assert sources.outputs["source_urls"]["github"].endswith("/hooks/github")
@@ -177,10 +108,10 @@ def test_poison_is_dead_lettered_with_its_source_and_reason(sources):
 def test_make_local_gives_each_source_a_request_it_accepts(sources):
     """What `make local CONFIG=examples/local-sources` prints, sent as printed."""
     samples = sample_requests(sources.runner, "sample-1")
-    assert {sample.source for sample in samples} == {"orders", "stripe", "github", "large", "twilio"}
+    assert {sample.source for sample in samples} == BASIC_SOURCES | TOKEN_SOURCES
     assert all(sample.curl().startswith("curl -H") for sample in samples)
     demo.try_each_source(sources.runner, samples)
-    assert {"orders#sample-1", "stripe#sample-1", "github#sample-1", "large#sample-1", "twilio#sample-1"} <= set(sources.items())
+    assert {f"{source}#sample-1" for source in BASIC_SOURCES | TOKEN_SOURCES} <= set(sources.items())
 
 
 # --- signed sources --------------------------------------------------------------------
@@ -203,25 +134,6 @@ SIGNATURE_HEADERS = {
     "slack": "x-slack-signature",
     "custom": "x-signature",
 }
-
-
-@pytest.fixture(scope="module")
-def signing(sources):
-    """The signing secrets, put into the secrets the module created empty, as README says."""
-    secrets_client = local_runner.aws_client("secretsmanager", sources.runner.endpoint)
-    secrets = {
-        "signed-stripe": "whsec_" + secrets_module.token_hex(16),
-        "signed-github": secrets_module.token_hex(20),
-        "webhooks": whsec(),
-        "svix": whsec(),
-        "slack": secrets_module.token_hex(16),
-        "custom": secrets_module.token_urlsafe(32),
-        "edge-stripe": "whsec_" + secrets_module.token_hex(16),
-        "meta": secrets_module.token_hex(16),
-    }
-    for name, arn in sources.outputs["source_signing_secret_arns"].items():
-        secrets_client.put_secret_value(SecretId=arn, SecretString=secrets[name])
-    return secrets
 
 
 def signed_body(source: str, event_id: str) -> tuple[str, str]:
@@ -429,65 +341,3 @@ def test_a_non_ascii_body_near_the_limit_is_taken_by_its_utf8_size(sources):
     stored = local_runner.aws_client("s3", sources.runner.endpoint).get_object(Bucket=bucket, Key=key)["Body"].read()
     assert hashlib.sha256(stored).hexdigest() == hashlib.sha256(near.encode()).hexdigest() == pointer["sha256"]
     assert "large#utf8-over-limit" not in items
-
-
-# --- handshakes and fixed responses at the edge (issue 22) ----------------------------------
-
-
-def exchange(url: str, method: str = "GET", body: bytes | None = None, headers: dict | None = None) -> tuple[int, dict, bytes]:
-    """(status, response headers lower-cased, body) of one request, whatever its status."""
-    request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)  # noqa: S310 - loopback
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
-
-
-def queued_count(sources) -> int:
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    attributes = sources.sqs.get_queue_attributes(QueueUrl=sources.outputs["sqs_queue_url"], AttributeNames=names)["Attributes"]
-    return sum(int(value) for value in attributes.values())
-
-
-def test_slacks_url_verification_is_answered_once_signed_and_never_queued(sources, signing):
-    # The request Slack documents (api.slack.com/events/url_verification), signed as Slack
-    # signs it (slack_sdk's SignatureVerifier scheme, test_signatures.sign_slack).
-    challenge = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
-    body = json.dumps({"token": "Jhj5dZrVaK7ZwHHjRyZWjbDl", "challenge": challenge, "type": "url_verification"})
-    signed = {"content-type": "application/json", **sign_slack(body, signing["slack"], int(time.time()), "")}
-    before = queued_count(sources)
-    status, headers, answer = exchange(sources.url("slack"), "POST", body.encode(), signed)
-    assert (status, answer) == (200, challenge.encode())
-    assert headers["content-type"].startswith("text/plain")
-    forged = {**signed, "x-slack-signature": "v0=" + "0" * 64}
-    assert exchange(sources.url("slack"), "POST", body.encode(), forged)[0] == 401
-    assert queued_count(sources) == before
-
-
-def test_metas_verification_request_is_answered_with_its_verify_token(sources):
-    # The GET Meta documents (developers.facebook.com/docs/graph-api/webhooks/getting-started,
-    # "Verification Requests"), on the route GET <path> the module adds for it.
-    token = secrets_module.token_hex(8)
-    secrets_client = local_runner.aws_client("secretsmanager", sources.runner.endpoint)
-    secrets_client.put_secret_value(SecretId=sources.outputs["source_handshake_secret_arns"]["meta"], SecretString=token)
-    query = {"hub.mode": "subscribe", "hub.challenge": "1158201444", "hub.verify_token": token}
-    status, _, answer = exchange(sources.url("meta") + "?" + urllib.parse.urlencode(query))
-    assert (status, answer) == (200, b"1158201444")
-    wrong = {**query, "hub.verify_token": "not-" + token}
-    assert exchange(sources.url("meta") + "?" + urllib.parse.urlencode(wrong))[0] == 403
-    assert exchange(sources.url("meta"))[0] == 405  # a GET that is no handshake
-
-
-def test_twilio_gets_its_fixed_twiml_once_the_message_is_queued(sources):
-    token = sources.secrets["twilio"]["token"]
-    body = b"MessageSid=SM0001&Body=Hello"
-    headers = {"content-type": "application/x-www-form-urlencoded", "i-twilio-idempotency-token": "twilio-e2e-1"}
-    status, answer_headers, answer = exchange(sources.url("twilio", token), "POST", body, headers)
-    assert (status, answer_headers["content-type"], answer) == (
-        200,
-        "text/xml",
-        b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
-    )
-    assert sources.drained()
-    assert sources.items()["twilio#twilio-e2e-1"]["body"] == body.decode()

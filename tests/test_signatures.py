@@ -12,6 +12,7 @@ and the secret list form (a redrive hours later: tests/test_consumer_signatures.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
 from collections.abc import Callable
@@ -97,12 +98,53 @@ def sign_custom_hmac(body: str, secret: str, timestamp: int, message_id: str) ->
     return {"x-signature": "sha512=" + base64.b64encode(digest).decode(), "x-timestamp": str(timestamp), "x-delivery": message_id}
 
 
+# Three families of the named senders, signed by OpenSSL as each vendor documents it, so the
+# whole battery below (and the hostile values of test_signature_hostile.py) covers RFC 3339
+# times, key=value pairs and keyless entries; their vendors' own vectors: test_signature_presets.py.
+def sign_twitch(body: str, secret: str, timestamp: int, message_id: str) -> dict[str, str]:
+    """dev.twitch.tv/docs/eventsub/handling-webhook-events: sha256= hex HMAC of id + timestamp + body."""
+    sent_at = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.123456789Z")
+    digest = openssl_digest(secret.encode(), f"{message_id}{sent_at}{body}".encode(), hashes.SHA256())
+    return {
+        "twitch-eventsub-message-signature": "sha256=" + digest.hex(),
+        "twitch-eventsub-message-timestamp": sent_at,
+        "twitch-eventsub-message-id": message_id,
+    }
+
+
+def sign_paddle(body: str, secret: str, timestamp: int, message_id: str) -> dict[str, str]:
+    """developer.paddle.com/webhooks/signature-verification: Paddle-Signature: ts=<s>;h1=<hex of "<ts>:<body>">."""
+    digest = openssl_digest(secret.encode(), f"{timestamp}:{body}".encode(), hashes.SHA256())
+    return {"paddle-signature": f"ts={timestamp};h1={digest.hex()}"}
+
+
+def sign_recurly(body: str, secret: str, timestamp: int, message_id: str) -> dict[str, str]:
+    """docs.recurly.com signature-verification: recurly-signature: <ms>,<hex of "<ms>.<body>">[,...]."""
+    milliseconds = f"{timestamp}042"
+    digest = openssl_digest(secret.encode(), f"{milliseconds}.{body}".encode(), hashes.SHA256())
+    return {"recurly-signature": f"{milliseconds},{digest.hex()}"}
+
+
+def jws_segment(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def sign_netlify(body: str, secret: str, timestamp: int, message_id: str, **claims: object) -> dict[str, str]:
+    """docs.netlify.com/deploy/deploy-notifications/#payload-signature: a JWS (RFC 7515 compact form),
+    HS256, claims iss = netlify and sha256 = hex SHA-256 of the body; built here, MAC by OpenSSL."""
+    header = jws_segment(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    document = {"iss": "netlify", "sha256": hashlib.sha256(body.encode()).hexdigest(), **claims}
+    payload = jws_segment(json.dumps(document).encode())
+    mac = openssl_digest(secret.encode(), f"{header}.{payload}".encode(), hashes.SHA256())
+    return {"x-webhook-signature": f"{header}.{payload}.{jws_segment(mac)}"}
+
+
 def joined(separator: str, header: str, keep_prefix: bool) -> Callable[[list[dict[str, str]]], dict[str, str]]:
     """Several signatures in one header, the way the sender writes them during a rotation."""
 
     def join(signed: list[dict[str, str]]) -> dict[str, str]:
         first = dict(signed[0])
-        extra = [entry[header] if keep_prefix else entry[header].split(",", 1)[1] for entry in signed[1:]]
+        extra = [entry[header] if keep_prefix else entry[header].split(separator, 1)[1] for entry in signed[1:]]
         first[header] = separator.join([first[header], *extra])
         return first
 
@@ -151,6 +193,22 @@ SENDERS = [
     Sender("svix", {"scheme": "svix"}, whsec, sign_svix, several=joined(" ", "svix-signature", keep_prefix=True)),
     Sender("slack", {"scheme": "slack"}, lambda: secrets.token_hex(16), sign_slack),
     Sender("hmac", CUSTOM_HMAC, lambda: secrets.token_urlsafe(32), sign_custom_hmac),
+    Sender("twitch", {"scheme": "twitch"}, lambda: secrets.token_hex(16), sign_twitch),
+    Sender("netlify", {"scheme": "netlify"}, lambda: secrets.token_urlsafe(24), sign_netlify, timestamped=False),
+    Sender(
+        "paddle",
+        {"scheme": "paddle"},
+        lambda: "pdl_ntfset_" + secrets.token_hex(16),
+        sign_paddle,
+        several=joined(";", "paddle-signature", keep_prefix=False),
+    ),
+    Sender(
+        "recurly",
+        {"scheme": "recurly"},
+        lambda: secrets.token_hex(32),
+        sign_recurly,
+        several=joined(",", "recurly-signature", keep_prefix=False),
+    ),
 ]
 BY_NAME = {sender.name: sender for sender in SENDERS}
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
-from test_e2e_sources import Sources
+from sources_stack import Sources
 from test_signatures import sign_custom_hmac, sign_github
 
 import local_runner

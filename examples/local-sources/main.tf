@@ -3,7 +3,8 @@
 # body's /id, and GitHub with a URL token keyed by its X-GitHub-Delivery header;
 # then one signed source per signature scheme, open (auth = none) and verified
 # at the edge and by the consumer, each with the secret the module creates
-# empty; handshakes (Slack, Meta) and a fixed response (Twilio).
+# empty; senders by name with their handshakes (Slack, Meta, Zoom, X, Dropbox,
+# Twitch, Asana, Microsoft Graph, Okta) and a fixed response (Twilio).
 # Used by the end-to-end tests; try it with make local CONFIG=examples/local-sources.
 # The emulator settings are examples/local's, each explained there.
 
@@ -34,6 +35,20 @@ module "webhook_ingest" {
     slack = { auth = "none", event_key = "/event_id", signature = { scheme = "slack" }, handshake = { preset = "slack" } }
     # Meta: GET hub.* verification with a verify token of its own (an empty secret created here).
     meta = { auth = "none", event_key = "/entry/0/id", signature = { scheme = "hmac", header = "x-hub-signature-256", prefix = "sha256=" }, handshake = { preset = "meta" } }
+    # Senders by name (signature.scheme) with the handshake each answers before it delivers.
+    zoom    = { auth = "none", event_key = "@signed-content", signature = { scheme = "zoom" }, handshake = { preset = "zoom" } }
+    x       = { auth = "none", event_key = "@signed-content", signature = { scheme = "x" }, handshake = { preset = "x" } }
+    dropbox = { auth = "none", event_key = "@signed-content", signature = { scheme = "dropbox" }, handshake = { preset = "dropbox" } }
+    twitch  = { auth = "none", event_key = "twitch-eventsub-message-id", signature = { scheme = "twitch" }, handshake = { preset = "twitch" } }
+    # Square signs the URL it was given with the body: the source's own URL (source_urls.square) by default.
+    square = { auth = "none", event_key = "/event_id", signature = { scheme = "square" } }
+    # Asana's handshake sets the signing secret (created empty here): connect Asana right after deploying.
+    asana = { auth = "none", event_key = "@signed-content", signature = { scheme = "asana" }, handshake = { preset = "asana" } }
+    # Senders without signatures: a URL token (Graph appends validationToken to the URL it is given) and Basic (Okta).
+    graph = { auth = "token", event_key = "/value/0/resourceData/id", handshake = { preset = "microsoft-graph" } }
+    okta  = { auth = "basic", handshake = { preset = "okta" } }
+    # GitLab's secret token in its own header (X-Gitlab-Token): out of URLs and access logs.
+    gitlab = { auth = "token", token_header = "x-gitlab-token", event_key = "idempotency-key" }
     # Twilio reads the answer's body: an empty TwiML document once the message is queued.
     twilio = { auth = "token", event_key = "i-twilio-idempotency-token", body = "raw", response = { content_type = "text/xml", body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>" } }
     # A custom sender signing a form-encoded body: stored raw, keyed by its delivery header.

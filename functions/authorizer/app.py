@@ -8,6 +8,8 @@ exception.
 Environment:
   SECRET_ARN                 required: the credentials (or tokens) secret
   AUTH_MODE                  optional, basic (default) or token
+  TOKEN_HEADER               optional (token): the lower-case request header holding the
+                             token; absent: the query string's token parameter
   SOURCE_NAME                optional: the source this authorizer guards, the principal of a token match
   SECRET_CACHE_TTL_SECONDS   optional, default 300: how long a fetched secret is reused
   SECRET_MAX_STALENESS_SECONDS  optional, default 900: how long past its TTL a cached
@@ -27,7 +29,7 @@ from typing import Any
 
 from basic_auth import Malformed, authorization_header, matching_username, parse_basic, parse_credentials
 from cached_secret import DEFAULT_MAX_STALENESS_SECONDS, CachedSecret, SecretUnavailable, seconds_setting, secret_fetcher
-from token_auth import parse_tokens, query_token, token_matches
+from token_auth import header_token, parse_tokens, query_token, token_matches
 
 DEFAULT_CACHE_TTL_SECONDS = 300.0
 
@@ -84,8 +86,9 @@ def decide_basic(event: Mapping, secret: CachedSecret, source: str) -> tuple[dic
 
 
 def decide_token(event: Mapping, secret: CachedSecret, source: str) -> tuple[dict, str, bool]:
+    header = os.environ.get("TOKEN_HEADER", "").strip().lower()
     try:
-        candidate = query_token(event)
+        candidate = header_token(event, header) if header else query_token(event)
     except Malformed:
         return {"isAuthorized": False}, "malformed", False
     if candidate is None:

@@ -1,8 +1,10 @@
-"""Token sources: a secret token in the query string (`?token=...`), compared in constant time.
+"""Token sources: a secret token in the query string (`?token=...`), or in a request
+header the sender lets you fill (GitLab's X-Gitlab-Token, Okta's configured header),
+compared in constant time.
 
-The cheap gate in front of senders that sign their requests but cannot send an
-Authorization header (GitHub, Stripe and others accept any URL): it keeps
-forged traffic out before a signature is ever computed.
+The cheap gate in front of senders that cannot send HTTP Basic: it keeps forged
+traffic out before a signature is ever computed. A header keeps the token out of
+URLs, so out of proxies' and access logs.
 """
 
 from __future__ import annotations
@@ -44,6 +46,22 @@ def query_token(event: Mapping) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value or "," in value or len(value) > MAX_TOKEN_LENGTH:
+        raise Malformed("token")
+    return value
+
+
+def header_token(event: Mapping, name: str) -> str | None:
+    """The token in the request header `name` (lower-case) of a payload-2.0 REQUEST
+    authorizer event. HTTP API lower-cases header names (another proxy may not: matched
+    case-insensitively) and joins a repeated header with ","; a repeated token is malformed."""
+    headers = event.get("headers")
+    if not isinstance(headers, Mapping):
+        return None
+    values = [value for key, value in headers.items() if isinstance(key, str) and key.lower() == name]
+    if not values:
+        return None
+    value = values[0]
+    if len(values) > 1 or not isinstance(value, str) or not value or "," in value or len(value) > MAX_TOKEN_LENGTH:
         raise Malformed("token")
     return value
 

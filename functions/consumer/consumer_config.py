@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from contract import METRICS
+from environment_json import json_text
 
 from sources import Sources, legacy_setting, load_sources
 
@@ -54,7 +55,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
     partition_key = environ.get("PARTITION_KEY", "").strip() or DEFAULT_PARTITION_KEY
     return Config(
         table_name=table_name,
-        sources=load_sources(environ.get("SOURCES", "").strip() or legacy_setting(partition_key)),
+        sources=load_sources(json_text("SOURCES", environ.get("SOURCES", "").strip() or legacy_setting(partition_key))),
         partition_key=partition_key,
         dead_letter_queue_url=environ.get("DEAD_LETTER_QUEUE_URL", "").strip() or None,
         write_mode=write_mode,

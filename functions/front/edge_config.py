@@ -19,8 +19,6 @@ AWS_LAMBDA_FUNCTION_NAME (Lambda's: the metrics' FunctionName).
 
 from __future__ import annotations
 
-import base64
-import gzip
 import json
 import re
 from collections.abc import Mapping
@@ -30,6 +28,7 @@ from typing import Any
 
 from contract import ATTRIBUTES, METRICS
 from envelope import CLAIM_CHECK, DELIVERIES, DIRECT
+from environment_json import json_text
 from handshakes import HANDSHAKES, PRESETS
 
 from signatures import SignatureRule, load_signature
@@ -100,22 +99,11 @@ class Config:
     function_name: str = "-"
 
 
-def routes_text(value: str) -> str:
-    """ROUTES as JSON text: given as is (it starts with "{"), or base64 of its gzip."""
-    value = value.strip()
-    if value.startswith("{"):
-        return value
-    try:
-        return gzip.decompress(base64.b64decode(value, validate=True)).decode("utf-8")
-    except (ValueError, OSError, EOFError) as error:  # binascii.Error and BadGzipFile are among these
-        raise ValueError(f"ROUTES is neither JSON nor base64 of gzipped JSON ({type(error).__name__})") from None
-
-
 def load_config(environ: Mapping[str, str]) -> Config:
     missing = [name for name in ("QUEUE_URL", "ROUTES") if not environ.get(name, "").strip()]
     if missing:
         raise ValueError(f"{', '.join(missing)} required")
-    routes = json.loads(routes_text(environ["ROUTES"]))
+    routes = json.loads(json_text("ROUTES", environ["ROUTES"]))
     if not isinstance(routes, dict) or not routes:
         raise ValueError("ROUTES must be a non-empty JSON object")
     rules = {route_key: route_rule(route_key, settings) for route_key, settings in routes.items()}

@@ -57,6 +57,7 @@ from signature_rules import (
     MULTI_SIGNATURE_SCHEMES,
     OUTSIDE_TOLERANCE,
     PLACEHOLDER,
+    PRESETS,
     SCHEME_HEADERS,
     SCHEMES,
     SECRET_PADDING,
@@ -87,6 +88,7 @@ __all__ = [
     "MULTI_SIGNATURE_SCHEMES",
     "OUTSIDE_TOLERANCE",
     "PLACEHOLDER",
+    "PRESETS",
     "SCHEMES",
     "SCHEME_HEADERS",
     "SCHEME_PARTS",
@@ -130,8 +132,8 @@ def verify(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str, str
     missing = [name for name in rule.headers if not headers.get(name)]
     if missing:
         raise Rejected(MISSING, f"no {', '.join(missing)} header")
-    signed, candidates, timestamp = SCHEME_PARTS[rule.scheme](rule, headers, body)
-    digest = hashlib.sha256 if rule.scheme != "hmac" else ALGORITHMS[rule.algorithm]
+    signed, candidates, timestamp = SCHEME_PARTS[rule.family](rule, headers, body)
+    digest = hashlib.sha256 if rule.family != "hmac" else ALGORITHMS[rule.algorithm]
     if not any_match(keys, signed, candidates, digest):
         raise Rejected(INVALID, "no signature matches a signing secret")
     if timestamp is not None and abs(received_at - timestamp) > rule.tolerance_seconds:
@@ -142,7 +144,7 @@ def signed_content_digest(rule: SignatureRule, headers: Mapping[str, str], body:
     """Lowercase hex SHA-256 of exactly the bytes the signature covers (Stripe: "{t}.{body}";
     Standard Webhooks and Svix: "{id}.{timestamp}.{body}"; Slack: "v0:{timestamp}:{body}";
     GitHub: the body; hmac: its signed_content). Raises Rejected when the headers do not parse."""
-    signed, _, _ = SCHEME_PARTS[rule.scheme](rule, headers, body)
+    signed, _, _ = SCHEME_PARTS[rule.family](rule, headers, body)
     return hashlib.sha256(signed).hexdigest()
 
 

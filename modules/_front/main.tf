@@ -157,7 +157,9 @@ resource "aws_lambda_permission" "api" {
   statement_id  = "AllowApiGatewayRoutes"
   action        = "lambda:InvokeFunction"
   function_name = module.function.lambda_function_name
-  principal     = "apigateway.amazonaws.com"
+  # The alias the routes invoke when the function is kept warm (a permission is per qualifier).
+  qualifier = module.function.lambda_alias_name
+  principal = "apigateway.amazonaws.com"
   # Only this API's routes, on its one stage.
   source_arn = "${var.api_execution_arn}/*/*"
 }

@@ -48,3 +48,8 @@ output "routes" {
   description = "What the function reads (its ROUTES setting): each route's source, headers, delivery, signature, handshake and fixed response, nulls left out; for review and tests."
   value       = local.routes_setting
 }
+
+output "lambda_alias_name" {
+  description = "The alias the routes invoke when the function is kept warm (front.provisioned_concurrent_executions); null otherwise."
+  value       = module.function.lambda_alias_name
+}

@@ -70,6 +70,14 @@ variable "routes" {
       signed_content    = optional(string, "{body}")
       timestamp_header  = optional(string)
       id_header         = optional(string)
+      timestamp_format  = optional(string, "unix")
+      url               = optional(string)
+      pairs = optional(object({
+        separator     = optional(string, ",")
+        key_value     = optional(string, "=")
+        timestamp_key = optional(string, "t")
+        signature_key = optional(string, "v1")
+      }))
     }))
     handshake = optional(object({
       preset     = string

@@ -7,6 +7,7 @@ locals {
   package         = var.settings.package
   package_path    = local.package == null ? var.default_package_path : local.package.local_path
   package_from_s3 = try(local.package.s3_bucket != null, false)
+  provisioned     = var.settings.provisioned_concurrent_executions != null
 
   # Every function writes its own logs and traces; what else it may do comes from the caller.
   own_statements = [
@@ -76,6 +77,9 @@ resource "aws_lambda_function" "this" {
   reserved_concurrent_executions = var.settings.reserved_concurrent_executions
   kms_key_arn                    = var.kms_key_arn
 
+  # A version to keep warm (provisioned concurrency needs a version or an alias, never $LATEST).
+  publish = local.provisioned
+
   filename          = local.package_from_s3 ? null : local.package_path
   s3_bucket         = local.package_from_s3 ? local.package.s3_bucket : null
   s3_key            = local.package_from_s3 ? local.package.s3_key : null
@@ -106,4 +110,24 @@ resource "aws_lambda_function" "this" {
       error_message = "The environment of ${var.function_name} exceeds Lambda's 4 KB: it holds each source's settings (SOURCES, ROUTES); split the sources over two deployments or shorten their settings."
     }
   }
+}
+
+# Kept warm: every code or configuration change publishes a version, the alias
+# follows it and Lambda initialises that many environments before the alias
+# serves them (callers invoke the alias, see output lambda_function_invoke_arn).
+resource "aws_lambda_alias" "live" {
+  count = var.create && local.provisioned ? 1 : 0
+
+  name             = "live"
+  description      = "The version callers invoke, with provisioned concurrency."
+  function_name    = aws_lambda_function.this[0].function_name
+  function_version = aws_lambda_function.this[0].version
+}
+
+resource "aws_lambda_provisioned_concurrency_config" "live" {
+  count = var.create && local.provisioned ? 1 : 0
+
+  function_name                     = aws_lambda_function.this[0].function_name
+  qualifier                         = aws_lambda_alias.live[0].name
+  provisioned_concurrent_executions = var.settings.provisioned_concurrent_executions
 }

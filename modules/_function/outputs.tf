@@ -9,8 +9,13 @@ output "lambda_function_arn" {
 }
 
 output "lambda_function_invoke_arn" {
-  description = "Invoke ARN of the function."
-  value       = try(aws_lambda_function.this[0].invoke_arn, null)
+  description = "Invoke ARN callers use: the alias live's with provisioned concurrency, else the function's."
+  value       = local.provisioned ? try(aws_lambda_alias.live[0].invoke_arn, null) : try(aws_lambda_function.this[0].invoke_arn, null)
+}
+
+output "lambda_alias_name" {
+  description = "The alias callers invoke (live) with provisioned concurrency; null without."
+  value       = try(aws_lambda_alias.live[0].name, null)
 }
 
 output "iam_role_arn" {

@@ -19,7 +19,7 @@ variable "description" {
 }
 
 variable "settings" {
-  description = "The function's settings, one object for every function the module creates (authorizer, consumer, front): architecture, memory_size (MB), timeout_seconds, log_retention_in_days, tracing_mode (Active or PassThrough), reserved_concurrent_executions (null: unreserved) and package (null for default_package_path, else local_path, or s3_bucket + s3_key with s3_object_version and source_code_hash). Callers pass their settings object whole: attributes it carries beyond these (policy_statements, ...) are dropped by the type."
+  description = "The function's settings, one object for every function the module creates (authorizer, consumer, front): architecture, memory_size (MB), timeout_seconds, log_retention_in_days, tracing_mode (Active or PassThrough), reserved_concurrent_executions (null: unreserved), provisioned_concurrent_executions (null: none; otherwise a published version behind the alias live, kept warm) and package (null for default_package_path, else local_path, or s3_bucket + s3_key with s3_object_version and source_code_hash). Callers pass their settings object whole: attributes it carries beyond these (policy_statements, ...) are dropped by the type."
   type = object({
     architecture          = string
     memory_size           = number
@@ -29,6 +29,9 @@ variable "settings" {
     tracing_mode = optional(string, "Active")
     # null: unreserved (the account's pool); 0 stops the function.
     reserved_concurrent_executions = optional(number)
+    # null: none. Otherwise that many environments kept initialised on the alias "live":
+    # callers invoke the alias (lambda_function_invoke_arn), never a cold start up to this concurrency.
+    provisioned_concurrent_executions = optional(number)
     package = optional(object({
       local_path        = optional(string)
       s3_bucket         = optional(string)
@@ -67,6 +70,15 @@ variable "settings" {
   validation {
     condition     = var.settings.reserved_concurrent_executions == null || try(var.settings.reserved_concurrent_executions >= 0 && floor(var.settings.reserved_concurrent_executions) == var.settings.reserved_concurrent_executions, false)
     error_message = "reserved_concurrent_executions must be null (unreserved) or a whole number of at least 0 (${var.limits.function})."
+  }
+
+  validation {
+    condition = var.settings.provisioned_concurrent_executions == null || try(
+      var.settings.provisioned_concurrent_executions >= 1 && floor(var.settings.provisioned_concurrent_executions) == var.settings.provisioned_concurrent_executions &&
+      # A conditional, not ||: Terraform evaluates both sides, and null <= n is an error.
+      (var.settings.reserved_concurrent_executions == null ? true : var.settings.provisioned_concurrent_executions <= var.settings.reserved_concurrent_executions),
+    false)
+    error_message = "provisioned_concurrent_executions must be null (none) or a whole number of at least 1, and no more than reserved_concurrent_executions when that is set (${var.limits.function})."
   }
 
   validation {

@@ -86,6 +86,7 @@ module "function" {
     },
     # Only what differs from the single Basic source, so its function is unchanged.
     var.mode == "basic" ? {} : { AUTH_MODE = var.mode },
+    var.token_header == null ? {} : { TOKEN_HEADER = var.token_header },
     var.source_name == null ? {} : { SOURCE_NAME = var.source_name },
   )
 

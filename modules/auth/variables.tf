@@ -95,6 +95,17 @@ variable "mode" {
   }
 }
 
+variable "token_header" {
+  description = "With mode = token: the lower-case request header that holds the token (GitLab's x-gitlab-token, the header you configure in Okta), instead of the query string's token parameter; keeps the token out of URLs and access logs. The route's identity source must be that header (the root sets it). null: ?token=..."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.token_header == null || try(can(regex("^[a-z0-9][a-z0-9-]{0,63}$", var.token_header)) && var.mode == "token", false)
+    error_message = "token_header is a lower-case header name, and only with mode = token."
+  }
+}
+
 variable "source_name" {
   description = "The source this authorizer guards, when a deployment has several: the function is then <name>-<source_name>-auth, the secret <name>-<source_name>-credentials-*. null: one source, the names of the first releases."
   type        = string

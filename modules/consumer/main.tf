@@ -2,6 +2,9 @@ locals {
   # What the Terraform and the functions must agree on (scheme headers, attribute
   # names, bucket prefixes, metric names): one file, which the packages carry too.
   contract = jsondecode(file("${path.module}/../../functions/shared/contract.json"))
+  # Named senders (contract.json signatures.presets): an hmac whose settings the contract holds.
+  signature_presets = { for name, preset in local.contract.signatures.presets : name => preset if can(preset.header) }
+  signature_schemes = concat(keys(local.contract.signatures.schemes), keys(local.signature_presets))
   # A conditional, not coalesce(): with create_table given, the answer is known
   # at plan time even when table_name is not.
   create_table  = var.create && (var.create_table != null ? var.create_table : var.table_name == null)
@@ -47,7 +50,9 @@ locals {
     length(local.created_signing_secrets) > 0 && var.kms_key_arn != null ? [var.kms_key_arn] : [],
     compact([for signature in values(local.signed_sources) : signature.secret_kms_key_arn]),
   ))
-  # What the function reads (SOURCES): nulls left out, the Lambda environment holds 4 KB in all.
+  # What the function reads (SOURCES): nulls left out, the Lambda environment holds 4 KB in all;
+  # plain JSON up to plain_json_bytes (readable in the console), gzipped beyond.
+  plain_json_bytes = 2048
   sources_setting = {
     for name, source in local.sources : name => merge(
       { event_key = source.event_key, body = source.body },
@@ -57,7 +62,8 @@ locals {
       source.delivery == "claim-check" ? { delivery = "claim-check" } : {},
       source.signature == null ? {} : {
         signature = merge(
-          { for field, value in source.signature : field => value if value != null && field != "secret_kms_key_arn" },
+          # A named scheme's settings are the contract's: only hmac's own fields travel.
+          { for field, value in merge(source.signature, contains(keys(var.signature_urls), name) ? { url = var.signature_urls[name] } : {}) : field => value if value != null && field != "secret_kms_key_arn" && (source.signature.scheme == "hmac" || contains(["scheme", "tolerance_seconds", "url"], field)) },
           { secret_arn = local.signing_secret_arns[name] },
         )
       },
@@ -213,7 +219,8 @@ module "function" {
     local.payload_bucket ? { PAYLOAD_BUCKET = var.payload_bucket_name } : {},
     var.ttl_attribute == null ? {} : { TTL_ATTRIBUTE = var.ttl_attribute, TTL_DAYS = tostring(var.ttl_days) },
     var.ordering_attribute == null ? {} : { ORDERING_ATTRIBUTE = var.ordering_attribute },
-    { SOURCES = jsonencode(local.sources_setting) },
+    # Long settings gzipped (the functions read both forms: functions/shared/environment_json.py).
+    { SOURCES = length(jsonencode(local.sources_setting)) > local.plain_json_bytes ? base64gzip(jsonencode(local.sources_setting)) : jsonencode(local.sources_setting) },
     length(local.signed_sources) == 0 ? {} : {
       SIGNING_SECRET_CACHE_TTL_SECONDS     = tostring(var.signing_secret_cache_ttl_seconds)
       SIGNING_SECRET_MAX_STALENESS_SECONDS = tostring(var.signing_secret_max_staleness_seconds)
@@ -298,6 +305,16 @@ resource "aws_lambda_event_source_mapping" "this" {
   # The mapping validates its role's SQS permissions when it is created
   # (terraform-provider-aws#14042): the policy must exist first.
   depends_on = [module.function]
+
+  lifecycle {
+    precondition {
+      # Here, not in var.sources' validation: signature_urls is known only once the API is.
+      condition = alltrue([for name, signature in local.signed_sources : signature.url != null || contains(keys(var.signature_urls), name) || !strcontains(
+        signature.scheme == "hmac" ? signature.signed_content : try(local.signature_presets[signature.scheme].signed_content, ""), "{url}"
+      )])
+      error_message = "A source whose signature covers the URL it was given (square, hubspot, twilio; hmac with {url}) needs signature.url or an entry in signature_urls: the consumer could verify none of its messages."
+    }
+  }
 }
 
 ################################################################################

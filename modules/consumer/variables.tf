@@ -103,7 +103,7 @@ variable "timeout_seconds" {
 }
 
 variable "sources" {
-  description = "Several sources on one deployment: for each source name, where an item's id is (event_key: a JSON pointer into the body such as /id, or a lower-case header name, whose value API Gateway carries as the header.<name> message attribute), whether the body is stored raw (body = raw: the exact text in the attribute body) or as the JSON object's attributes, and how the sender signs (signature: scheme github, stripe, standard-webhooks, svix, slack or hmac; secret_arn, or null to create an empty secret; tolerance_seconds; for hmac: header, algorithm, encoding, prefix, signed_content with {id} {timestamp} {body}, timestamp_header, id_header). archive: keep every message's exact bytes in the payload bucket's archive/ (needs payload_bucket_name). delivery: direct (API Gateway sends the body itself) or claim-check (the source's route is the front function, which queues pointers to claims/<source>/; list the source in claim_check_sources too): the consumer resolves a message as a claim check only for a claim-check source. event_key @signed-content (signed sources only): the SHA-256 of the content the signature covers. Items are keyed <source>#<id> and record _source and _receivedAt; legacy_keys = true (at most one source: the single source of the first releases) keys items by the body's own id, unprefixed, records nothing, and takes the messages that name no source. null: that one legacy source, named default, keyed by the body's partition_key attribute."
+  description = "Several sources on one deployment: for each source name, where an item's id is (event_key: a JSON pointer into the body such as /id, or a lower-case header name, whose value API Gateway carries as the header.<name> message attribute), whether the body is stored raw (body = raw: the exact text in the attribute body) or as the JSON object's attributes, and how the sender signs (signature: scheme github, stripe, standard-webhooks, svix, slack, netlify, a preset of contract.json (signatures.presets) or hmac; secret_arn, or null to create an empty secret; tolerance_seconds; url for a signature over {url}; for hmac: header, algorithm, encoding, prefix, signed_content with {id} {timestamp} {url} and {body} or {form}, timestamp_header, timestamp_format, id_header, pairs). archive: keep every message's exact bytes in the payload bucket's archive/ (needs payload_bucket_name). delivery: direct (API Gateway sends the body itself) or claim-check (the source's route is the front function, which queues pointers to claims/<source>/; list the source in claim_check_sources too): the consumer resolves a message as a claim check only for a claim-check source. event_key @signed-content (signed sources only): the SHA-256 of the content the signature covers. Items are keyed <source>#<id> and record _source and _receivedAt; legacy_keys = true (at most one source: the single source of the first releases) keys items by the body's own id, unprefixed, records nothing, and takes the messages that name no source. null: that one legacy source, named default, keyed by the body's partition_key attribute."
   type = map(object({
     event_key   = string
     body        = optional(string, "json")
@@ -122,6 +122,14 @@ variable "sources" {
       signed_content     = optional(string, "{body}")
       timestamp_header   = optional(string)
       id_header          = optional(string)
+      timestamp_format   = optional(string, "unix")
+      url                = optional(string)
+      pairs = optional(object({
+        separator     = optional(string, ",")
+        key_value     = optional(string, "=")
+        timestamp_key = optional(string, "t")
+        signature_key = optional(string, "v1")
+      }))
     }))
   }))
   default = null
@@ -148,31 +156,67 @@ variable "sources" {
   validation {
     # Terraform evaluates both sides of ||: a null signature needs a conditional.
     condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ? true : (
-      contains(keys(local.contract.signatures.schemes), source.signature.scheme) &&
+      contains(local.signature_schemes, source.signature.scheme) &&
       source.signature.tolerance_seconds >= local.contract.signatures.tolerance_seconds.min && source.signature.tolerance_seconds <= local.contract.signatures.tolerance_seconds.max && floor(source.signature.tolerance_seconds) == source.signature.tolerance_seconds
     )]), false)
-    error_message = "sources: signature.scheme is one of ${join(", ", keys(local.contract.signatures.schemes))}, and tolerance_seconds a whole number of seconds from ${local.contract.signatures.tolerance_seconds.min} to ${local.contract.signatures.tolerance_seconds.max}."
+    error_message = "sources: signature.scheme is one of ${join(", ", local.signature_schemes)}, and tolerance_seconds a whole number of seconds from ${local.contract.signatures.tolerance_seconds.min} to ${local.contract.signatures.tolerance_seconds.max}."
   }
 
   validation {
     condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ? true : (
       (source.signature.secret_arn == null ? true : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", source.signature.secret_arn))) &&
-      (source.signature.secret_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", source.signature.secret_kms_key_arn)))
+      (source.signature.secret_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", source.signature.secret_kms_key_arn))) &&
+      (source.signature.url == null ? true : can(regex("^https?://[^[:space:]]+$", source.signature.url)) && length(source.signature.url) <= 2048)
     )]), false)
-    error_message = "sources: signature.secret_arn is a Secrets Manager secret ARN (or null to create the secret) and secret_kms_key_arn a KMS key ARN."
+    error_message = "sources: signature.secret_arn is a Secrets Manager secret ARN (or null to create the secret), secret_kms_key_arn a KMS key ARN, and url the https:// URL the sender was given."
   }
 
   validation {
     condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ? true : source.signature.scheme != "hmac" ? true : (
       can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.signature.header)) &&
       contains(local.contract.signatures.algorithms, source.signature.algorithm) && contains(local.contract.signatures.encodings, source.signature.encoding) &&
-      length(split("{body}", source.signature.signed_content)) == 2 &&
-      strcontains(source.signature.signed_content, "{timestamp}") == (source.signature.timestamp_header != null) &&
+      contains(local.contract.signatures.timestamp_formats, source.signature.timestamp_format) &&
+      length(split("{body}", source.signature.signed_content)) + length(split("{form}", source.signature.signed_content)) == 3 &&
+      (source.signature.url == null || strcontains(source.signature.signed_content, "{url}")) &&
+      strcontains(source.signature.signed_content, "{timestamp}") == (source.signature.timestamp_header != null || try(source.signature.pairs.timestamp_key != "", false)) &&
+      (source.signature.pairs == null || source.signature.timestamp_header == null) &&
       strcontains(source.signature.signed_content, "{id}") == (source.signature.id_header != null) &&
       alltrue([for header in compact([source.signature.timestamp_header, source.signature.id_header]) : can(regex("^[a-z0-9][a-z0-9-]{0,63}$", header))])
     )]), false)
-    error_message = "sources: an hmac signature needs header (a lower-case header name), algorithm one of ${join(", ", local.contract.signatures.algorithms)}, encoding one of ${join(", ", local.contract.signatures.encodings)}, signed_content holding {body} once, {timestamp} exactly when timestamp_header is set and {id} exactly when id_header is set."
+    error_message = "sources: an hmac signature needs header (a lower-case header name), algorithm one of ${join(", ", local.contract.signatures.algorithms)}, encoding one of ${join(", ", local.contract.signatures.encodings)}, timestamp_format one of ${join(", ", local.contract.signatures.timestamp_formats)}, signed_content holding {body} (or {form}) once, url only with {url} in it, {timestamp} exactly when timestamp_header (or, with pairs, pairs.timestamp_key; not both) is set and {id} exactly when id_header is set."
   }
+
+  validation {
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ? true : source.signature.pairs == null ? true : (
+      source.signature.pairs.separator != "" && source.signature.pairs.signature_key != "" &&
+      source.signature.pairs.separator != source.signature.pairs.key_value
+    )]), false)
+    error_message = "sources: signature.pairs needs a separator, a different key_value separator (\"\": entries without keys, the first the timestamp) and a signature_key (timestamp_key \"\": the header holds no timestamp)."
+  }
+
+  validation {
+    # That a URL is there when one is signed is the event source mapping's precondition:
+    # the root passes it in signature_urls, known only once the API is (main.tf).
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ? true : source.signature.scheme == "hmac" ? true : (
+      source.signature.url == null || strcontains(try(local.signature_presets[source.signature.scheme].signed_content, ""), "{url}")
+    )]), false)
+    error_message = "sources: signature.url is the URL a sender signs, only for a scheme that signs one (square, hubspot, twilio; hmac with {url})."
+  }
+
+  validation {
+    # A named sender's header settings are the contract's: one given beside it would be silently ignored.
+    condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ? true : !contains(keys(local.signature_presets), source.signature.scheme) ? true : (
+      source.signature.header == null && source.signature.timestamp_header == null && source.signature.id_header == null && source.signature.pairs == null
+    )]), false)
+    error_message = "sources: a named sender (signature.scheme = ${join(", ", keys(local.signature_presets))}) brings its own header, timestamp_header, id_header and pairs: leave them out, or use scheme = \"hmac\" to spell them."
+  }
+}
+
+variable "signature_urls" {
+  description = "By source name: the URL a signature over {url} covers when the source's signature.url is null (the root module passes each such source's route URL). A source's own signature.url wins."
+  type        = map(string)
+  default     = {}
+  nullable    = false
 }
 
 variable "signing_secret_cache_ttl_seconds" {

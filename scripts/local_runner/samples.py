@@ -10,16 +10,30 @@ what signs them.
 from __future__ import annotations
 
 import base64
-import gzip
+import importlib.util
 import json
 import re
 import shlex
 import urllib.parse
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from .aws import aws_client
+from .lambda_runtime import ROOT
 from .runner import LocalRunner
+
+
+def shared_module(name: str) -> ModuleType:
+    """A module of functions/shared, loaded from its file (the runner is not a Lambda package)."""
+    spec = importlib.util.spec_from_file_location(f"shared_{name}", ROOT / "functions" / "shared" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ENVIRONMENT_JSON = shared_module("environment_json")
 
 
 @dataclass(frozen=True)
@@ -58,13 +72,13 @@ def consumer_variables(runner: LocalRunner) -> dict[str, str]:
 def consumer_sources(runner: LocalRunner) -> tuple[dict[str, dict], str]:
     """(the consumer's SOURCES, its partition key), from the deployed environment."""
     variables = consumer_variables(runner)
-    return json.loads(variables.get("SOURCES") or "{}"), variables.get("PARTITION_KEY", "eventId")
+    return environment_json("SOURCES", variables.get("SOURCES") or ""), variables.get("PARTITION_KEY", "eventId")
 
 
-def routes_json(value: str) -> str:
-    """The edge function's ROUTES as JSON: modules/_front writes it gzipped and base64-encoded
-    (Lambda's environment holds 4 KB); functions/front/edge_config.py reads both forms."""
-    return value if value.lstrip().startswith("{") else gzip.decompress(base64.b64decode(value)).decode("utf-8")
+def environment_json(name: str, value: str) -> Any:
+    """A JSON setting of a deployed function (ROUTES, SOURCES), decoded by the functions' own
+    reader (functions/shared/environment_json.py: plain JSON, or base64 of its gzip when long)."""
+    return json.loads(ENVIRONMENT_JSON.json_text(name, value)) if value.strip() else {}
 
 
 def route_source(runner: LocalRunner, route: Any) -> str | None:
@@ -75,7 +89,7 @@ def route_source(runner: LocalRunner, route: Any) -> str | None:
         attributes = json.loads(parameters.get("MessageAttributes") or "{}")
         return (attributes.get("source") or {}).get("StringValue")
     function = runner.front_door.integration_functions.get(route.integration["IntegrationId"])
-    routes = json.loads(routes_json(function.env.get("ROUTES") or "{}")) if function is not None else {}
+    routes = environment_json("ROUTES", function.env.get("ROUTES") or "") if function is not None else {}
     return (routes.get(route.route_key) or {}).get("source")
 
 
@@ -103,7 +117,10 @@ def sample_requests(runner: LocalRunner, event_id: str = "hello-1") -> list[Samp
             secret = json.loads(secrets.get_secret_value(SecretId=variables["SECRET_ARN"])["SecretString"])
             if variables.get("AUTH_MODE") == "token":
                 token = (secret.get("tokens") or [secret.get("token")])[0]
-                url += "?" + urllib.parse.urlencode({"token": token})
+                if variables.get("TOKEN_HEADER"):  # in the header the sender fills (GitLab's x-gitlab-token)
+                    headers[variables["TOKEN_HEADER"]] = token
+                else:
+                    url += "?" + urllib.parse.urlencode({"token": token})
             else:
                 credential = (secret.get("credentials") or [secret])[0]
                 basic = base64.b64encode(f"{credential['username']}:{credential['password']}".encode()).decode()

@@ -77,6 +77,53 @@ run "tracing_and_reserved_concurrency_reach_the_function" {
   }
 }
 
+run "provisioned_concurrency_keeps_a_published_version_warm_behind_an_alias" {
+  command = plan
+
+  variables {
+    settings = { architecture = "arm64", memory_size = 512, timeout_seconds = 15, log_retention_in_days = 365, provisioned_concurrent_executions = 2 }
+  }
+
+  assert {
+    condition     = aws_lambda_function.this[0].publish && aws_lambda_alias.live[0].name == "live" && aws_lambda_provisioned_concurrency_config.live[0].qualifier == "live"
+    error_message = "With provisioned concurrency the function publishes versions and the alias live is what is kept warm."
+  }
+
+  assert {
+    condition     = aws_lambda_provisioned_concurrency_config.live[0].provisioned_concurrent_executions == 2 && output.lambda_alias_name == "live"
+    error_message = "The setting reaches the alias's provisioned concurrency, and callers are told to invoke the alias."
+  }
+}
+
+run "without_provisioned_concurrency_nothing_is_published" {
+  command = plan
+
+  assert {
+    condition     = !aws_lambda_function.this[0].publish && length(aws_lambda_alias.live) == 0 && length(aws_lambda_provisioned_concurrency_config.live) == 0 && output.lambda_alias_name == null
+    error_message = "Off (the default), the function is as before: no version published, no alias, invoked unqualified."
+  }
+}
+
+run "provisioned_concurrency_zero" {
+  command = plan
+
+  variables {
+    settings = { architecture = "arm64", memory_size = 256, timeout_seconds = 30, log_retention_in_days = 365, provisioned_concurrent_executions = 0 }
+  }
+
+  expect_failures = [var.settings]
+}
+
+run "provisioned_concurrency_over_the_reserved" {
+  command = plan
+
+  variables {
+    settings = { architecture = "arm64", memory_size = 256, timeout_seconds = 30, log_retention_in_days = 365, reserved_concurrent_executions = 2, provisioned_concurrent_executions = 3 }
+  }
+
+  expect_failures = [var.settings]
+}
+
 run "tracing_mode_unknown" {
   command = plan
 

@@ -321,6 +321,23 @@ run "sources_reach_the_function" {
   }
 }
 
+run "many_sources_are_gzipped_to_fit_lambdas_4_kb" {
+  command = plan
+
+  variables {
+    # Twenty signed senders by name, with brought secrets: about 4 KB of plain JSON.
+    sources = { for i in range(20) : "sender-${i}" => {
+      event_key = "@signed-content"
+      signature = { scheme = "shopify", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:sender-${i}-signing-AbCdEf" }
+    } }
+  }
+
+  assert {
+    condition     = !startswith(module.function.lambda_function.environment[0].variables["SOURCES"], "{") && length(module.function.lambda_function.environment[0].variables["SOURCES"]) < 2048
+    error_message = "A long SOURCES is written as base64 of its gzip (functions/shared/environment_json.py reads both forms), well inside Lambda's 4 KB."
+  }
+}
+
 run "signed_sources_with_brought_secrets" {
   command = plan
 
@@ -374,16 +391,16 @@ run "signed_sources_with_brought_secrets" {
   assert {
     condition = jsondecode(module.function.lambda_function.environment[0].variables["SOURCES"]) == {
       stripe = { event_key = "/id", body = "json", signature = {
-        scheme    = "stripe", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-signing-AbCdEf", tolerance_seconds = 600,
-        algorithm = "sha256", encoding = "hex", prefix = "", signed_content = "{body}"
+        scheme = "stripe", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-signing-AbCdEf", tolerance_seconds = 600
       } }
       custom = { event_key = "x-delivery", body = "json", signature = {
-        scheme = "hmac", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:custom-signing-AbCdEf", tolerance_seconds = 300,
-        header = "x-signature", algorithm = "sha256", encoding = "base64", prefix = "", signed_content = "{timestamp}.{body}", timestamp_header = "x-timestamp"
+        scheme           = "hmac", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:custom-signing-AbCdEf", tolerance_seconds = 300,
+        header           = "x-signature", algorithm = "sha256", encoding = "base64", prefix = "", signed_content = "{timestamp}.{body}", timestamp_header = "x-timestamp",
+        timestamp_format = "unix"
       } }
       orders = { event_key = "/eventId", body = "json" }
     }
-    error_message = "Each source's signature reaches the consumer in SOURCES with its secret ARN, without nulls or the key ARN (the contract with functions/consumer/sources.py)."
+    error_message = "Each source's signature reaches the consumer in SOURCES with its secret ARN, without nulls or the key ARN, and a named scheme without hmac's fields (the contract with functions/consumer/sources.py)."
   }
 
   assert {

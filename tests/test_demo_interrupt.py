@@ -53,6 +53,13 @@ def collect(stream, lines: list[str], serving: threading.Event) -> None:
     serving.set()  # the demo ended
 
 
+def as_a_terminal_starts_it() -> None:
+    """A terminal's foreground job starts with SIGINT at its default. A test runner started in
+    the background by a non-interactive shell has SIGINT ignored, and an ignored signal stays
+    ignored across exec: Python would then never raise KeyboardInterrupt in the demo."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("whole_group", [True, False], ids=["terminal-ctrl-c", "sigint-to-the-demo"])
 def test_ctrl_c_stops_the_local_stack_cleanly(whole_group, tmp_path):
     (tmp_path / "main.tf").write_text(SMALLEST_ROOT)
@@ -70,6 +77,7 @@ def test_ctrl_c_stops_the_local_stack_cleanly(whole_group, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal gives a foreground job
+        preexec_fn=as_a_terminal_starts_it,  # noqa: PLW1509 - one signal call, no lock taken
     )
     out: list[str] = []
     err: list[str] = []

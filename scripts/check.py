@@ -53,6 +53,10 @@ def check_packages() -> bool:
     return run([sys.executable, "scripts/build.py", "--check"]).returncode == 0
 
 
+def check_public_key_layer() -> bool:
+    return run([sys.executable, "scripts/build_layer.py", "--check"]).returncode == 0
+
+
 def check_docs() -> bool:
     return run([sys.executable, "scripts/docs.py", "--check"]).returncode == 0
 
@@ -98,13 +102,15 @@ def check_checkov() -> bool:
 
 
 def check_pytest() -> bool:
-    return run([str(VENV_BIN / "python"), "-m", "pytest", "tests"]).returncode == 0
+    # The slowest tests are listed so that a CI log shows where its minutes go.
+    return run([str(VENV_BIN / "python"), "-m", "pytest", "tests", "--durations=25"]).returncode == 0
 
 
 CHECKS = [
     ("ruff (lint + format)", check_ruff),
     ("terraform fmt", check_terraform_fmt),
     ("Lambda packages match sources", check_packages),
+    ("public-key layer matches its pinned wheels", check_public_key_layer),
     ("README tables match the code", check_docs),
     ("terraform validate", check_terraform_validate),
     ("checkov", check_checkov),

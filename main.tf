@@ -87,7 +87,7 @@ locals {
   authenticated_sources = { for name, source in local.sources : name => source if source.auth != "none" }
   # What each signature covers: an hmac's own signed_content, a preset's from the contract ("" for the other schemes).
   signed_contents = {
-    for name, source in local.sources : name => source.signature == null ? "" : source.signature.scheme == "hmac" ? source.signature.signed_content : try(local.contract.signatures.presets[source.signature.scheme].signed_content, "")
+    for name, source in local.sources : name => source.signature == null ? "" : source.signature.scheme == "hmac" ? source.signature.signed_content : lookup(local.scheme_signed_contents, source.signature.scheme, "")
   }
   # A signature that covers the URL (Square, HubSpot, Twilio: {url}) covers the one the
   # sender was given: signature.url, else the source's own URL (never a Host header),
@@ -117,6 +117,11 @@ locals {
   signature_headers = merge(
     { for name, scheme in local.contract.signatures.schemes : name => scheme.headers if can(scheme.headers) },
     { for name, preset in local.contract.signatures.presets : name => compact([preset.header, try(preset.timestamp_header, ""), try(preset.id_header, "")]) if can(preset.header) },
+  )
+  # What a named scheme's signature covers, where the contract says ({url}: Square, HubSpot, Twilio; Google's audience).
+  scheme_signed_contents = merge(
+    { for name, scheme in local.contract.signatures.schemes : name => scheme.signed_content if can(scheme.signed_content) },
+    { for name, preset in local.contract.signatures.presets : name => preset.signed_content if can(preset.signed_content) },
   )
   # The ways a route admits a sender (contract.json): none has no authorizer.
   auth_modes = [for mode, spec in local.contract.auth_modes : mode if can(spec.identity_source)]

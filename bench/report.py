@@ -8,6 +8,7 @@ from memory import markdown as memory_markdown
 from cpu import markdown as cpu_markdown
 from deliveries import markdown as deliveries_markdown
 from latency import table as latency_table
+from layer_cold import markdown as layer_markdown
 
 
 def consumer_rows(results: dict, latency: bool) -> list[dict]:
@@ -166,6 +167,7 @@ def markdown(results: dict) -> str:
     lines = consumer_table(results) + latency_model_table(results) + authorizer_and_import_tables(results)
     lines += first_event_and_end_to_end(results) + cost_table(results)
     lines += signature_price(results)
+    lines += layer_markdown(results["public_key_layer"]) if "public_key_layer" in results else []
     if "deliveries" in results:
         lines += deliveries_markdown(results["deliveries"])
     lines += memory_markdown(results["memory"]) if "memory" in results else []

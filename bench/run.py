@@ -36,6 +36,7 @@ from deliveries import bench_payloads
 from deliveries import markdown as deliveries_markdown
 from end_to_end import bench_end_to_end
 from harness import RESULTS, ROOT, fake_env
+from layer_cold import bench_public_key_layer
 from report import markdown
 
 
@@ -81,6 +82,7 @@ def measure_all(args: argparse.Namespace, results: dict) -> None:
     results["consumer"] = bench_consumer(sizes) + bench_consumer(sizes, latency=True)
     results["authorizer"] = bench_authorizer(500 if args.quick else 10_000)
     results["cold_start"] = bench_cold_start()
+    results["public_key_layer"] = bench_public_key_layer()
     results["first_event"] = bench_first_event(5 if args.quick else 10)
     if not args.no_e2e:
         results["end_to_end"] = bench_end_to_end(200 if args.quick else 2000, 20)

@@ -457,3 +457,15 @@ run "a_signed_form_is_stored_raw" {
 
   expect_failures = [var.sources]
 }
+
+run "googles_token_in_authorization_needs_an_open_route" {
+  command = plan
+
+  variables {
+    sources = {
+      pubsub = { auth = "basic", event_key = "/message/messageId", signature = { scheme = "google-pubsub-push" } }
+    }
+  }
+
+  expect_failures = [var.sources]
+}

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from test_handshakes import BEATS_ZOOM_SECRET, X_CONSUMER_SECRET
 from test_signatures import whsec
 
@@ -24,6 +26,11 @@ from emulator import running_moto_server
 from local_terraform import LocalDeployment
 
 VECTORS = Path(__file__).resolve().parent / "fixtures" / "vendor_vectors"
+# Keys of our own for the public-key senders (theirs sign only what they send): tests sign fresh
+# requests with them through pyca/cryptography; the vendors' vectors are tests/test_public_key_schemes.py's.
+DISCORD_KEY = ed25519.Ed25519PrivateKey.generate()
+SENDGRID_KEY = ec.generate_private_key(ec.SECP256R1())
+SENDGRID_PUBLIC_DER = SENDGRID_KEY.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 LEARNED = {"asana"}  # signing secrets a handshake sets
 
 
@@ -113,6 +120,13 @@ def signing(sources):
         "dropbox": json.loads((VECTORS / "dropbox.json").read_text())["secret"],
         "twitch": secrets_module.token_hex(16),
         "square": secrets_module.token_urlsafe(16),
+        "mailgun": secrets_module.token_hex(16),
+        "adyen": json.loads((VECTORS / "adyen.json").read_text())["secret"],  # Adyen's SDK vector signs with it
+        # Public keys as the senders' consoles show them (hex; base64 DER): the tests sign with the private halves.
+        "discord": DISCORD_KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex(),
+        "sendgrid": base64.b64encode(
+            SENDGRID_KEY.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        ).decode(),
     }
     for name, arn in sources.outputs["source_signing_secret_arns"].items():
         if name not in LEARNED:  # Asana's handshake puts its own

@@ -67,6 +67,7 @@ def test_zips_hold_exactly_the_sources_with_fixed_metadata():
         "consumer": [
             "app.py",
             "archive.py",
+            "body_signatures.py",
             "cached_secret.py",
             "claim_check.py",
             "clients.py",
@@ -79,11 +80,13 @@ def test_zips_hold_exactly_the_sources_with_fixed_metadata():
             "envelope.py",
             "environment_json.py",
             "event_keys.py",
+            "json_pointer.py",
             "large_bodies.py",
             "ordering.py",
             "payloads.py",
             "pipeline.py",
             "pointers.py",
+            "public_keys.py",
             "records.py",
             "signature_parts.py",
             "signature_rules.py",
@@ -99,6 +102,7 @@ def test_zips_hold_exactly_the_sources_with_fixed_metadata():
         # A package carries the shared modules it imports, and theirs: not the consumer's own.
         "front": [
             "app.py",
+            "body_signatures.py",
             "cached_secret.py",
             "claim_check.py",
             "contract.json",
@@ -112,6 +116,8 @@ def test_zips_hold_exactly_the_sources_with_fixed_metadata():
             "envelope.py",
             "environment_json.py",
             "handshakes.py",
+            "json_pointer.py",
+            "public_keys.py",
             "signature_parts.py",
             "signature_rules.py",
             "signatures.py",

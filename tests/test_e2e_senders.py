@@ -21,7 +21,8 @@ import urllib.parse
 
 import pytest
 from cryptography.hazmat.primitives import hashes
-from sources_stack import VECTORS, exchange, queued_count
+from cryptography.hazmat.primitives.asymmetric import ec
+from sources_stack import DISCORD_KEY, SENDGRID_KEY, VECTORS, exchange, queued_count
 from test_handshakes import (
     ASANA_SECRET,
     BEATS_ZOOM_ANSWER,
@@ -226,3 +227,86 @@ def test_square_signs_the_url_it_was_given_never_the_host_it_reached(sources, si
     assert exchange(sources.url("square"), "POST", body, signed_for(sources.url("square")))[0] == 401  # the Host it reached
     assert exchange(sources.url("square"), "POST", body, signed_for(given))[0] == 200
     assert stored_keys(sources, "square") == {"square#square-e2e-1"}
+
+
+# --- public keys: the layer -------------------------------------------------------------------------
+
+
+def sign_discord(body: bytes, timestamp: int) -> dict[str, str]:
+    """discord.com/developers/docs/interactions/overview: X-Signature-Ed25519 = hex Ed25519 of
+    timestamp + body, under the application's key (ours here: DISCORD_KEY, signed by pyca/cryptography)."""
+    signature = DISCORD_KEY.sign(str(timestamp).encode() + body)
+    return {"x-signature-ed25519": signature.hex(), "x-signature-timestamp": str(timestamp), "content-type": "application/json"}
+
+
+def test_discord_ping_is_answered_pong_once_signed_and_its_interactions_stored(sources, signing):
+    # The PING of Discord's SDK tests (tests/fixtures/vendor_vectors/discord.json), signed now.
+    ping = json.loads((VECTORS / "discord.json").read_text())["body"].encode()
+    before = queued_count(sources)
+    status, headers, answer = exchange(sources.url("discord"), "POST", ping, sign_discord(ping, int(time.time())))
+    assert (status, json.loads(answer)) == (200, {"type": 1}) and headers["content-type"] == "application/json"
+    # Discord checks that a badly signed request gets 401 before it saves the endpoint.
+    forged = {**sign_discord(ping, int(time.time())), "x-signature-ed25519": "00" * 64}
+    assert exchange(sources.url("discord"), "POST", ping, forged)[0] == 401
+    assert queued_count(sources) == before
+    command = b'{"id":"1187650021744955392","type":2,"data":{"name":"deploy"},"token":"t"}'
+    assert exchange(sources.url("discord"), "POST", command, sign_discord(command, int(time.time())))[0] == 200
+    # The consumer verified it again, with the layer's cryptography: stored.
+    assert stored_keys(sources, "discord") == {"discord#1187650021744955392"}
+
+
+def test_sendgrid_events_signed_with_its_p256_key_are_stored_raw(sources, signing):
+    # SendGrid's SDK test body (a JSON array ending in CRLF), signed now as SendGrid signs:
+    # ECDSA P-256 SHA-256 over timestamp + body, DER, base64.
+    body = json.loads((VECTORS / "sendgrid.json").read_text())["body"].encode()
+    timestamp = str(int(time.time()))
+    signature = SENDGRID_KEY.sign(timestamp.encode() + body, ec.ECDSA(hashes.SHA256()))
+    headers = {
+        "x-twilio-email-event-webhook-signature": base64.b64encode(signature).decode(),
+        "x-twilio-email-event-webhook-timestamp": timestamp,
+        "content-type": "application/json",
+    }
+    assert exchange(sources.url("sendgrid"), "POST", body, headers)[0] == 200
+    assert exchange(sources.url("sendgrid"), "POST", body + b" ", headers)[0] == 401
+    [key] = stored_keys(sources, "sendgrid")
+    assert key == "sendgrid#" + hashlib.sha256(timestamp.encode() + body).hexdigest()
+    assert sources.items()[key]["body"] == body.decode()
+
+
+def test_only_the_functions_serving_public_key_sources_may_import_cryptography(sources):
+    """The layer is attached to the consumer and the edge function (they verify discord and
+    sendgrid), not to the authorizers: the runner lends the layer's modules only where Lambda has them."""
+    lent = {function.name: json.loads(function.spec_file.read_text())["lent_modules"] for function in sources.runner.functions}
+    carrying = sorted(name for name, modules in lent.items() if "cryptography" in modules)
+    assert carrying == sorted(name for name in lent if name.endswith(("-consumer", "-front")))
+    assert any(not modules for modules in lent.values())  # the authorizers
+
+
+# --- signatures in the body ---------------------------------------------------------------------------
+
+
+def test_mailgun_signed_in_its_body_is_stored_by_its_token(sources, signing):
+    # documentation.mailgun.com (Securing Webhooks): hex HMAC-SHA256 of timestamp + token, in the body.
+    timestamp, token = str(int(time.time())), secrets_module.token_hex(25)
+    signature = openssl_digest(signing["mailgun"].encode(), (timestamp + token).encode(), hashes.SHA256()).hex()
+    document = {
+        "signature": {"timestamp": timestamp, "token": token, "signature": signature},
+        "event-data": {"event": "delivered"},
+    }
+    body = json.dumps(document).encode()
+    assert exchange(sources.url("mailgun"), "POST", body, {"content-type": "application/json"})[0] == 200
+    document["signature"]["signature"] = "0" * 64
+    assert exchange(sources.url("mailgun"), "POST", json.dumps(document).encode(), {"content-type": "application/json"})[0] == 401
+    assert stored_keys(sources, "mailgun") == {f"mailgun#{token}"}
+
+
+def test_adyens_sdk_notification_is_answered_accepted_and_stored(sources, signing):
+    # Adyen's own SDK vector (tests/fixtures/vendor_vectors/adyen.json): no time is signed, so it verifies as is.
+    vector = json.loads((VECTORS / "adyen.json").read_text())
+    status, _, answer = exchange(sources.url("adyen"), "POST", vector["body"].encode(), {"content-type": "application/json"})
+    assert (status, answer) == (200, b"[accepted]")
+    forged = vector["body"].replace('"value":1000', '"value":1', 1).encode()
+    assert forged != vector["body"].encode()
+    assert exchange(sources.url("adyen"), "POST", forged, {"content-type": "application/json"})[0] == 401
+    psp = json.loads(vector["body"])["notificationItems"][0]["NotificationRequestItem"]["pspReference"]
+    assert stored_keys(sources, "adyen") == {f"adyen#{psp}"}

@@ -28,7 +28,18 @@ from local_runner.samples import sample_requests
 
 pytestmark = pytest.mark.e2e
 SIGNED = {"signed-stripe", "signed-github", "webhooks", "svix", "slack", "custom", "edge-stripe", "meta"}
-SIGNED |= {"zoom", "x", "dropbox", "twitch", "asana", "square"}  # senders by name: tests/test_e2e_senders.py
+SIGNED |= {
+    "zoom",
+    "x",
+    "dropbox",
+    "twitch",
+    "asana",
+    "square",
+    "discord",
+    "sendgrid",
+    "mailgun",
+    "adyen",
+}  # senders by name: tests/test_e2e_senders.py
 TOKEN_SOURCES = {"stripe", "github", "large", "twilio", "graph", "gitlab"}
 BASIC_SOURCES = {"orders", "okta"}
 

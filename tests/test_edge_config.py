@@ -43,7 +43,7 @@ def test_a_direct_only_configuration_needs_no_bucket():
     ("route", "route_key", "environ", "message"),
     [
         ({"handshake": {"preset": "meta"}}, "GET /hooks/s", {}, "the meta handshake needs secret_arn"),
-        ({"handshake": {"preset": "discord"}}, "POST /hooks/s", {}, "handshake.preset must be one of"),
+        ({"handshake": {"preset": "github"}}, "POST /hooks/s", {}, "handshake.preset must be one of"),
         ({"handshake": "slack"}, "POST /hooks/s", {}, "handshake takes preset and secret_arn only"),
         ({"handshake": {"preset": "dropbox", "secret_arn": ARN}}, "GET /hooks/s", {}, "takes no secret_arn"),
         ({"handshake": {"preset": "slack"}}, "POST /hooks/s", {}, "needs the route's signature"),

@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import json
+from pathlib import Path
 
 import handshakes
 import pytest
@@ -289,7 +290,11 @@ def hostile_requests(value: str) -> dict[str, Request]:
     }
 
 
-@pytest.mark.parametrize("name", sorted(PRESETS))
+# Discord's PING is answered with a fixed body: nothing of the request is echoed (test_discord_* below).
+ECHOING = sorted(set(PRESETS) - {"discord"})
+
+
+@pytest.mark.parametrize("name", ECHOING)
 @pytest.mark.parametrize("value", HOSTILE, ids=["html", "oversized", "empty", "crlf", "space", "quotes", "non-ascii"])
 def test_an_oversized_or_malformed_challenge_is_refused_and_never_echoed(name, value):
     if name == "microsoft-graph" and value == "abc def":
@@ -322,9 +327,37 @@ def test_secrets_are_required_where_needed_and_never_shown():
     with pytest.raises(ValueError, match="takes no secret"):
         preset("slack", "s")
     with pytest.raises(ValueError, match="handshake must be one of"):
-        preset("discord")
+        preset("github")
 
 
 def test_parse_query_joins_repeated_names_like_api_gateway():
     assert parse_query("challenge=a&challenge=b&x=%2B+") == {"challenge": "a,b", "x": "+ "}
     assert preset("dropbox").answer(Request("GET", {}, parse_query("challenge=a&challenge=b"))).status == 400
+
+
+# --- Discord -----------------------------------------------------------------------------------------
+# The PING is discord-interactions-js's own test body (utils/SharedTestUtils.ts pingRequestBody, kept in
+# tests/fixtures/vendor_vectors/discord.json); the answer is InteractionResponseType.PONG = 1 of the same
+# SDK (src/index.ts), as discord.com/developers/docs/interactions/receiving-and-responding requires.
+DISCORD_PING = json.loads((Path(__file__).parent / "fixtures" / "vendor_vectors" / "discord.json").read_text())["body"]
+
+
+def test_discord_ping_is_answered_pong():
+    response = preset("discord").answer(Request("POST", {"content-type": "application/json"}, {}, DISCORD_PING.encode()))
+    assert response is not None and response.status == 200
+    assert json.loads(response.body) == {"type": 1}
+    assert header(response, "content-type") == "application/json"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"type":2,"id":"1","data":{"name":"cmd"}}',  # APPLICATION_COMMAND: an interaction, queued
+        b'{"type":true}',  # JSON true is not the number 1
+        b'{"type":1.5}',
+        b'{"type":"1"}',
+        b"[1]",
+    ],
+)
+def test_discord_anything_but_a_ping_is_not_a_handshake(body: bytes):
+    assert preset("discord").answer(Request("POST", {}, {}, body)) is None

@@ -210,11 +210,27 @@ DOCUMENTED_SIGNATURE_HEADERS = {
     "svix": "svix-signature",
     "slack": "x-slack-signature",
     "netlify": "x-webhook-signature",
+    # discord.com/developers/docs/interactions/overview (Validating Security Request Headers)
+    "discord": "x-signature-ed25519",
+    # twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features
+    "sendgrid": "x-twilio-email-event-webhook-signature",
+    # cloud.google.com/pubsub/docs/authenticate-push-subscriptions: the token is in Authorization
+    "google-pubsub-push": "authorization",
     "hmac": "x-signature",  # CUSTOM_HMAC's own setting
 }
 
 
-@pytest.mark.parametrize("scheme", [scheme for scheme in SCHEMES if scheme not in PRESETS])  # presets: test_signature_presets.py
+# Schemes whose signature is in the body (test_body_signatures.py): they read no header.
+IN_THE_BODY = {"mailgun", "adyen", "microsoft-graph"}
+
+
+def test_a_scheme_signing_in_the_body_reads_no_header():
+    for scheme in IN_THE_BODY:
+        rule = load_signature({"scheme": scheme}, scheme)
+        assert (rule.headers, rule.signature_header) == ((), "")
+
+
+@pytest.mark.parametrize("scheme", [scheme for scheme in SCHEMES if scheme not in PRESETS and scheme not in IN_THE_BODY])
 def test_each_scheme_names_its_documented_signature_header(scheme):
     rule = load_signature(CUSTOM_HMAC if scheme == "hmac" else {"scheme": scheme}, scheme)
     assert rule.signature_header == DOCUMENTED_SIGNATURE_HEADERS[scheme]

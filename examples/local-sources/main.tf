@@ -42,6 +42,13 @@ module "webhook_ingest" {
     twitch  = { auth = "none", event_key = "twitch-eventsub-message-id", signature = { scheme = "twitch" }, handshake = { preset = "twitch" } }
     # Square signs the URL it was given with the body: the source's own URL (source_urls.square) by default.
     square = { auth = "none", event_key = "/event_id", signature = { scheme = "square" } }
+    # Public keys (the functions serving them carry the public-key layer): Discord's PING is answered
+    # once its Ed25519 signature verifies; SendGrid posts a JSON array, kept raw.
+    discord  = { auth = "none", event_key = "/id", signature = { scheme = "discord" }, handshake = { preset = "discord" } }
+    sendgrid = { auth = "none", event_key = "@signed-content", body = "raw", signature = { scheme = "sendgrid" } }
+    # Signatures in the body: Mailgun's signature object, Adyen's HMAC in each item (answered [accepted]).
+    mailgun = { auth = "none", event_key = "/signature/token", signature = { scheme = "mailgun" } }
+    adyen   = { auth = "none", event_key = "/notificationItems/0/NotificationRequestItem/pspReference", signature = { scheme = "adyen" }, response = { body = "[accepted]" } }
     # Asana's handshake sets the signing secret (created empty here): connect Asana right after deploying.
     asana = { auth = "none", event_key = "@signed-content", signature = { scheme = "asana" }, handshake = { preset = "asana" } }
     # Senders without signatures: a URL token (Graph appends validationToken to the URL it is given) and Basic (Okta).

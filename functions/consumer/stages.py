@@ -20,6 +20,7 @@ from event_keys import identifier
 from large_bodies import judge_large, spill_body
 from work import Context, Work, own_attributes, poison, reserved_poison
 
+from cached_secret import SecretUnavailable
 from payloads import is_claim_check, resolve_claim
 from pipeline import Outcome, Poison, Reason, Retry, Stage
 from records import MAX_ITEM_BYTES, finish_item
@@ -108,7 +109,10 @@ def verify(work: Work, context: Context) -> Outcome:
     assert work.rule is not None
     if work.rule.signature is None:
         return None
-    return signature_poison(work.rule, work.envelope, context.signing_keys.get(work.rule.name, ()), context.now)
+    try:
+        return signature_poison(work.rule, work.envelope, context.signing_keys.get(work.rule.name, ()), context.now)
+    except SecretUnavailable:  # a sender's published keys could not be fetched: not the sender's fault
+        return Retry(work.message_id, "signing keys unavailable")
 
 
 def archive(work: Work, context: Context) -> Outcome:

@@ -3,7 +3,7 @@
 Per request, in this order:
 1. the route, by routeKey (404 without one);
 2. a handshake (handshakes.py presets): answered, never queued. Presets whose
-   handshake the sender signs (slack, zoom, twitch) are answered only once the
+   handshake the sender signs (slack, zoom, twitch, discord) are answered only once the
    signature verifies (401 otherwise); the others directly. Asana's X-Hook-Secret
    becomes the source's signing secret while that is empty (edge_handshakes.py);
 3. GET without a handshake: 405 (GET routes exist only for handshakes);

@@ -10,7 +10,7 @@ secrets and challenges are never written anywhere.
 Every echoed value is bounded in length and character set and answered with an
 explicit non-HTML content type and `X-Content-Type-Options: nosniff`: the
 endpoint cannot reflect content to a browser (`<script>` is refused with 400
-and a fixed body). Signed handshakes (slack, zoom, twitch) must be verified by
+and a fixed body). Signed handshakes (slack, zoom, twitch, discord) must be verified by
 the edge before `answer` is asked; asana's learned secret is the caller's to
 store (see each class). Without API Gateway's decoded query parameters, build
 Request.query with parse_query.
@@ -311,8 +311,25 @@ class Asana(Handshake):
         return respond(200, TEXT, b"", {"x-hook-secret": secret}, learned_secret=secret) if secret else MALFORMED
 
 
+class Discord(Handshake):
+    """Interactions endpoint PING (discord.com/developers/docs/interactions/receiving-and-responding,
+    Receiving an Interaction): a signed POST {"type": 1, ...} answered 200 with {"type": 1}
+    (PONG). Discord signs it (X-Signature-Ed25519) and also sends badly signed requests that
+    must get 401: the edge verifies before answering."""
+
+    name = "discord"
+    PING = 1
+
+    def answer(self, request: Request) -> Response | None:
+        document = json_body(request.body, b'"type"') if request.method == self.method else None
+        kind = document.get("type") if document else None
+        if type(kind) is not int or kind != self.PING:  # True == 1 in Python: a JSON true is no PING
+            return None
+        return respond(200, JSON, b'{"type":1}')
+
+
 PRESETS: dict[str, type[Handshake]] = {
-    cls.name: cls for cls in (Slack, Zoom, Meta, X, MicrosoftGraph, Dropbox, Okta, Twitch, Asana)
+    cls.name: cls for cls in (Slack, Zoom, Meta, X, MicrosoftGraph, Dropbox, Okta, Twitch, Asana, Discord)
 }
 
 

@@ -243,7 +243,8 @@ def fill_placeholders(template: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
 
 
-SCHEME_PARTS = {
+# Each HMAC scheme that reads its signature from headers (signatures.SCHEME_PARTS adds the body's).
+HEADER_PARTS = {
     "github": github_parts,
     "stripe": stripe_parts,
     "standard-webhooks": standard_webhooks_parts,

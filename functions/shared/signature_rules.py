@@ -133,6 +133,10 @@ SIGNATURE_HEADERS: dict[str, str] = {
 # Headers that list one signature per active secret (Stripe: t=...,v1=...,v1=...; Standard
 # Webhooks and Svix: "v1,<b64> v1,<b64>"); the others carry exactly one.
 MULTI_SIGNATURE_SCHEMES = frozenset(name for name, scheme in SIGNATURES["schemes"].items() if scheme.get("several_signatures"))
+# Schemes verified with a public key (public_keys.py, which needs the layer holding cryptography).
+PUBLIC_KEY_SCHEMES = frozenset(name for name, scheme in SIGNATURES["schemes"].items() if "public_key" in scheme)
+# Schemes whose body is a batch of items, each verified (adyen's HMAC, microsoft-graph's clientState).
+ITEM_SCHEMES = frozenset(name for name, scheme in SIGNATURES["schemes"].items() if "items" in scheme)
 # A single-signature header is prefix + encoded digest; "hmac" configures its own.
 SINGLE_SIGNATURE_FORMS: dict[str, tuple[str, str]] = {
     name: (scheme["prefix"], scheme["encoding"]) for name, scheme in SIGNATURES["schemes"].items() if "prefix" in scheme
@@ -163,6 +167,10 @@ def load_signature(settings: Mapping, where: str) -> SignatureRule:
     rule = SignatureRule(scheme=settings["scheme"], tolerance_seconds=tolerance, pairs=pairs, url=url, **fields)
     if rule.family == "hmac":
         check_hmac(rule, where)
+    if rule.family in PUBLIC_KEY_SCHEMES:
+        # Now, with the settings: a function deployed without the layer fails as it starts, not
+        # later as a signing secret that cannot be read (its requests would wait, or pass the edge).
+        import public_keys  # noqa: F401
     return rule
 
 
@@ -259,6 +267,16 @@ def rotation_list(text: str) -> list[str] | None:
 
 
 def signing_key(rule: SignatureRule, secret: str) -> bytes:
+    if rule.scheme in PUBLIC_KEY_SCHEMES:
+        # Imported here: cryptography is in the layer that only public-key sources' functions carry.
+        from public_keys import secret_key
+
+        return secret_key(rule.scheme, secret)
+    if SIGNATURES["schemes"].get(rule.scheme, {}).get("secret_encoding") == "hex":  # Adyen's HMAC key
+        try:
+            return bytes.fromhex(secret)
+        except ValueError as error:
+            raise InvalidSecret("the HMAC key is hex, as the sender shows it") from error
     if rule.scheme not in ("standard-webhooks", "svix"):
         try:
             return secret.encode("utf-8")

@@ -29,12 +29,10 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
+from types import ModuleType
 
-# The scheme definitions, settings and secrets (signature_rules.py) and the header
-# parsing (signature_parts.py) live beside this module; their public names are
-# re-exported so that every caller keeps importing `signatures` alone.
 from signature_parts import (
-    SCHEME_PARTS,
+    HEADER_PARTS,
     Parts,
     base64_signature,
     bounded,
@@ -51,6 +49,7 @@ from signature_rules import (
     HEX,
     HMAC_DEFAULTS,
     INVALID,
+    ITEM_SCHEMES,
     MAX_SECRETS,
     MAX_SIGNATURES,
     MISSING,
@@ -58,6 +57,7 @@ from signature_rules import (
     OUTSIDE_TOLERANCE,
     PLACEHOLDER,
     PRESETS,
+    PUBLIC_KEY_SCHEMES,
     SCHEME_HEADERS,
     SCHEMES,
     SECRET_PADDING,
@@ -75,6 +75,11 @@ from signature_rules import (
     signing_key,
 )
 
+# The scheme definitions, settings and secrets (signature_rules.py) and the header
+# parsing (signature_parts.py) live beside this module; their public names are
+# re-exported so that every caller keeps importing `signatures` alone.
+from body_signatures import compares_secret, item_parts, item_signed_content, mailgun_parts
+
 __all__ = [
     "ALGORITHMS",
     "ENCODINGS",
@@ -82,6 +87,7 @@ __all__ = [
     "HEX",
     "HMAC_DEFAULTS",
     "INVALID",
+    "ITEM_SCHEMES",
     "MAX_SECRETS",
     "MAX_SIGNATURES",
     "MISSING",
@@ -89,6 +95,7 @@ __all__ = [
     "OUTSIDE_TOLERANCE",
     "PLACEHOLDER",
     "PRESETS",
+    "PUBLIC_KEY_SCHEMES",
     "SCHEMES",
     "SCHEME_HEADERS",
     "SCHEME_PARTS",
@@ -121,6 +128,10 @@ __all__ = [
 ]
 
 
+# Each HMAC scheme's reader: a header's (signature_parts.py), or a body's (mailgun).
+SCHEME_PARTS = {**HEADER_PARTS, "mailgun": mailgun_parts}
+
+
 def verify(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str, str], body: bytes, received_at: float) -> None:
     """Return if the body is signed by one of `keys` inside the tolerance; raise Rejected otherwise.
 
@@ -132,6 +143,12 @@ def verify(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str, str
     missing = [name for name in rule.headers if not headers.get(name)]
     if missing:
         raise Rejected(MISSING, f"no {', '.join(missing)} header")
+    if rule.family in PUBLIC_KEY_SCHEMES:
+        public_key_scheme().verify(rule, keys, headers, body, received_at)
+        return
+    if rule.family in ITEM_SCHEMES:
+        verify_items(rule, keys, body)
+        return
     signed, candidates, timestamp = SCHEME_PARTS[rule.family](rule, headers, body)
     digest = hashlib.sha256 if rule.family != "hmac" else ALGORITHMS[rule.algorithm]
     if not any_match(keys, signed, candidates, digest):
@@ -144,8 +161,38 @@ def signed_content_digest(rule: SignatureRule, headers: Mapping[str, str], body:
     """Lowercase hex SHA-256 of exactly the bytes the signature covers (Stripe: "{t}.{body}";
     Standard Webhooks and Svix: "{id}.{timestamp}.{body}"; Slack: "v0:{timestamp}:{body}";
     GitHub: the body; hmac: its signed_content). Raises Rejected when the headers do not parse."""
+    if rule.family in PUBLIC_KEY_SCHEMES:
+        return hashlib.sha256(public_key_scheme().signed_content(rule, headers, body)).hexdigest()
+    if rule.family in ITEM_SCHEMES:
+        return hashlib.sha256(item_signed_content(rule, body)).hexdigest()
     signed, _, _ = SCHEME_PARTS[rule.family](rule, headers, body)
     return hashlib.sha256(signed).hexdigest()
+
+
+def verify_items(rule: SignatureRule, keys: Sequence[bytes], body: bytes) -> None:
+    """Every item of a batch (adyen, microsoft-graph) must verify: one forged item rejects the message."""
+    equal = compares_secret(rule)
+    for signed, candidates in item_parts(rule, body):
+        matched = any_equal(keys, candidates) if equal else any_match(keys, signed, candidates, hashlib.sha256)
+        if not matched:
+            raise Rejected(INVALID, "an item of the body matches no signing secret")
+
+
+def any_equal(keys: Sequence[bytes], candidates: Sequence[bytes]) -> bool:
+    """A shared secret carried as it is (Graph's clientState): every key against every candidate."""
+    matched = False
+    for key in keys:
+        for candidate in candidates:
+            matched |= hmac.compare_digest(key, candidate)
+    return matched
+
+
+def public_key_scheme() -> ModuleType:
+    """public_keys.py, imported on first use: it needs cryptography, which is in the layer that
+    only the functions serving a public-key source carry (every other function never imports it)."""
+    import public_keys
+
+    return public_keys
 
 
 def event_key_from_header(rule: SignatureRule, header: str, headers: Mapping[str, str], body: bytes) -> str:

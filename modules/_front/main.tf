@@ -66,6 +66,16 @@ resource "aws_secretsmanager_secret" "handshake" {
   tags = var.tags
 }
 
+# pyca/cryptography, only when a route's signature is checked with a public key (discord, sendgrid, google-pubsub-push).
+module "public_key_layer" {
+  source = "../_public_key_layer"
+
+  create       = var.create
+  schemes      = distinct([for route in values(var.routes) : route.signature.scheme if route.signature != null])
+  name         = "${local.function_name}-public-key"
+  architecture = var.function.architecture
+}
+
 module "function" {
   source = "../_function"
 
@@ -73,6 +83,7 @@ module "function" {
   function_name = local.function_name
   description   = "The ${var.name} webhook edge: answers handshakes, checks signatures, queues the body (or keeps it in S3 and queues a pointer), 200 once durable."
   settings      = var.function
+  layers        = module.public_key_layer.lambda_layer_version_arns
   limits = {
     function = "the front function"
     # A body of up to 6 MB is held several times over; API Gateway waits at most 30 s for an integration.

@@ -71,6 +71,7 @@ resource "aws_lambda_function" "this" {
   runtime       = "python3.13"
   handler       = "app.handler"
   architectures = [var.settings.architecture]
+  layers        = var.layers
   memory_size   = var.settings.memory_size
   timeout       = var.settings.timeout_seconds
   # null leaves the function unreserved (the provider's -1).

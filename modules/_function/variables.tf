@@ -18,6 +18,18 @@ variable "description" {
   type        = string
 }
 
+variable "layers" {
+  description = "Lambda layer version ARNs (the public-key layer, for a function that verifies such a signature). Apart from settings: which layers a function needs follows from its sources, and an error there must not hide the settings' own errors."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = length(var.layers) <= 5
+    error_message = "A function takes at most 5 layers."
+  }
+}
+
 variable "settings" {
   description = "The function's settings, one object for every function the module creates (authorizer, consumer, front): architecture, memory_size (MB), timeout_seconds, log_retention_in_days, tracing_mode (Active or PassThrough), reserved_concurrent_executions (null: unreserved), provisioned_concurrent_executions (null: none; otherwise a published version behind the alias live, kept warm) and package (null for default_package_path, else local_path, or s3_bucket + s3_key with s3_object_version and source_code_hash). Callers pass their settings object whole: attributes it carries beyond these (policy_statements, ...) are dropped by the type."
   type = object({

@@ -5,6 +5,11 @@ locals {
   # Named senders (contract.json signatures.presets): an hmac whose settings the contract holds.
   signature_presets = { for name, preset in local.contract.signatures.presets : name => preset if can(preset.header) }
   signature_schemes = concat(keys(local.contract.signatures.schemes), keys(local.signature_presets))
+  # What a named scheme's signature covers, where the contract says ({url}: Square, HubSpot, Twilio; Google's audience).
+  scheme_signed_contents = merge(
+    { for name, scheme in local.contract.signatures.schemes : name => scheme.signed_content if can(scheme.signed_content) },
+    { for name, preset in local.signature_presets : name => preset.signed_content if can(preset.signed_content) },
+  )
   # A conditional, not coalesce(): with create_table given, the answer is known
   # at plan time even when table_name is not.
   create_table  = var.create && (var.create_table != null ? var.create_table : var.table_name == null)
@@ -187,6 +192,16 @@ data "aws_dynamodb_table" "existing" {
 # Function
 ################################################################################
 
+# pyca/cryptography, only when a source is verified with a public key (discord, sendgrid, google-pubsub-push).
+module "public_key_layer" {
+  source = "../_public_key_layer"
+
+  create       = var.create
+  schemes      = distinct([for signature in values(local.signed_sources) : signature.scheme])
+  name         = "${local.function_name}-public-key"
+  architecture = var.architecture
+}
+
 module "function" {
   source = "../_function"
 
@@ -201,6 +216,7 @@ module "function" {
     package               = var.package
     log_retention_in_days = var.log_retention_in_days
   })
+  layers               = module.public_key_layer.lambda_layer_version_arns
   limits               = { function = "the consumer" }
   default_package_path = "${path.module}/../../packages/consumer.zip"
   kms_key_arn          = var.kms_key_arn
@@ -310,7 +326,7 @@ resource "aws_lambda_event_source_mapping" "this" {
     precondition {
       # Here, not in var.sources' validation: signature_urls is known only once the API is.
       condition = alltrue([for name, signature in local.signed_sources : signature.url != null || contains(keys(var.signature_urls), name) || !strcontains(
-        signature.scheme == "hmac" ? signature.signed_content : try(local.signature_presets[signature.scheme].signed_content, ""), "{url}"
+        signature.scheme == "hmac" ? signature.signed_content : lookup(local.scheme_signed_contents, signature.scheme, ""), "{url}"
       )])
       error_message = "A source whose signature covers the URL it was given (square, hubspot, twilio; hmac with {url}) needs signature.url or an entry in signature_urls: the consumer could verify none of its messages."
     }

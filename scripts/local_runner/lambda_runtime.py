@@ -39,13 +39,46 @@ class InvocationFailed(RuntimeError):
     """The function raised, timed out or its environment died (Lambda's Unhandled error)."""
 
 
+def code_sha256(path: Path) -> str:
+    """A zip's hash as Lambda shows it (CodeSha256: base64 of the SHA-256)."""
+    return base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
+
+
 def package_for(configuration: Mapping[str, Any], packages: Path = PACKAGES) -> Path:
     """The built zip whose hash is the deployed CodeSha256 (refuse to run anything else)."""
     deployed = configuration["CodeSha256"]
     for candidate in sorted(packages.glob("*.zip")):
-        if base64.b64encode(hashlib.sha256(candidate.read_bytes()).digest()).decode() == deployed:
+        if code_sha256(candidate) == deployed:
             return candidate
     raise RuntimeError(f"{configuration['FunctionName']}: no zip in packages/ matches the deployed CodeSha256 {deployed}")
+
+
+def layer_modules(packages: Path = PACKAGES) -> frozenset[str]:
+    """The top-level modules the public-key layers hold (cryptography, _cffi_backend, ...)."""
+    names = set()
+    for layer in packages.glob("public-key-*.zip"):
+        with zipfile.ZipFile(layer) as archive:
+            for entry in archive.namelist():
+                top = entry.removeprefix("python/").split("/", 1)[0]
+                if not top.endswith((".dist-info", ".data")):
+                    names.add(top.split(".", 1)[0])
+    return frozenset(names)
+
+
+def lent_modules(configuration: Mapping[str, Any], lambda_client: Any, packages: Path = PACKAGES) -> list[str]:
+    """The layer's modules a function may import: those of the public-key layer of its own
+    architecture when it carries that layer (the runner's venv pins the same cryptography,
+    tests/test_public_key_layer.py); none otherwise, as on Lambda, where they are not there.
+    A layer that is not one of packages/ is refused: nothing runs that was not built here."""
+    layers = configuration.get("Layers") or []
+    architecture = (configuration.get("Architectures") or ["x86_64"])[0]
+    expected = packages / f"public-key-{architecture}.zip"
+    for layer in layers:
+        name, version = layer["Arn"].split(":")[-2:]
+        content = lambda_client.get_layer_version(LayerName=name, VersionNumber=int(version))["Content"]
+        if not expected.is_file() or content["CodeSha256"] != code_sha256(expected):
+            raise RuntimeError(f"{configuration['FunctionName']}: layer {layer['Arn']} is not packages/{expected.name}")
+    return sorted(layer_modules(packages)) if layers else []
 
 
 def worker_environment(configuration: Mapping[str, Any], endpoint: str) -> dict[str, str]:
@@ -196,9 +229,17 @@ class LocalFunction:
 
 
 def write_spec(
-    spec_file: Path, function_name: str, code_dir: Path, handler: str, log_file: Path, policy: RolePolicy, account: str
+    spec_file: Path,
+    function_name: str,
+    code_dir: Path,
+    handler: str,
+    log_file: Path,
+    policy: RolePolicy,
+    account: str,
+    layer_modules: tuple[list[str], list[str]] = ([], []),
 ) -> None:
-    """What worker.py reads at start: the code, handler, log file and the role it is guarded by."""
+    """What worker.py reads at start: the code, handler, log file, the role it is guarded by, and
+    (layer_modules) the layer modules there are and those this function's layers lend it."""
     spec = {
         "function_name": function_name,
         "code_dir": str(code_dir),
@@ -206,6 +247,8 @@ def write_spec(
         "log_file": str(log_file),
         "policy": policy.to_json(),
         "account": account,
+        "layer_modules": layer_modules[0],
+        "lent_modules": layer_modules[1],
     }
     spec_file.write_text(json.dumps(spec))
 
@@ -221,7 +264,8 @@ def load_function(
     policy = role_policy(iam, configuration["Role"])
     log_file = workdir / f"{function_name}.log"
     spec_file = workdir / function_name / "spec.json"
-    write_spec(spec_file, function_name, code_dir, configuration["Handler"], log_file, policy, account)
+    modules = (sorted(layer_modules()), lent_modules(configuration, lambda_client))
+    write_spec(spec_file, function_name, code_dir, configuration["Handler"], log_file, policy, account, modules)
     return LocalFunction(
         name=function_name,
         configuration=configuration,

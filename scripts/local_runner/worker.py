@@ -9,6 +9,7 @@ each way); what the function prints goes to its log file instead.
 
 from __future__ import annotations
 
+import importlib.abc
 import importlib.util
 import io
 import json
@@ -89,6 +90,18 @@ def unhandled_error_record(error: Exception) -> dict[str, Any]:
     }
 
 
+class LayerGuard(importlib.abc.MetaPathFinder):
+    """A layer's modules (cryptography, ...) are on the runner's own path: a function imports them
+    only if it carries the layer, as on Lambda, where they are nowhere else."""
+
+    def __init__(self, layer_modules: list[str], lent: list[str]) -> None:
+        self.refused = frozenset(layer_modules) - frozenset(lent)
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name.partition(".")[0] in self.refused:
+            raise ModuleNotFoundError(f"No module named '{name}' (the function does not carry the public-key layer)", name=name)
+
+
 def loaded_modules() -> dict[str, str]:
     return {name: getattr(module, "__file__", None) or "" for name, module in sorted(sys.modules.items())}
 
@@ -108,6 +121,7 @@ def main(spec_file: str) -> None:
     policy = iam_guard.RolePolicy.from_json(spec["policy"])
     iam_guard.install(policy, spec["account"], loopback.is_loopback, faults, report=lambda denied: log_guard(log, denied))
 
+    sys.meta_path.insert(0, LayerGuard(spec.get("layer_modules", []), spec.get("lent_modules", [])))
     sys.path.insert(0, spec["code_dir"])
     handler_file, handler_name = spec["handler"].rsplit(".", 1)
     handler = getattr(importlib.import_module(handler_file), handler_name)

@@ -118,6 +118,26 @@ run "checking_a_signature_at_the_edge_reads_only_that_secret" {
   }
 }
 
+run "a_public_key_route_brings_the_layer" {
+  command = plan
+
+  variables {
+    routes = {
+      "POST /hooks/discord" = {
+        source    = "discord"
+        headers   = ["x-signature-ed25519", "x-signature-timestamp"]
+        signature = { scheme = "discord", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:discord-AbCdEf" }
+        handshake = { preset = "discord" }
+      }
+    }
+  }
+
+  assert {
+    condition     = length(module.public_key_layer.lambda_layer_version_arns) == 1 && module.public_key_layer.lambda_layer_version_compatible_architectures == toset(["arm64"])
+    error_message = "The edge function checking a discord signature carries the public-key layer of its architecture (arm64 by default)."
+  }
+}
+
 run "no_signature_no_secret_access" {
   command = plan
 

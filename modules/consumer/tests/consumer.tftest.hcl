@@ -319,6 +319,33 @@ run "sources_reach_the_function" {
     }
     error_message = "Each source's key rule and body form reach the consumer as SOURCES (the contract with functions/consumer/sources.py)."
   }
+
+  assert {
+    condition     = module.public_key_layer.lambda_layer_version_filename == null && length(module.function.lambda_function.layers) == 0
+    error_message = "Without a public-key source the consumer carries no layer: its package is the standard library and boto3."
+  }
+}
+
+run "a_public_key_source_brings_the_layer_of_the_functions_architecture" {
+  command = plan
+
+  variables {
+    architecture = "x86_64"
+    sources = {
+      github  = { event_key = "x-github-delivery", signature = { scheme = "github", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:github-AbCdEf" } }
+      discord = { event_key = "/id", signature = { scheme = "discord", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:discord-AbCdEf" } }
+    }
+  }
+
+  assert {
+    condition     = module.public_key_layer.lambda_layer_version_compatible_architectures == toset(["x86_64"]) && endswith(module.public_key_layer.lambda_layer_version_filename, "packages/public-key-x86_64.zip")
+    error_message = "A discord source brings the public-key layer built for the consumer's architecture."
+  }
+
+  assert {
+    condition     = length(module.public_key_layer.lambda_layer_version_arns) == 1
+    error_message = "The consumer's settings carry the layer (the end-to-end test shows the deployed function has it)."
+  }
 }
 
 run "many_sources_are_gzipped_to_fit_lambdas_4_kb" {

@@ -43,11 +43,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from build import FIXED_DATE_TIME, PACKAGES_DIR, ROOT, manifest_bytes
 from lambda_python import lambda_python_version
 
-ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ROOT / "functions" / "layers" / "public-key.txt"
-PACKAGES_DIR = ROOT / "packages"
 LAYER_NAME = "public-key"
 MANIFEST_NAME = "public-key-layer.json"
 LAYER_ROOT = "python/"
@@ -61,7 +60,6 @@ GLIBC = (2, 34)
 PLATFORM_TAGS = ("manylinux_2_34", "manylinux2014")
 LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 
-FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644  # regular file, rw-r--r--
 UNIX_SYSTEM = 3
 COMPRESS_LEVEL = 9
@@ -345,10 +343,6 @@ def layer_manifest(pins: list[Pin], version: str, requirements: Path, archs: dic
         "distributions": {pin.name: pin.version for pin in pins},
         "architectures": archs,
     }
-
-
-def manifest_bytes(manifest: dict) -> bytes:
-    return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 def json_differences(expected: object, actual: object, where: str = "") -> list[str]:

@@ -32,13 +32,13 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from signature_parts import (
-    JWS_SEGMENT,
     base64_signature,
     base64url,
+    compact_jws,
     hex_signature,
-    json_segment,
     text_bytes,
     timestamp_of,
+    within_tolerance,
 )
 from signature_rules import INVALID, OUTSIDE_TOLERANCE, Rejected, SignatureRule
 
@@ -176,7 +176,7 @@ def detached(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str, s
     facts = SCHEMES[rule.scheme]
     timestamp = headers[facts["timestamp_header"]]
     seconds = timestamp_of(timestamp)  # ASCII digits only, before they become signed bytes
-    signed = timestamp.encode("ascii") + body
+    signed = signed_content(rule, headers, body)
     value = headers[rule.signature_header]
     signature = hex_signature(value) if facts["public_key"]["signature_encoding"] == "hex" else base64_signature(value)
     if not any(detached_matches(rule.scheme, key, signature, signed) for key in keys):
@@ -197,11 +197,6 @@ def detached_matches(scheme: str, key: bytes, signature: bytes, signed: bytes) -
     return True
 
 
-def within_tolerance(rule: SignatureRule, seconds: float, received_at: float) -> None:
-    if abs(received_at - seconds) > rule.tolerance_seconds:
-        raise Rejected(OUTSIDE_TOLERANCE, f"signed {received_at - seconds:+.0f} s before it was received")
-
-
 def oidc_token(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str, str], body: bytes, received_at: float) -> None:
     """google-pubsub-push: "Bearer <JWT>" signed RS256 by one of Google's published keys (by kid),
     from Google, for this endpoint (aud: the source's URL, Pub/Sub's default audience), by one of
@@ -209,10 +204,9 @@ def oidc_token(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str,
     signed: the token proves who sent the request, not what it carried."""
     facts = SCHEMES[rule.scheme]["public_key"]
     scheme, _, token = headers[rule.signature_header].partition(" ")
-    segments = token.split(".")
-    if scheme.lower() != "bearer" or len(segments) != 3 or not all(JWS_SEGMENT.fullmatch(part) for part in segments):
+    if scheme.lower() != "bearer":
         raise Rejected(INVALID, "the Authorization header is not a Bearer token")
-    header, claims = (json_segment(segment) for segment in segments[:2])
+    segments, header, claims = compact_jws(token, "the bearer token")
     if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
         raise Rejected(INVALID, "the token is not RS256 with a key id")
     key = google_key(facts, header["kid"])

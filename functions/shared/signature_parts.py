@@ -20,7 +20,17 @@ from collections.abc import Mapping
 from datetime import date
 
 from contract import SIGNATURES
-from signature_rules import HEX, INVALID, MAX_SIGNATURES, PLACEHOLDER, TIMESTAMP, Pairs, Rejected, SignatureRule
+from signature_rules import (
+    HEX,
+    INVALID,
+    MAX_SIGNATURES,
+    OUTSIDE_TOLERANCE,
+    PLACEHOLDER,
+    TIMESTAMP,
+    Pairs,
+    Rejected,
+    SignatureRule,
+)
 
 # Unix milliseconds: 13 digits until the year 2286; 15 leaves room and bounds int().
 MILLISECONDS = re.compile(r"[0-9]{1,15}")
@@ -203,10 +213,7 @@ def jws_parts(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -> P
     key type), the issuer, and the body's SHA-256 in a claim; signed is "<header>.<claims>"
     as sent, the candidate the third segment."""
     jws = SIGNATURES["schemes"][rule.scheme]["jws"]
-    segments = headers[rule.signature_header].split(".")
-    if len(segments) != 3 or not all(JWS_SEGMENT.fullmatch(segment) for segment in segments):
-        raise Rejected(INVALID, "the signature is not a compact JWS")
-    header, claims = (json_segment(segment) for segment in segments[:2])
+    segments, header, claims = compact_jws(headers[rule.signature_header], "the signature")
     if header.get("alg") != jws["algorithm"]:
         raise Rejected(INVALID, f"the JWS is not {jws['algorithm']}")
     if claims.get("iss") != jws["issuer"]:
@@ -215,6 +222,22 @@ def jws_parts(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -> P
     if not isinstance(body_hash, str) or not hmac.compare_digest(body_hash.encode("utf-8", "replace"), sha256_hex(body)):
         raise Rejected(INVALID, "the JWS covers another body")
     return f"{segments[0]}.{segments[1]}".encode("ascii"), [base64url(segments[2])], None
+
+
+def compact_jws(value: str, what: str) -> tuple[list[str], dict, dict]:
+    """A compact JWS (Netlify's signature, Google's token): its three segments as sent, and its
+    header and claims decoded; Rejected when `what` is not one."""
+    segments = value.split(".")
+    if len(segments) != 3 or not all(JWS_SEGMENT.fullmatch(segment) for segment in segments):
+        raise Rejected(INVALID, f"{what} is not a compact JWS")
+    header, claims = (json_segment(segment) for segment in segments[:2])
+    return segments, header, claims
+
+
+def within_tolerance(rule: SignatureRule, seconds: float, received_at: float) -> None:
+    """Rejected when the signed time is more than the rule's tolerance from when API Gateway received it."""
+    if abs(received_at - seconds) > rule.tolerance_seconds:
+        raise Rejected(OUTSIDE_TOLERANCE, f"signed {received_at - seconds:+.0f} s before it was received")
 
 
 def base64url(segment: str) -> bytes:

@@ -32,6 +32,7 @@ locals {
       delivery               = "direct"
       verify_at_edge         = false
       archive                = false
+      detail_type            = null
       handshake              = null
       response               = null
       signature              = null
@@ -49,10 +50,14 @@ locals {
         source.auth == "none" || try(local.handshakes[source.handshake.preset].signed || local.handshakes[source.handshake.preset].secret == "learned", false)
       )
       legacy_keys = local.legacy
-      # The request headers its consumer needs, carried with each message: its key header and its signature's.
+      # Only with fan-out: a detail-type header is carried only where it is published.
+      detail_type = var.fan_out == null ? null : source.detail_type
+      # The request headers its consumer needs, carried with each message: its key
+      # header, its detail-type header (fan-out) and its signature's.
       carried_headers = distinct(compact(concat(
         # Only a header name is carried: a pointer starts with '/', @signed-content with '@'.
         can(regex("^[a-z0-9]", source.event_key)) ? [source.event_key] : [],
+        var.fan_out != null && can(regex("^[a-z0-9]", source.detail_type)) ? [source.detail_type] : [],
         try(lookup(local.signature_headers, source.signature.scheme, [source.signature.header, source.signature.timestamp_header, source.signature.id_header]), []),
       )))
     })
@@ -307,7 +312,12 @@ module "consumer" {
       delivery    = source.delivery
       signature   = source.signature
       legacy_keys = source.legacy_keys
+      detail_type = source.detail_type
     }
+  }
+  fan_out = var.fan_out == null ? null : {
+    bus_arn       = module.event_bus.cloudwatch_event_bus_arn
+    source_prefix = var.fan_out.source_prefix
   }
   signature_urls             = local.signature_urls
   payload_bucket_name        = module.storage.s3_bucket_id
@@ -343,6 +353,19 @@ module "consumer" {
   signature_rejection_alarm_threshold = local.create_alarms ? var.alarms.signature_rejection_alarm_threshold : null
   edge_function_name                  = length(local.edge_sources) > 0 ? module.front.lambda_function_name : null
   alarm_actions                       = var.alarms.alarm_actions
+}
+
+################################################################################
+# Fan-out: the bus every stored event is published to
+################################################################################
+
+module "event_bus" {
+  source = "./modules/_event_bus"
+
+  create  = var.create && var.fan_out != null
+  name    = var.name
+  tags    = var.tags
+  bus_arn = try(var.fan_out.bus_arn, null)
 }
 
 ################################################################################

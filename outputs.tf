@@ -174,3 +174,13 @@ output "front_lambda_function_name" {
   description = "Name of the claim-check front function; null without claim-check sources."
   value       = length(local.edge_sources) > 0 ? module.front.lambda_function_name : null
 }
+
+output "cloudwatch_event_bus_arn" {
+  description = "ARN of the EventBridge bus every stored event is published to (fan_out: the brought bus or the one created); null without fan_out."
+  value       = module.event_bus.cloudwatch_event_bus_arn
+}
+
+output "cloudwatch_event_bus_name" {
+  description = "Name of that bus: the one EventBridge rules routing the events name; null without fan_out."
+  value       = module.event_bus.cloudwatch_event_bus_name
+}

@@ -23,6 +23,7 @@ PRICES_USD = {
     "sqs_per_million_requests": 0.40,  # SQS standard queue requests, each 64 KB chunk billed as one (SQS pricing page)
     "dynamodb_per_million_wru": 0.625,  # DynamoDB on-demand write request units (DynamoDB pricing page, Nov 2024 price)
     "cloudwatch_logs_per_gb_ingested": 0.50,  # CloudWatch Logs standard ingestion (CloudWatch pricing page)
+    "eventbridge_events_per_million": 1.00,  # EventBridge custom events put, each 64 KB chunk one (EventBridge pricing page)
 }
 
 

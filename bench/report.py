@@ -7,6 +7,7 @@ from memory import markdown as memory_markdown
 
 from cpu import markdown as cpu_markdown
 from deliveries import markdown as deliveries_markdown
+from fan_out_bench import markdown as fan_out_markdown
 from latency import table as latency_table
 from layer_cold import markdown as layer_markdown
 
@@ -173,6 +174,7 @@ def markdown(results: dict) -> str:
     lines += memory_markdown(results["memory"]) if "memory" in results else []
     lines += cpu_markdown(results["cpu"]) if "cpu" in results else []
     lines += edge_markdown(results["edge"]) if "edge" in results else []
+    lines += fan_out_markdown(results["fan_out"]) if "fan_out" in results else []
     return "\n".join(lines)
 
 

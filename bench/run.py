@@ -10,7 +10,7 @@ throughputs are moto's, the call counts are what AWS would bill. The CPU figure
 
 One module per concern: harness.py (shared helpers), consumer_bench.py,
 authorizer_bench.py, cold_start.py, end_to_end.py, cost_report.py, report.py,
-cpu.py, deliveries.py, memory.py, edge.py (+ edge_cold.py, edge_report.py); this file is the command line.
+cpu.py, deliveries.py, memory.py, edge.py (+ edge_cold.py, edge_report.py), fan_out_bench.py; this file is the command line.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from cpu import markdown as cpu_markdown
 from deliveries import bench_payloads
 from deliveries import markdown as deliveries_markdown
 from end_to_end import bench_end_to_end
+from fan_out_bench import bench_fan_out
+from fan_out_bench import markdown as fan_out_markdown
 from harness import RESULTS, ROOT, fake_env
 from layer_cold import bench_public_key_layer
 from report import markdown
@@ -50,6 +52,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only-memory", action="store_true", help="only the consumer's peak memory for 10 x 6 MB claim checks")
     parser.add_argument("--only-cpu", action="store_true", help="only our code's CPU per message against a stub AWS and a floor")
     parser.add_argument("--only-edge", action="store_true", help="only edge against direct routes: latency, cold start, cost")
+    parser.add_argument("--only-fan-out", action="store_true", help="only fan-out on against off: CPU, batch time, cost")
     return parser.parse_args(argv)
 
 
@@ -67,6 +70,9 @@ def only_one(args: argparse.Namespace, started: float) -> bool:
     elif args.only_edge:
         print("\n".join(edge_markdown(edge_figures(args.quick))))
         name = "edge"
+    elif args.only_fan_out:
+        print("\n".join(fan_out_markdown(bench_fan_out(quick=args.quick))))
+        name = "fan-out"
     else:
         return False
     print(f"\n(bench --only-{name}: {time.monotonic() - started:.0f} s)")
@@ -91,6 +97,7 @@ def measure_all(args: argparse.Namespace, results: dict) -> None:
     results["memory"] = bench_memory(claims=2 if args.quick else 10)
     results["cpu"] = bench_cpu(quick=args.quick)
     results["edge"] = edge_figures(args.quick)
+    results["fan_out"] = bench_fan_out(quick=args.quick)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,6 @@
 # Root module applied for real (against moto): the create-secret path with its
-# ephemeral password, and two instances side by side in one account and region.
+# ephemeral password, two instances side by side in one account and region, and
+# fan-out turned on for one of them (then off again: nothing else changes).
 
 # Every AWS call goes to the moto_server that tests/test_terraform.py starts on
 # 127.0.0.1 and names in AWS_ENDPOINT_URL. The guard: the provider refuses to act
@@ -38,5 +39,33 @@ run "two_instances_apply_side_by_side" {
   assert {
     condition     = alltrue([for instance in values(output.instances) : can(regex(":secret:apply-[a-z]+-credentials-", instance.secretsmanager_secret_arn))])
     error_message = "Each instance creates its own credentials secret."
+  }
+}
+
+run "fan_out_on_one_instance_creates_its_bus" {
+  command = apply
+
+  module {
+    source = "./tests/fixtures/two_instances"
+  }
+
+  variables {
+    names   = ["apply-orders", "apply-payments"]
+    fan_out = { "apply-payments" = {} }
+  }
+
+  assert {
+    condition     = output.instances["apply-payments"].cloudwatch_event_bus_name == "apply-payments" && can(regex("^arn:aws:events:us-east-1:123456789012:event-bus/apply-payments$", output.instances["apply-payments"].cloudwatch_event_bus_arn))
+    error_message = "fan_out without a bus_arn creates a bus named after the instance."
+  }
+
+  assert {
+    condition     = output.instances["apply-orders"].cloudwatch_event_bus_arn == null && output.instances["apply-orders"].cloudwatch_event_bus_name == null
+    error_message = "An instance without fan_out has no bus."
+  }
+
+  assert {
+    condition     = output.instances["apply-payments"].apigatewayv2_api_id == run.two_instances_apply_side_by_side.instances["apply-payments"].apigatewayv2_api_id && output.instances["apply-payments"].dynamodb_table_arn == run.two_instances_apply_side_by_side.instances["apply-payments"].dynamodb_table_arn
+    error_message = "Turning fan-out on replaces neither the API nor the table."
   }
 }

@@ -80,6 +80,7 @@ def test_zips_hold_exactly_the_sources_with_fixed_metadata():
             "envelope.py",
             "environment_json.py",
             "event_keys.py",
+            "fan_out.py",
             "json_pointer.py",
             "large_bodies.py",
             "ordering.py",

@@ -132,8 +132,12 @@ def terraform_copy(value: str, line: str) -> bool:
 
 # The same word, meaning something else, on lines holding one of these: the access
 # log's requestId field (modules/api), API Gateway's own variable; the CORS headers a browser may send, and
-# the HTTP Authorization header an authorizer reads (a scheme signing in it needs an open route).
-TERRAFORM_NOT_A_COPY = {"requestId": ('"$context.requestId"',), "authorization": ("allow_headers", "local.signature_headers")}
+# the HTTP Authorization header an authorizer reads (a scheme signing in it needs an open route; a
+# detail_type header is never a credential's, source.token_header's line).
+TERRAFORM_NOT_A_COPY = {
+    "requestId": ('"$context.requestId"',),
+    "authorization": ("allow_headers", "local.signature_headers", "source.token_header"),
+}
 
 
 def python_literals(path: Path) -> list[tuple[int, str]]:

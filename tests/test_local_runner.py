@@ -85,6 +85,12 @@ def test_guarded_resources_name_the_iam_action_and_arn():
     assert iam_guard.guarded_resources("dynamodb", "BatchWriteItem", {"RequestItems": {"t": []}}, "123") == [
         ("dynamodb:BatchWriteItem", "arn:aws:dynamodb:us-east-1:123:table/t")
     ]
+    # Fan-out's PutEvents: each bus its entries name, by ARN or by name (none: the account's default bus).
+    entries = {"Entries": [{"EventBusName": "arn:aws:events:us-east-1:123:event-bus/b"}, {"EventBusName": "b"}, {}]}
+    assert iam_guard.guarded_resources("events", "PutEvents", entries, "123") == [
+        ("events:PutEvents", "arn:aws:events:us-east-1:123:event-bus/b"),
+        ("events:PutEvents", "arn:aws:events:us-east-1:123:event-bus/default"),
+    ]
 
 
 def test_iam_guard_refuses_a_call_the_role_does_not_allow():

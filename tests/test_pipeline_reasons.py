@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from envelope import REASON_ATTRIBUTE, SOURCE_ID_ATTRIBUTE
@@ -29,6 +30,7 @@ class Setting:
     monkeypatch: pytest.MonkeyPatch
     s3: Any
     table: Any
+    clients: dict[str, Any]  # the consumer's clients (an injected EventBridge client)
     legacy: bool = False  # SOURCES unset: the legacy source, which takes the messages naming none
 
     def without_sources(self) -> None:
@@ -115,6 +117,25 @@ def rejected_by_dynamodb(setting: Setting) -> list[dict]:
     return [record("bad", json.dumps({"eventId": "bad-key"}))]
 
 
+def fan_out_rejected(setting: Setting) -> list[dict]:
+    """EventBridge refuses the bad record's entry as malformed (its item stays stored)."""
+    setting.without_sources()
+    events = boto3.client("events", region_name="us-east-1")
+    setting.monkeypatch.setenv("FAN_OUT_BUS", "default")
+
+    def put_events(Entries: list[dict]) -> dict:
+        refused = {"ErrorCode": "MalformedDetail", "ErrorMessage": "refused"}
+        results = [refused if "bad-key" in e["Detail"] else {} for e in Entries]
+        published = [entry for entry, result in zip(Entries, results, strict=True) if not result]
+        ids = iter(real_put(Entries=published)["Entries"] if published else [])
+        return {"FailedEntryCount": sum(bool(r) for r in results), "Entries": [r or next(ids) for r in results]}
+
+    real_put = events.put_events
+    setting.monkeypatch.setattr(events, "put_events", put_events)
+    setting.monkeypatch.setitem(setting.clients, "events", events)
+    return [record("bad", json.dumps({"eventId": "bad-key"}))]
+
+
 def unexpected_error(setting: Setting) -> list[dict]:
     real = stages.judge
 
@@ -151,6 +172,7 @@ CASES: dict[Reason, Callable[[Setting], list[dict]]] = {
     Reason.INVALID_VERSION: ordered('{"eventId": "v", "seq": true}'),
     Reason.VERSION_NOT_COMPARABLE: ordered('{"eventId": "v", "seq": 1}', '{"eventId": "v", "seq": "2"}'),
     Reason.REJECTED_BY_DYNAMODB: rejected_by_dynamodb,
+    Reason.FAN_OUT_REJECTED: fan_out_rejected,
     Reason.UNEXPECTED_ERROR: unexpected_error,
 }
 
@@ -163,7 +185,7 @@ def test_every_reason_has_a_case():
 def test_each_reason_is_dead_lettered_with_it_and_never_retried(claim_consumer, front, aws, monkeypatch, reason):
     _, s3, _, _ = front
     table, sqs, dlq_url = aws
-    setting = Setting(monkeypatch, s3, table)
+    setting = Setting(monkeypatch, s3, table, claim_consumer._clients)
     bad = CASES[reason](setting)
     response = claim_consumer.handler({"Records": [good(setting), *bad]}, Context())
     assert "bad" not in failures(response) and failures(response) == []

@@ -320,6 +320,21 @@ CASES: dict[str, tuple[dict, str, str]] = {
         "bucket_name must be a valid S3 bucket name",
         "modules/storage/",
     ),
+    "fan_out_bus_not_an_event_bus": (
+        {"fan_out": {"bus_arn": "arn:aws:sqs:us-east-1:123456789012:events"}},
+        "bus_arn must be an EventBridge event bus ARN",
+        "modules/_event_bus/",
+    ),
+    "fan_out_source_prefix_of_aws": (
+        {"fan_out": {"source_prefix": "aws.partner."}},
+        "fan_out.source_prefix is at most 128",
+        "modules/consumer/",
+    ),
+    "source_detail_type_from_a_credential_header": (
+        {"sources": {"gitlab": {"auth": "token", "token_header": "x-gitlab-token", "detail_type": "x-gitlab-token"}}},
+        "sources: detail_type is a JSON pointer",
+        "variables.tf",
+    ),
     "deprecated_alarm_toggle_contradicts_the_new_one": (
         {"alarms": {"enabled": False, "create": True}},
         "alarms.enabled is the deprecated name",
@@ -352,6 +367,8 @@ CROSS_FIELD = {
     "extra_statement_reusing_a_sid": {"*"},
     "deprecated_alarm_toggle_contradicts_the_new_one": {"alarms"},
     "deprecated_mapping_toggle_contradicts_the_new_one": {"consumer"},
+    # The consumer reads the bus's ARN from module _event_bus: a wrong ARN there leaves it unknown.
+    "fan_out_source_prefix_of_aws": {"fan_out"},
     "claims_expiring_before_the_dead_letter_queue": {"payloads", "queue"},
     "payload_key_is_an_alias": {"payloads"},
     "payload_key_without_a_brought_bucket": {"payloads"},
@@ -373,6 +390,7 @@ CROSS_FIELD = {
             "source_with_an_unknown_delivery",
             "source_checking_at_the_edge_without_a_signature",
             "source_keyed_by_signed_content_without_a_signature",
+            "source_detail_type_from_a_credential_header",
         )
     },
 }
@@ -552,6 +570,7 @@ def test_every_module_sid_is_refused_as_a_user_sid(tmp_path: Path) -> None:
         },
         "consumer": {"policy_statements": statements(consumer_sids)},
         "auth": {"policy_statements": statements(auth_sids)},
+        "fan_out": {},
     }
     with running_moto_server(tmp_path / "moto.log") as endpoint:
         env = emulator_env(endpoint)

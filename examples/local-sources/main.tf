@@ -4,7 +4,8 @@
 # then one signed source per signature scheme, open (auth = none) and verified
 # at the edge and by the consumer, each with the secret the module creates
 # empty; senders by name with their handshakes (Slack, Meta, Zoom, X, Dropbox,
-# Twitch, Asana, Microsoft Graph, Okta) and a fixed response (Twilio).
+# Twitch, Asana, Microsoft Graph, Okta) and a fixed response (Twilio); every stored event fanned out to
+# an EventBridge bus (first write wins, so a repeat is stored and published once).
 # Used by the end-to-end tests; try it with make local CONFIG=examples/local-sources.
 # The emulator settings are examples/local's, each explained there.
 
@@ -20,8 +21,9 @@ module "webhook_ingest" {
 
   sources = {
     orders = { auth = "basic", route_key = "POST /submit" }
-    stripe = { auth = "token", event_key = "/id" }
-    github = { auth = "token", event_key = "x-github-delivery" }
+    # detail_type: each stored event's detail-type on the fan-out bus, from the body or a header.
+    stripe = { auth = "token", event_key = "/id", detail_type = "/type" }
+    github = { auth = "token", event_key = "x-github-delivery", detail_type = "x-github-event" }
     # Bodies up to about 6 MB: kept in S3 by the front function, a pointer queued; archived for replay.
     large = { auth = "token", delivery = "claim-check", archive = true }
     # Stripe through the front function, which checks the signature itself (401 on failure).
@@ -81,6 +83,9 @@ module "webhook_ingest" {
   api      = { authorizer_result_ttl_in_seconds = 300 }
   auth     = { secret_recovery_window_in_days = 0 }
   queue    = { redrive_allow_policy_enabled = false }
-  consumer = { event_source_mapping_enabled = false, timeout_seconds = var.consumer_timeout_seconds }
-  table    = { deletion_protection_enabled = false }
+  # First write wins: a sender's repeat is a duplicate, stored and published once.
+  consumer = { event_source_mapping_enabled = false, timeout_seconds = var.consumer_timeout_seconds, write_mode = "first-write-wins" }
+  # Every stored event published once to a bus created here (README, Fan-out).
+  fan_out = {}
+  table   = { deletion_protection_enabled = false }
 }

@@ -42,3 +42,8 @@ output "s3_bucket_id" {
   description = "Name of the payload bucket (claim checks, archive, large item bodies)."
   value       = module.webhook_ingest.s3_bucket_id
 }
+
+output "cloudwatch_event_bus_name" {
+  description = "The bus every stored event is published to: route its events with EventBridge rules."
+  value       = module.webhook_ingest.cloudwatch_event_bus_name
+}

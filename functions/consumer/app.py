@@ -30,6 +30,9 @@ Environment:
   PAYLOAD_BUCKET         optional: the bucket of claim checks, archive and large items
                          (payloads.py, archive.py); with it, an item over DynamoDB's
                          400 KB becomes a pointer item instead of poison (any source's)
+  FAN_OUT_BUS            optional: an EventBridge bus (name or ARN) each stored item is
+                         published to once, after its write (fan_out.py)
+  FAN_OUT_SOURCE_PREFIX  default "": each event's source is this and the source's name
 """
 
 from __future__ import annotations
@@ -50,9 +53,10 @@ from envelope import SOURCE_ATTRIBUTE, received_seconds, string_attribute
 from writes import Writes
 
 from archive import ArchiveBuffer
-from clients import payload_s3_client, safety_margin, table_and_sqs
+from clients import events_client, payload_s3_client, safety_margin, table_and_sqs
 from dead_letters import send_to_dead_letter_queue
 from emf import dead_letter_lines, lag_lines, metrics_line
+from fan_out import Publisher
 from pipeline import Poison, Retry, Stage, run
 from signing_secrets import SigningSecrets
 from sources import DEFAULT_SOURCE, Sources
@@ -106,14 +110,21 @@ def process_batch(
     secrets: SigningSecrets | None = None,
     s3: Any = None,
     batch_id: str = "",
+    events: Any = None,
 ) -> BatchResult:
     """Each record through the stages (stages.py), one at a time; items written in
-    chunks as they come; then the poison to the dead-letter queue, with its reason."""
+    chunks as they come (and published, with fan-out); then the poison to the
+    dead-letter queue, with its reason."""
     signing_keys, unavailable = secrets_for(records, config, secrets)
     for source, why in sorted(unavailable.items()):
         log("ERROR", "signing secret unavailable; its messages wait in the queue", source=source, error=why)
     buffer = ArchiveBuffer(config.payload_bucket, s3, batch_id) if config.payload_bucket else None
-    writes = Writes(config, table, retry, now, buffer, set())
+    publisher = None
+    if config.fan_out is not None:
+        if events is None:
+            raise ValueError("fan-out needs an EventBridge client")
+        publisher = Publisher(events, config.fan_out, config.partition_key, retry, now)
+    writes = Writes(config, table, retry, now, buffer, set(), publisher)
     context = StageContext(
         sources=config.sources,
         partition_key=config.partition_key,
@@ -127,6 +138,7 @@ def process_batch(
         enqueue=writes.add,
         archived=writes.archived,
         version_attribute=config.ordering_attribute,
+        fan_out=publisher is not None,
     )
     poisoned, waiting = run_records(records, stages(context), writes)
     if buffer is not None:
@@ -170,11 +182,13 @@ def settle(
         {
             METRICS["received"]: len(records),
             METRICS["stored"]: sum(outcome == Written.STORED for outcome in outcomes.values()),
-            METRICS["duplicates"]: sum(outcome == Written.DUPLICATE for outcome in outcomes.values()),
+            METRICS["duplicates"]: sum(outcome in (Written.DUPLICATE, Written.REPEATED) for outcome in outcomes.values()),
             METRICS["poison"]: len(poisoned),
             METRICS["retried"]: len(retriable) + len(unsent) + len(waiting),
         }
     )
+    if writes.publisher is not None:
+        counts[METRICS["published"]] = writes.publisher.published
     failed_ids = set(retriable) | unsent | waiting
     failures = [record["messageId"] for record in records if record["messageId"] in failed_ids]
     stored_at = time.time()
@@ -218,6 +232,13 @@ def payload_client() -> Any:
     return _clients["s3"]
 
 
+def fan_out_client() -> Any:
+    """The EventBridge client, created on first use like the others."""
+    if "events" not in _clients:
+        _clients["events"] = events_client(max_pool_connections=2)
+    return _clients["events"]
+
+
 def remaining_seconds(context: Any):
     remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
     if remaining_ms is None:
@@ -236,7 +257,8 @@ def handler(event: Mapping[str, Any], context: Any) -> dict:
     retry = RetryPolicy(deadline=seconds_left, safety_margin=safety_margin(seconds_left()))
     s3 = payload_client() if config.payload_bucket else None
     batch_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
-    result = process_batch(records, config, table, sqs, retry, time.time(), signing_secrets(), s3, batch_id)
+    events = fan_out_client() if config.fan_out is not None else None
+    result = process_batch(records, config, table, sqs, retry, time.time(), signing_secrets(), s3, batch_id, events)
     line = metrics_line(
         config.metrics_namespace,
         getattr(context, "function_name", "local"),

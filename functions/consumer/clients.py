@@ -46,6 +46,13 @@ def table_and_sqs(table_name: str, max_pool_connections: int) -> tuple[Any, Any]
     return boto3.resource("dynamodb", config=config).Table(table_name), boto3.client("sqs", config=config)
 
 
+def events_client(max_pool_connections: int) -> Any:
+    """Fan-out's EventBridge client (fan_out.py)."""
+    import boto3
+
+    return boto3.client("events", config=sdk_config(max_pool_connections))
+
+
 def payload_s3_client(max_pool_connections: int) -> Any:
     """The payload bucket's client (claims, large item bodies, the archive)."""
     import boto3

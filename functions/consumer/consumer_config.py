@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from contract import METRICS
 from environment_json import json_text
 
+from fan_out import FanOut
 from sources import Sources, legacy_setting, load_sources
 
 WRITE_MODES = ("last-write-wins", "first-write-wins")
 DEFAULT_PARTITION_KEY = "eventId"
+# An event's source is the prefix and a source name (at most 64): EventBridge takes 256 characters.
+SOURCE_PREFIX_MAX_CHARACTERS = 128
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Config:
     ordering_attribute: str | None = None
     metrics_namespace: str = METRICS["namespace_prefix"]
     payload_bucket: str | None = None  # claim checks, the raw archive and large items
+    fan_out: FanOut | None = None  # where stored events are published (fan_out.py)
 
 
 def load_config(environ: Mapping[str, str]) -> Config:
@@ -64,7 +68,22 @@ def load_config(environ: Mapping[str, str]) -> Config:
         ordering_attribute=ordering_attribute,
         metrics_namespace=environ.get("METRICS_NAMESPACE", "").strip() or METRICS["namespace_prefix"],
         payload_bucket=environ.get("PAYLOAD_BUCKET", "").strip() or None,
+        fan_out=load_fan_out(environ),
     )
+
+
+def load_fan_out(environ: Mapping[str, str]) -> FanOut | None:
+    """FAN_OUT_BUS (a bus name or ARN) turns fan-out on; FAN_OUT_SOURCE_PREFIX prefixes each event's source."""
+    bus = environ.get("FAN_OUT_BUS", "").strip()
+    prefix = environ.get("FAN_OUT_SOURCE_PREFIX", "")
+    if not bus:
+        if prefix:
+            raise ValueError("FAN_OUT_SOURCE_PREFIX needs FAN_OUT_BUS")
+        return None
+    if prefix.startswith("aws.") or len(prefix) > SOURCE_PREFIX_MAX_CHARACTERS:
+        limit = SOURCE_PREFIX_MAX_CHARACTERS
+        raise ValueError(f"FAN_OUT_SOURCE_PREFIX must not start with 'aws.' (EventBridge's) and has at most {limit} characters")
+    return FanOut(bus, prefix)
 
 
 def ttl_attributes(config: Config, now: float) -> dict[str, int]:

@@ -9,6 +9,8 @@ from emf_document import document
 
 # The metric names are contract.json's: the dashboard and alarms read the same file.
 COUNT_METRICS = tuple(METRICS[name] for name in ("received", "stored", "duplicates", "poison", "retried"))
+# Counted only where the feature is on (fan-out): a deployment without it gets no zero series.
+OPTIONAL_COUNT_METRICS = (METRICS["published"],)
 BATCH_DURATION = METRICS["batch_duration"]
 DELIVERY_LAG = METRICS["delivery_lag"]
 DEAD_LETTERED = METRICS["dead_lettered"]
@@ -22,8 +24,9 @@ def metrics_line(
     namespace: str, function_name: str, counts: Mapping[str, int], duration_ms: float, timestamp_ms: int, **fields: object
 ) -> str:
     """The batch's document; `fields` ride along as plain log fields (not metrics)."""
-    metrics = {**dict.fromkeys(COUNT_METRICS, "Count"), BATCH_DURATION: "Milliseconds"}
-    values = {name: int(counts.get(name, 0)) for name in COUNT_METRICS}
+    names = COUNT_METRICS + tuple(name for name in OPTIONAL_COUNT_METRICS if name in counts)
+    metrics = {**dict.fromkeys(names, "Count"), BATCH_DURATION: "Milliseconds"}
+    values = {name: int(counts.get(name, 0)) for name in names}
     return document(
         namespace,
         [["FunctionName"]],

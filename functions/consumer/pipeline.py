@@ -57,6 +57,8 @@ class Reason(StrEnum):
     VERSION_NOT_COMPARABLE = "version_not_comparable"
     # DynamoDB itself.
     REJECTED_BY_DYNAMODB = "rejected_by_dynamodb"
+    # Fan-out: EventBridge refused the stored item's event (the item stays stored; fan_out.py).
+    FAN_OUT_REJECTED = "fan_out_rejected"
     # Anything no stage foresaw.
     UNEXPECTED_ERROR = "unexpected_error"
 

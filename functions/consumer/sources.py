@@ -65,6 +65,7 @@ class SourceRule:
     archive: bool = False
     claim_check: bool = False  # delivery "claim-check": the front function sends its messages
     legacy_keys: bool = False  # the first releases' single source: see the properties below
+    detail_type: str | None = None  # fan-out: a JSON pointer ("/type") or a lower-case header name (fan_out.py)
 
     @property
     def keyed_by_header(self) -> bool:
@@ -75,7 +76,8 @@ class SourceRule:
         """The headers the source's route carries: its key header and its signature's
         (root main.tf local carried_headers; the front function keeps the same in a pointer)."""
         key_header = (self.event_key,) if self.keyed_by_header else ()
-        return frozenset(key_header + (self.signature.headers if self.signature else ()))
+        type_header = (self.detail_type,) if self.detail_type is not None and not self.detail_type.startswith("/") else ()
+        return frozenset(key_header + type_header + (self.signature.headers if self.signature else ()))
 
     @property
     def key_prefix(self) -> str:
@@ -123,7 +125,8 @@ def legacy_setting(partition_key: str) -> str:
 def load_sources(raw: str) -> Sources:
     """SOURCES: {"<name>": {"event_key": "/id" | "<header>" | "@signed-content", "body": "json" | "raw",
     "signature": {"scheme": ..., "secret_arn": ..., ...} (optional), "archive": true | false,
-    "delivery": "direct" | "claim-check" (absent: direct), "legacy_keys": true | false (absent: false)}}.
+    "delivery": "direct" | "claim-check" (absent: direct), "legacy_keys": true | false (absent: false),
+    "detail_type": "/pointer" | "<header>" (optional: fan-out's detail-type)}}.
 
     "@signed-content" needs a signature. `delivery` says whether the source's
     messages may be claim checks (an archived source's replays may be too). At
@@ -165,7 +168,11 @@ def load_source(name: str, settings: Any) -> SourceRule:
     if delivery not in DELIVERIES:
         raise ValueError(f"SOURCES: source {name!r} has delivery {delivery!r}, expected {' or '.join(DELIVERIES)}")
     claim_check = delivery == CLAIM_CHECK
-    return SourceRule(name, event_key, body == "raw", signature, secret_arn, archive, claim_check, legacy_keys)
+    detail_type = settings.get("detail_type")
+    where = detail_type if isinstance(detail_type, str) else ""
+    if detail_type is not None and not (where.startswith("/") or HEADER_NAME.fullmatch(where)):
+        raise ValueError(f"SOURCES: source {name!r} needs detail_type '/pointer' or a lower-case header name")
+    return SourceRule(name, event_key, body == "raw", signature, secret_arn, archive, claim_check, legacy_keys, detail_type)
 
 
 def flag(settings: Mapping[str, Any], name: str, setting: str) -> bool:

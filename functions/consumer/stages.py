@@ -21,6 +21,7 @@ from large_bodies import judge_large, spill_body
 from work import Context, Work, own_attributes, poison, reserved_poison
 
 from cached_secret import SecretUnavailable
+from fan_out import Event, detail_type_of
 from payloads import is_claim_check, resolve_claim
 from pipeline import Outcome, Poison, Reason, Retry, Stage
 from records import MAX_ITEM_BYTES, finish_item
@@ -163,6 +164,10 @@ def judge(work: Work, context: Context) -> Outcome:
 
 
 def enqueue(work: Work, context: Context) -> Outcome:
-    assert work.item is not None
-    context.enqueue(work.item, len(work.body))  # read_body ran: the exact bytes, whatever the source
+    assert work.item is not None and work.rule is not None
+    event = None
+    if context.fan_out:
+        detail_type = detail_type_of(work.rule.detail_type, work.item.attributes, work.envelope.headers)
+        event = Event(work.rule.name, detail_type, work.envelope.received_ms)
+    context.enqueue(work.item, len(work.body), event)  # read_body ran: the exact bytes, whatever the source
     return None

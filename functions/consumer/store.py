@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ordering import comparable, stored_version_type, version_type
@@ -30,6 +31,7 @@ BATCH_WRITE_LIMIT = 25
 CONDITIONAL_WRITE_WORKERS = 8
 # Error codes meaning "this item is invalid", as opposed to "try again later".
 ITEM_REJECTED_CODES = frozenset({"ValidationException", "SerializationException"})
+_deserializer = TypeDeserializer()
 
 
 class Written(StrEnum):
@@ -37,6 +39,9 @@ class Written(StrEnum):
 
     STORED = "stored"
     DUPLICATE = "duplicate"  # acknowledged: an equal or newer item is already there
+    # Acknowledged as a duplicate, but the stored item is this record's own item (compare_stored):
+    # a redelivery of a record whose write succeeded and whose publishing did not (fan_out.py).
+    REPEATED = "repeated"
     FAILED = "failed"  # retriable: the record goes back to SQS
 
 
@@ -79,6 +84,9 @@ class WriteRules:
     ttl_attribute: str | None = None  # an item past its expiry counts as absent
     version_attribute: str | None = None  # ordering guard: only a greater version replaces
     now: float = 0.0
+    # Fan-out: a refused write reads the stored item back (free with the refusal) to tell
+    # this record's own earlier write (REPEATED, published again) from another's (DUPLICATE).
+    compare_stored: bool = False
 
 
 def error_code(error: Exception) -> str:
@@ -208,9 +216,20 @@ def condition_for(item: Item, rules: WriteRules) -> dict[str, Any]:
     arguments: dict[str, Any] = {"ConditionExpression": " OR ".join(may_write), "ExpressionAttributeNames": names}
     if values:
         arguments["ExpressionAttributeValues"] = values
-    if rules.version_attribute is not None:
+    if rules.version_attribute is not None or rules.compare_stored:
         arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     return arguments
+
+
+def same_item(stored: Mapping[str, Any], item: Item, rules: WriteRules) -> bool:
+    """Whether the stored item (DynamoDB's wire form) is `item`, but for its expiry, which
+    each attempt computes anew. Numbers compare as numbers: DynamoDB returns 1.0 as 1."""
+    ignored = {rules.ttl_attribute}
+    try:
+        old = {name: _deserializer.deserialize(value) for name, value in stored.items() if name not in ignored}
+    except (TypeError, ValueError, ArithmeticError):
+        return False
+    return old == {name: value for name, value in item.attributes.items() if name not in ignored}
 
 
 def _refused(item: Item, error: ClientError, rules: WriteRules) -> Outcome:
@@ -222,6 +241,8 @@ def _refused(item: Item, error: ClientError, rules: WriteRules) -> Outcome:
         if stored_type is not None and not comparable(item.version, stored_type):
             detail = f"stored {rules.version_attribute!r} is of DynamoDB type {stored_type}; this message's is not"
             return Poison(item.message_id, "version_not_comparable", detail)
+    if rules.compare_stored and same_item(error.response.get("Item") or {}, item, rules):
+        return Written.REPEATED
     return Written.DUPLICATE
 
 
@@ -263,5 +284,6 @@ def write_conditionally(table: Any, items: list[Item], rules: WriteRules, retry:
         # A record superseded by a winner that failed must be retried too: if it
         # were acknowledged and the winner then poisoned, the key would be lost.
         outcome = winner_outcome[key]
-        outcomes[message_id] = Written.DUPLICATE if outcome in (Written.STORED, Written.DUPLICATE) else Written.FAILED
+        acknowledged = outcome in (Written.STORED, Written.DUPLICATE, Written.REPEATED)
+        outcomes[message_id] = Written.DUPLICATE if acknowledged else Written.FAILED
     return outcomes

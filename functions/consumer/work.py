@@ -17,6 +17,7 @@ from typing import Any
 from envelope import Envelope
 
 from archive import ArchiveBuffer
+from fan_out import Event
 from payloads import Claim
 from pipeline import Poison, Reason
 from records import Item
@@ -74,9 +75,10 @@ class Context:
     unavailable: Mapping[str, str]  # sources whose signing secret cannot be read, and why
     now: float
     archive: ArchiveBuffer | None
-    enqueue: Callable[[Item, int], None]  # hands an item (and its size) to the writer
+    enqueue: Callable[[Item, int, Event | None], None]  # hands an item (its size, its event) to the writer
     archived: set[str] = field(default_factory=set)  # message ids with a buffered archive line
     version_attribute: str | None = None  # the ordering guard's body attribute: a spilled item keeps it
+    fan_out: bool = False  # stored items are published: each item goes with its event
 
     @property
     def spill_large(self) -> bool:

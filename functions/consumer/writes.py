@@ -14,6 +14,7 @@ from typing import Any
 from consumer_config import Config
 
 from archive import ArchiveBuffer
+from fan_out import Event, Publisher
 from ordering import with_versions
 from records import Item
 from store import BATCH_WRITE_LIMIT, RetryPolicy, WriteRules, Written, write_conditionally, write_last_wins
@@ -26,7 +27,7 @@ WRITE_CHUNK_BYTES = 4 * 1024 * 1024
 def write(items: list[Item], config: Config, table: Any, retry: RetryPolicy, now: float) -> dict[str, Any]:
     if config.write_mode == "last-write-wins" and config.ordering_attribute is None:
         return write_last_wins(table, items, config.partition_key, retry)
-    rules = WriteRules(config.partition_key, config.ttl_attribute, config.ordering_attribute, now)
+    rules = WriteRules(config.partition_key, config.ttl_attribute, config.ordering_attribute, now, config.fan_out is not None)
     return write_conditionally(table, items, rules, retry)
 
 
@@ -55,6 +56,7 @@ class Writes:
     now: float
     archive: ArchiveBuffer | None
     archived: set[str]
+    publisher: Publisher | None = None  # fan-out: each chunk's stored items published after its write
     pending: list[Item] = field(default_factory=list)
     pending_bytes: int = 0
     outcomes: dict[str, Any] = field(default_factory=dict)  # message id -> Written | Poison
@@ -64,9 +66,13 @@ class Writes:
     # place among the pending items: only the items after it are held back.
     retried_marks: list[tuple[int, str]] = field(default_factory=list)
 
-    def add(self, item: Item, size: int) -> None:
-        """Queue an item (the last stage). Writing is not a stage: a chunk holds other
-        records' items, so it is written outside any one record's catch-all (flush_when_full)."""
+    def add(self, item: Item, size: int, event: Event | None = None) -> None:
+        """Queue an item (the last stage), with its event when stored items are published.
+        Writing is not a stage: a chunk holds other records' items, so it is written
+        outside any one record's catch-all (flush_when_full)."""
+        if self.publisher is not None:
+            assert event is not None, "fan-out needs each item's event"
+            self.publisher.add(item.message_id, event)
         self.pending.append(item)
         self.pending_bytes += size
 
@@ -95,6 +101,8 @@ class Writes:
             items = self.to_write(items, failed)
         if items:
             outcomes = write(items, self.config, self.table, self.retry, self.now)
+            if self.publisher is not None:  # after the write: nothing is published that was not stored
+                outcomes.update(self.publisher.publish_stored(items, outcomes))
             self.outcomes.update(outcomes)
             self.retried_keys |= {item.key for item in items if outcomes.get(item.message_id) == Written.FAILED}
 

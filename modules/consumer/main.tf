@@ -26,6 +26,7 @@ locals {
       delivery    = "direct"
       signature   = null
       legacy_keys = true
+      detail_type = null
     }
   }
   # A claim check's body (up to 6 MB) is held several times over while it is
@@ -65,6 +66,7 @@ locals {
       source.archive ? { archive = true } : {},
       # Absent means direct: only a claim-check source's messages may be claim checks.
       source.delivery == "claim-check" ? { delivery = "claim-check" } : {},
+      var.fan_out == null || source.detail_type == null ? {} : { detail_type = source.detail_type },
       source.signature == null ? {} : {
         signature = merge(
           # A named scheme's settings are the contract's: only hmac's own fields travel.
@@ -235,6 +237,7 @@ module "function" {
     local.payload_bucket ? { PAYLOAD_BUCKET = var.payload_bucket_name } : {},
     var.ttl_attribute == null ? {} : { TTL_ATTRIBUTE = var.ttl_attribute, TTL_DAYS = tostring(var.ttl_days) },
     var.ordering_attribute == null ? {} : { ORDERING_ATTRIBUTE = var.ordering_attribute },
+    var.fan_out == null ? {} : { FAN_OUT_BUS = var.fan_out.bus_arn, FAN_OUT_SOURCE_PREFIX = var.fan_out.source_prefix },
     # Long settings gzipped (the functions read both forms: functions/shared/environment_json.py).
     { SOURCES = length(jsonencode(local.sources_setting)) > local.plain_json_bytes ? base64gzip(jsonencode(local.sources_setting)) : jsonencode(local.sources_setting) },
     length(local.signed_sources) == 0 ? {} : {
@@ -265,7 +268,13 @@ module "function" {
       actions   = ["secretsmanager:GetSecretValue"]
       resources = values(local.signing_secret_arns)
     },
-  ], local.payload_statements, var.policy_statements)
+    ], local.payload_statements, var.fan_out == null ? [] : [
+    {
+      sid       = "PublishStoredEvents"
+      actions   = ["events:PutEvents"]
+      resources = [coalesce(var.fan_out.bus_arn, "none")]
+    },
+  ], var.policy_statements)
 
   kms_grants = concat([for grant in [
     # Receiving from and sending to SSE-KMS queues.

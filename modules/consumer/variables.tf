@@ -103,13 +103,14 @@ variable "timeout_seconds" {
 }
 
 variable "sources" {
-  description = "Several sources on one deployment: for each source name, where an item's id is (event_key: a JSON pointer into the body such as /id, or a lower-case header name, whose value API Gateway carries as the header.<name> message attribute), whether the body is stored raw (body = raw: the exact text in the attribute body) or as the JSON object's attributes, and how the sender signs (signature: scheme github, stripe, standard-webhooks, svix, slack, netlify, mailgun, adyen and microsoft-graph (signed in the body: Mailgun's signature object, Adyen's HMAC per item, Graph's clientState per notification), the public-key schemes discord, sendgrid and google-pubsub-push (their functions carry a layer with pyca/cryptography; the secret holds the sender's public key, or for google-pubsub-push the push subscription's service account email, and url is the token's audience), a preset of contract.json (signatures.presets) or hmac; secret_arn, or null to create an empty secret; tolerance_seconds; url for a signature over {url}; for hmac: header, algorithm, encoding, prefix, signed_content with {id} {timestamp} {url} and {body} or {form}, timestamp_header, timestamp_format, id_header, pairs). archive: keep every message's exact bytes in the payload bucket's archive/ (needs payload_bucket_name). delivery: direct (API Gateway sends the body itself) or claim-check (the source's route is the front function, which queues pointers to claims/<source>/; list the source in claim_check_sources too): the consumer resolves a message as a claim check only for a claim-check source. event_key @signed-content (signed sources only): the SHA-256 of the content the signature covers. Items are keyed <source>#<id> and record _source and _receivedAt; legacy_keys = true (at most one source: the single source of the first releases) keys items by the body's own id, unprefixed, records nothing, and takes the messages that name no source. null: that one legacy source, named default, keyed by the body's partition_key attribute."
+  description = "Several sources on one deployment: for each source name, where an item's id is (event_key: a JSON pointer into the body such as /id, or a lower-case header name, whose value API Gateway carries as the header.<name> message attribute), whether the body is stored raw (body = raw: the exact text in the attribute body) or as the JSON object's attributes, and how the sender signs (signature: scheme github, stripe, standard-webhooks, svix, slack, netlify, mailgun, adyen and microsoft-graph (signed in the body: Mailgun's signature object, Adyen's HMAC per item, Graph's clientState per notification), the public-key schemes discord, sendgrid and google-pubsub-push (their functions carry a layer with pyca/cryptography; the secret holds the sender's public key, or for google-pubsub-push the push subscription's service account email, and url is the token's audience), a preset of contract.json (signatures.presets) or hmac; secret_arn, or null to create an empty secret; tolerance_seconds; url for a signature over {url}; for hmac: header, algorithm, encoding, prefix, signed_content with {id} {timestamp} {url} and {body} or {form}, timestamp_header, timestamp_format, id_header, pairs). archive: keep every message's exact bytes in the payload bucket's archive/ (needs payload_bucket_name). delivery: direct (API Gateway sends the body itself) or claim-check (the source's route is the front function, which queues pointers to claims/<source>/; list the source in claim_check_sources too): the consumer resolves a message as a claim check only for a claim-check source. event_key @signed-content (signed sources only): the SHA-256 of the content the signature covers. Items are keyed <source>#<id> and record _source and _receivedAt; legacy_keys = true (at most one source: the single source of the first releases) keys items by the body's own id, unprefixed, records nothing, and takes the messages that name no source. detail_type (with fan_out): each event's detail-type, a JSON pointer into the stored item or a lower-case header name (then carried like a key header). null: that one legacy source, named default, keyed by the body's partition_key attribute."
   type = map(object({
     event_key   = string
     body        = optional(string, "json")
     archive     = optional(bool, false)
     delivery    = optional(string, "direct")
     legacy_keys = optional(bool, false)
+    detail_type = optional(string)
     signature = optional(object({
       scheme             = string
       secret_arn         = optional(string)
@@ -209,6 +210,26 @@ variable "sources" {
       source.signature.header == null && source.signature.timestamp_header == null && source.signature.id_header == null && source.signature.pairs == null
     )]), false)
     error_message = "sources: a named sender (signature.scheme = ${join(", ", keys(local.signature_presets))}) brings its own header, timestamp_header, id_header and pairs: leave them out, or use scheme = \"hmac\" to spell them."
+  }
+}
+
+variable "fan_out" {
+  description = "Publish every item the consumer stores once to an EventBridge bus after its write (bus_arn; the role may put events on it only), each event's source being source_prefix and the source's name. null: off."
+  type = object({
+    bus_arn       = string
+    source_prefix = optional(string, "")
+  })
+  default = null
+
+  validation {
+    # A placeholder-free ARN is only required once something is created (create = false passes null).
+    condition     = var.fan_out == null || try(var.fan_out.bus_arn == null || can(regex("^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256}$", var.fan_out.bus_arn)), false)
+    error_message = "fan_out.bus_arn must be an EventBridge event bus ARN."
+  }
+
+  validation {
+    condition     = var.fan_out == null || try(can(regex("^[A-Za-z0-9._/-]{0,128}$", var.fan_out.source_prefix)) && !startswith(var.fan_out.source_prefix, "aws."), false)
+    error_message = "fan_out.source_prefix is at most 128 letters, digits, '.', '_', '/' or '-', and cannot start with 'aws.'."
   }
 }
 

@@ -75,6 +75,10 @@ def guarded_resources(service: str, operation: str, params: Mapping[str, Any], a
         return [(f"dynamodb:{operation}", f"arn:aws:dynamodb:{REGION}:{account}:table/{table}") for table in tables if table]
     if service == "s3" and "Bucket" in params and "Key" in params:
         return [(f"s3:{operation}", f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")]
+    if service == "events" and operation == "PutEvents":
+        names = {entry.get("EventBusName") or "default" for entry in params.get("Entries", [])}
+        buses = {name if name.startswith("arn:") else f"arn:aws:events:{REGION}:{account}:event-bus/{name}" for name in names}
+        return [("events:PutEvents", bus) for bus in sorted(buses)]
     if service == "secretsmanager" and "SecretId" in params:
         return [(f"secretsmanager:{operation}", params["SecretId"])]
     return []

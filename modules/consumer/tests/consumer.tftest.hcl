@@ -326,6 +326,61 @@ run "sources_reach_the_function" {
   }
 }
 
+run "fan_out_may_put_events_on_its_bus_only" {
+  command = plan
+
+  variables {
+    sources = {
+      github = { event_key = "x-github-delivery", detail_type = "x-github-event" }
+      stripe = { event_key = "/id", detail_type = "/type" }
+      plain  = { event_key = "/id" }
+    }
+    fan_out = { bus_arn = "arn:aws:events:us-east-1:123456789012:event-bus/platform", source_prefix = "acme." }
+  }
+
+  assert {
+    condition     = [for s in module.function.iam_role_policy_statements : [toset(s.actions), toset(s.resources)] if s.sid == "PublishStoredEvents"] == [[toset(["events:PutEvents"]), toset(["arn:aws:events:us-east-1:123456789012:event-bus/platform"])]]
+    error_message = "Fan-out adds one statement: events:PutEvents on its bus, nothing else."
+  }
+
+  assert {
+    condition = {
+      for name in ["FAN_OUT_BUS", "FAN_OUT_SOURCE_PREFIX"] : name => module.function.lambda_function.environment[0].variables[name]
+      } == {
+      FAN_OUT_BUS           = "arn:aws:events:us-east-1:123456789012:event-bus/platform"
+      FAN_OUT_SOURCE_PREFIX = "acme."
+    }
+    error_message = "The bus and the source prefix reach the consumer (functions/consumer/consumer_config.py)."
+  }
+
+  assert {
+    condition = jsondecode(module.function.lambda_function.environment[0].variables["SOURCES"]) == {
+      github = { event_key = "x-github-delivery", body = "json", detail_type = "x-github-event" }
+      stripe = { event_key = "/id", body = "json", detail_type = "/type" }
+      plain  = { event_key = "/id", body = "json" }
+    }
+    error_message = "Each source's detail_type reaches the consumer with its source."
+  }
+}
+
+run "without_fan_out_no_events_access" {
+  command = plan
+
+  variables {
+    sources = { stripe = { event_key = "/id", detail_type = "/type" } }
+  }
+
+  assert {
+    condition     = length([for s in module.function.iam_role_policy_statements : s if s.sid == "PublishStoredEvents"]) == 0 && !contains(keys(module.function.lambda_function.environment[0].variables), "FAN_OUT_BUS")
+    error_message = "Without fan_out the consumer may not put events and has no bus."
+  }
+
+  assert {
+    condition     = jsondecode(module.function.lambda_function.environment[0].variables["SOURCES"]) == { stripe = { event_key = "/id", body = "json" } }
+    error_message = "A detail_type means nothing without fan_out."
+  }
+}
+
 run "a_public_key_source_brings_the_layer_of_the_functions_architecture" {
   command = plan
 

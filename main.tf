@@ -50,8 +50,6 @@ locals {
         source.auth == "none" || try(local.handshakes[source.handshake.preset].signed || local.handshakes[source.handshake.preset].secret == "learned", false)
       )
       legacy_keys = local.legacy
-      # Only with fan-out: a detail-type header is carried only where it is published.
-      detail_type = var.fan_out == null ? null : source.detail_type
       # The request headers its consumer needs, carried with each message: its key
       # header, its detail-type header (fan-out) and its signature's.
       carried_headers = distinct(compact(concat(
@@ -405,6 +403,7 @@ module "api" {
   throttling_burst_limit           = var.api.throttling_burst_limit
   throttling_rate_limit            = var.api.throttling_rate_limit
   cors                             = var.api.cors
+  domain                           = var.domain
 
   queue_url = module.queue.sqs_queue_url
   queue_arn = module.queue.sqs_queue_arn

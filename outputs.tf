@@ -184,3 +184,18 @@ output "cloudwatch_event_bus_name" {
   description = "Name of that bus: the one EventBridge rules routing the events name; null without fan_out."
   value       = module.event_bus.cloudwatch_event_bus_name
 }
+
+output "apigatewayv2_domain_name_target_domain_name" {
+  description = "With a custom domain (domain): the API Gateway target your DNS record points to (alias or CNAME), when the module does not create it (domain.route53_zone_id); null without a domain."
+  value       = module.api.apigatewayv2_domain_name_target_domain_name
+}
+
+output "apigatewayv2_domain_name_hosted_zone_id" {
+  description = "With a custom domain: the hosted zone of that target, for an alias record; null without a domain."
+  value       = module.api.apigatewayv2_domain_name_hosted_zone_id
+}
+
+output "route53_record_fqdn" {
+  description = "The alias record created for the custom domain in domain.route53_zone_id; null when none was asked."
+  value       = module.api.route53_record_fqdn
+}

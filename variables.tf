@@ -397,10 +397,13 @@ variable "sources" {
     # (a conditional, not ||: Terraform evaluates both sides, and regex refuses a null)
     condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.detail_type == null ? true : (
       can(regex("^(/([^~]|~[01])*)+$", source.detail_type)) || (
-        can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.detail_type)) && !contains(compact(["authorization", "cookie", source.token_header]), source.detail_type)
+        can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.detail_type)) && !contains(concat(
+          ["authorization", "proxy-authorization", "cookie", "x-api-key"], compact([source.token_header]),
+          source.signature == null ? [] : lookup(local.signature_headers, source.signature.scheme, compact([source.signature.header, source.signature.timestamp_header, source.signature.id_header])),
+        ), source.detail_type)
       )
     )]), false)
-    error_message = "sources: detail_type is a JSON pointer into the stored item (/type) or a lower-case header name (x-github-event), never a credential's header (authorization, cookie, the source's token_header)."
+    error_message = "sources: detail_type is a JSON pointer into the stored item (/type) or a lower-case header name (x-github-event), never a credential's or the signature's header (authorization, proxy-authorization, cookie, x-api-key, the source's token_header, its signature headers)."
   }
 }
 
@@ -477,6 +480,23 @@ variable "fan_out" {
   type = object({
     bus_arn       = optional(string)
     source_prefix = optional(string, "webhook.")
+  })
+  default = null
+}
+
+variable "domain" {
+  description = "A custom domain for the API, so senders are given a stable URL on your own domain: { name (hooks.example.com), certificate_arn (ACM, in the API's region), base_path (optional mapping key: https://<name>/<base_path>/<route path>), route53_zone_id (optional: creates the alias A record), disable_execute_api_endpoint (default: true with mutual_tls, else false; false beside mutual_tls lets clients skip the certificate through the execute-api address), security_policy (TLS_1_2), mutual_tls = { truststore_uri = s3://bucket/key.pem, truststore_version } (clients must present a certificate issued by a CA of that bundle) }. Every URL output (apigatewayv2_route_url, source_urls) and every signature over {url} then use the domain. Changing it replaces the domain's resources, never the API. null: the execute-api address only. README, Custom domain and mutual TLS."
+  type = object({
+    name                         = string
+    certificate_arn              = string
+    base_path                    = optional(string)
+    route53_zone_id              = optional(string)
+    disable_execute_api_endpoint = optional(bool)
+    security_policy              = optional(string, "TLS_1_2")
+    mutual_tls = optional(object({
+      truststore_uri     = string
+      truststore_version = optional(string)
+    }))
   })
   default = null
 }

@@ -42,7 +42,7 @@ def running_moto_server(log_path: Path | None = None):
     url = f"http://{LOOPBACK}:{port}"
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        # moto.server, with one gap closed (moto_server_tls.py: the TLS-only bucket policy).
+        # moto.server, with two gaps closed (moto_server_tls.py: the TLS-only bucket policy; moto_domain_names.py).
         [sys.executable, str(Path(__file__).resolve().parent / "moto_server_tls.py"), "-H", LOOPBACK, "-p", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -7,6 +7,9 @@ although on AWS every SDK call is made over TLS. Locally the emulator speaks
 plain HTTP on 127.0.0.1; this launcher drops exactly those statements before
 moto evaluates a bucket policy, and leaves every other statement to moto.
 The policy stored and returned to Terraform is untouched.
+
+It also installs moto_domain_names' patch (custom domain names answered with
+the status and target AWS returns).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import Any
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket
 from moto.server import main
+
+import moto_domain_names
 
 
 def _as_list(value: Any) -> list:
@@ -42,4 +47,5 @@ def permission_over_tls(bucket: FakeBucket, action: str, resource: str) -> Any:
 
 if __name__ == "__main__":
     FakeBucket.get_permission = permission_over_tls  # type: ignore[method-assign]
+    moto_domain_names.install()
     sys.exit(main(sys.argv[1:]))

@@ -30,7 +30,7 @@ for _name in ("authorizer", "consumer", "front", "shared"):
 sys.path.insert(0, str(ROOT / "scripts"))
 
 # The local stack of examples/local-sources, one apply per session for every e2e file that uses it.
-from sources_stack import signing, sources  # noqa: E402, F401
+from sources_stack import boundary, signing, sources  # noqa: E402, F401
 
 
 def load_handler_module(function: str) -> ModuleType:

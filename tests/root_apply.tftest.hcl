@@ -1,6 +1,6 @@
 # Root module applied for real (against moto): the create-secret path with its
 # ephemeral password, two instances side by side in one account and region, and
-# fan-out turned on for one of them (then off again: nothing else changes).
+# fan-out and a custom domain with mutual TLS turned on for one of them.
 
 # Every AWS call goes to the moto_server that tests/test_terraform.py starts on
 # 127.0.0.1 and names in AWS_ENDPOINT_URL. The guard: the provider refuses to act
@@ -42,7 +42,7 @@ run "two_instances_apply_side_by_side" {
   }
 }
 
-run "fan_out_on_one_instance_creates_its_bus" {
+run "fan_out_and_a_domain_on_one_instance" {
   command = apply
 
   module {
@@ -52,6 +52,29 @@ run "fan_out_on_one_instance_creates_its_bus" {
   variables {
     names   = ["apply-orders", "apply-payments"]
     fan_out = { "apply-payments" = {} }
+    domain = {
+      "apply-payments" = {
+        name            = "payments.hooks.example.com"
+        certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+        base_path       = "v1"
+        mutual_tls      = { truststore_uri = "s3://apply-payments-trust/clients.pem" }
+      }
+    }
+  }
+
+  assert {
+    condition     = output.instances["apply-payments"].apigatewayv2_route_url == "https://payments.hooks.example.com/v1/submit" && output.instances["apply-payments"].source_urls["default"] == "https://payments.hooks.example.com/v1/submit"
+    error_message = "With a domain, every URL output is on it (and its base path)."
+  }
+
+  assert {
+    condition     = endswith(output.instances["apply-payments"].apigatewayv2_domain_name_target_domain_name, ".execute-api.us-east-1.amazonaws.com") && output.instances["apply-orders"].apigatewayv2_domain_name_target_domain_name == null
+    error_message = "The domain's target is given for the DNS record; an instance without a domain has none."
+  }
+
+  assert {
+    condition     = startswith(output.instances["apply-orders"].apigatewayv2_route_url, output.instances["apply-orders"].apigatewayv2_api_endpoint)
+    error_message = "Without a domain the URLs stay on the execute-api address."
   }
 
   assert {
@@ -66,6 +89,6 @@ run "fan_out_on_one_instance_creates_its_bus" {
 
   assert {
     condition     = output.instances["apply-payments"].apigatewayv2_api_id == run.two_instances_apply_side_by_side.instances["apply-payments"].apigatewayv2_api_id && output.instances["apply-payments"].dynamodb_table_arn == run.two_instances_apply_side_by_side.instances["apply-payments"].dynamodb_table_arn
-    error_message = "Turning fan-out on replaces neither the API nor the table."
+    error_message = "Turning fan-out and a domain on replaces neither the API nor the table."
   }
 }

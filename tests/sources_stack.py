@@ -1,23 +1,33 @@
-"""The local stack of examples/local-sources, applied once per test session and shared by
-tests/test_e2e_sources.py (sources, signatures, claim checks, archive) and
-tests/test_e2e_senders.py (senders by name, handshakes, fixed responses): one
-Terraform apply to moto_server, served by the local runner on 127.0.0.1.
-conftest.py registers the fixtures.
+"""The local stacks of examples/local-sources, each applied once per test session.
+
+`sources`: shared by tests/test_e2e_sources.py (sources, signatures, claim checks, archive),
+tests/test_e2e_senders.py (senders by name, handshakes, fixed responses) and
+tests/test_e2e_fan_out.py: one Terraform apply to moto_server, served by the local runner
+on 127.0.0.1. `boundary`: a second apply, with a custom domain and mutual TLS and no
+runner of its own, for tests that start their own runners (tests/test_trust_boundary.py,
+under each undocumented behaviour; tests/test_e2e_domain.py). conftest.py registers them.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import secrets as secrets_module
 import urllib.error
+import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from cryptography.x509.oid import NameOID
 from test_handshakes import BEATS_ZOOM_SECRET, X_CONSUMER_SECRET
 from test_signatures import whsec
 
@@ -36,6 +46,11 @@ LEARNED = {"asana"}  # signing secrets a handshake sets
 
 CONFIG = Path(__file__).resolve().parent.parent / "examples" / "local-sources"
 NAME = "e2e-sources"
+# The boundary stack: its custom domain, the bucket of its truststore, the trust boundary's signing secrets.
+DOMAIN = "hooks.example.test"
+DOMAIN_BASE_PATH = "/hooks"  # examples/local-sources maps its domain on /hooks
+TRUST_BUCKET = "boundary-truststore"
+BOUNDARY_SIGNING = {"signed-github": secrets_module.token_hex(20), "custom": secrets_module.token_urlsafe(32)}
 
 
 class Sources:
@@ -51,8 +66,10 @@ class Sources:
         self.sqs = local_runner.aws_client("sqs", runner.endpoint)
 
     def url(self, source: str, token: str | None = None) -> str:
-        path = self.outputs["source_urls"][source].split("/", 3)[3]
-        return f"{self.runner.url}/{path}" + (f"?token={token}" if token is not None else "")
+        """The source's URL on the runner's execute-api listener (a URL on the domain without its base path)."""
+        parts = urllib.parse.urlsplit(self.outputs["source_urls"][source])
+        path = parts.path.removeprefix(DOMAIN_BASE_PATH) if parts.hostname == DOMAIN else parts.path
+        return f"{self.runner.url}{path}" + (f"?token={token}" if token is not None else "")
 
     def basic(self) -> str:
         credentials = self.secrets["orders"]
@@ -99,6 +116,68 @@ def sources(tmp_path_factory):
             if runner is not None:
                 runner.stop()
             deployment.destroy()
+
+
+@dataclass(frozen=True)
+class Boundary:
+    endpoint: str
+    outputs: dict
+    trusted: Path  # a client certificate (and key) the domain's truststore issued
+    stranger: Path  # one from a CA the truststore does not hold
+
+
+@pytest.fixture(scope="session")
+def boundary(tmp_path_factory):
+    """examples/local-sources with a custom domain and mutual TLS (a CA made here, put in the
+    emulator's S3 first), and the trust boundary's signing secrets: no runner."""
+    workdir = tmp_path_factory.mktemp("boundary")
+    trusted_ca, trusted = client_identity(workdir, "trusted")
+    _, stranger = client_identity(workdir, "stranger")
+    with running_moto_server(workdir / "moto.log") as endpoint:
+        s3 = local_runner.aws_client("s3", endpoint)
+        s3.create_bucket(Bucket=TRUST_BUCKET)
+        s3.put_object(Bucket=TRUST_BUCKET, Key="clients.pem", Body=trusted_ca)
+        variables = (
+            "name=trust-boundary",
+            "consumer_timeout_seconds=1",
+            f"domain_name={DOMAIN}",
+            f"truststore_uri=s3://{TRUST_BUCKET}/clients.pem",
+        )
+        stack = LocalDeployment(endpoint, workdir / "state", config_dir=CONFIG, extra_vars=variables)
+        try:
+            outputs = stack.apply()
+            secrets = local_runner.aws_client("secretsmanager", endpoint)
+            for name, secret in BOUNDARY_SIGNING.items():
+                secrets.put_secret_value(SecretId=outputs["source_signing_secret_arns"][name], SecretString=secret)
+            yield Boundary(endpoint, outputs, trusted, stranger)
+        finally:
+            stack.destroy()
+
+
+def client_identity(directory: Path, name: str) -> tuple[bytes, Path]:
+    """A CA (its PEM) and a client certificate it issued, with its key, in one PEM file."""
+    ca_key, client_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = certificate(f"{name} CA", ca_key, f"{name} CA", ca_key, ca=True)
+    client = certificate(f"{name} client", client_key, f"{name} CA", ca_key, ca=False)
+    path = directory / f"{name}.pem"
+    key_pem = client_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    path.write_bytes(client.public_bytes(Encoding.PEM) + key_pem)
+    return ca.public_bytes(Encoding.PEM), path
+
+
+def certificate(name: str, key: Any, issuer_name: str, issuer_key: Any, ca: bool) -> x509.Certificate:
+    now = datetime.datetime.now(datetime.UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .sign(issuer_key, hashes.SHA256())
+    )
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,8 @@ from test_consumer import Context, failures, record, stored
 from test_pipeline import with_attributes
 
 import fan_out
+from records import Item
+from store import RetryPolicy
 
 BUS = "webhooks"
 PREFIX = "webhook."
@@ -209,3 +211,73 @@ def test_the_batch_metrics_count_what_was_published(consumer, aws, bus, orders, 
     batch_line = json.loads(capsys.readouterr().out.splitlines()[0])
     metrics = batch_line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
     assert batch_line["Published"] == 2 and {"Name": "Published", "Unit": "Count"} in metrics
+
+
+def test_a_redelivery_behind_another_record_of_its_key_is_published(consumer, aws, bus, orders, monkeypatch):
+    """First write wins: m1 was stored and not published; it comes back after a newer m2 of its key,
+    so m2 is the one written (refused); m1, superseded in the batch, is still recognised as the stored item."""
+    events, sqs, target = bus
+    monkeypatch.setenv("WRITE_MODE", "first-write-wins")
+    throttled = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "PutEvents")
+    real = events.put_events
+    monkeypatch.setattr(events, "put_events", lambda **kwargs: (_ for _ in ()).throw(throttled))
+    first = sourced("m1", {"id": "a", "type": "order.paid"})
+    with pytest.raises(consumer.BatchFailed):
+        consumer.handler({"Records": [first]}, Context())
+    monkeypatch.setattr(events, "put_events", real)
+    again = consumer.handler({"Records": [sourced("m2", {"id": "a", "type": "order.refunded"}), first]}, Context())
+    assert failures(again) == []
+    assert [(e["detail-type"], e["detail"]["eventId"]) for e in routed(sqs, target)] == [("order.paid", "orders#a")]
+
+
+def test_a_header_detail_type_stays_acceptable_without_fan_out(consumer, aws, orders):
+    """Messages queued while fan-out carried the header (then turned off) are stored, not unexpected_attribute."""
+    response = consumer.handler({"Records": [sourced("m1", {"id": "b"}, "github", {"x-github-event": "push"})]}, Context())
+    assert failures(response) == [] and "github#b" in stored(aws[0])
+
+
+def test_microsoft_graphs_client_state_is_never_published():
+    """Graph's documented notification (learn.microsoft.com/graph/change-notifications-delivery-webhooks):
+    its clientState is the source's shared secret, so the published item leaves it out."""
+    item = {
+        "eventId": "graph#1",
+        "value": [
+            {"subscriptionId": "s", "clientState": "secretClientValue", "changeType": "created", "resource": "Users/1"},
+            {"subscriptionId": "t", "clientState": "secretClientValue", "changeType": "updated"},
+        ],
+    }
+    published = fan_out.published_attributes("microsoft-graph", item)
+    assert published == {
+        "eventId": "graph#1",
+        "value": [
+            {"subscriptionId": "s", "changeType": "created", "resource": "Users/1"},
+            {"subscriptionId": "t", "changeType": "updated"},
+        ],
+    }
+    assert item["value"][0]["clientState"] == "secretClientValue"  # the stored item is untouched
+    assert fan_out.published_attributes("github", item) is None and fan_out.published_attributes(None, item) is None
+
+
+def test_an_entry_eventbridge_does_not_answer_is_sent_again():
+    """A response with fewer Entries than sent must not fail the batch: the unanswered entries are retried."""
+
+    class Short:
+        calls = 0
+
+        def put_events(self, Entries: list[dict]) -> dict:
+            self.calls += 1
+            return {"Entries": [{"EventId": "e"}] * (len(Entries) - 1 if self.calls == 1 else len(Entries))}
+
+    client = Short()
+    entries = [(f"m{i}", {"Source": "s", "DetailType": "t", "Detail": "{}"}) for i in range(3)]
+    assert fan_out.publish(client, entries, RetryPolicy(sleep=lambda _: None)) == {} and client.calls == 2
+
+
+def test_an_entry_of_exactly_256_kb_is_published_as_its_key():
+    item = Item("m1", "orders#a", {"eventId": "orders#a", "blob": ""})
+    event = fan_out.Event("orders", "t", None)
+    fan = fan_out.FanOut("bus", "webhook.")
+    room = fan_out.MAX_REQUEST_BYTES - fan_out.entry_bytes(fan_out.entry_for(item, event, fan, "eventId", 0))
+    exact = Item("m1", "orders#a", {"eventId": "orders#a", "blob": "x" * room})
+    entry = fan_out.entry_for(exact, event, fan, "eventId", 0)
+    assert json.loads(entry["Detail"]) == {"eventId": "orders#a", fan_out.OMITTED_FIELD: fan_out.OMITTED_WHY}

@@ -3,12 +3,13 @@
 What API Gateway does with a `"` or `\\` in a header interpolated into an SQS integration's
 MessageAttributes JSON, and what the integration does with a duplicate key, is not documented.
 The local runner can play every plausible behaviour (local_runner/undocumented.py); this test
-deploys examples/local-sources once (Terraform apply to moto) and, under each of the 2 x 3
-combinations, restarts only the runner and sends header values built to rewrite that JSON to
-a Basic source, a token source, a token source keyed by a header, an open signed source keyed
-by a header and an open custom-signed source keyed by a header. Every message that reaches the
-queue must carry its route's source, its authorizer's principal (none on an open route), API
-Gateway's requestId and receive time, and nothing else trusted (no delivery, no replayOf).
+uses examples/local-sources applied once (sources_stack.boundary, shared with
+tests/test_e2e_domain.py) and, under each of the 2 x 3 combinations, restarts only the
+runner and sends header values built to rewrite that JSON to a Basic source, a token source,
+a token source keyed by a header, an open signed source keyed by a header and an open
+custom-signed source keyed by a header. Every message that reaches the queue must carry its
+route's source, its authorizer's principal (none on an open route), API Gateway's requestId
+and receive time, and nothing else trusted (no delivery, no replayOf).
 
 Against the Terraform in which those sources' direct routes interpolate their headers, the three
 "raw" combinations fail (first: source, receivedAt, requestId and principal replaced; last and
@@ -19,21 +20,17 @@ behind the edge function, which builds the message with the SDK, all six pass.
 from __future__ import annotations
 
 import json
-import secrets as secrets_module
 import time
-from pathlib import Path
+import urllib.parse
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
-from sources_stack import Sources
+from sources_stack import BOUNDARY_SIGNING, Sources
 from test_signatures import sign_custom_hmac, sign_github
 
 import local_runner
-from emulator import running_moto_server
-from local_terraform import LocalDeployment
 
 pytestmark = pytest.mark.e2e
-CONFIG = Path(__file__).resolve().parent.parent / "examples" / "local-sources"
 SWITCHES = [(interpolation, duplicates) for interpolation in ("raw", "escaped") for duplicates in ("first", "last", "reject")]
 TRUSTED = {"source", "receivedAt", "requestId", "principal", "delivery", "replayOf"}
 
@@ -77,25 +74,7 @@ CARRIED = {
     "signed-github": ["x-github-delivery", "x-hub-signature-256"],
     "custom": ["x-delivery", "x-signature", "x-timestamp"],
 }
-SIGNING = {"signed-github": secrets_module.token_hex(20), "custom": secrets_module.token_urlsafe(32)}
-
-
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory):
-    """One apply for the whole module: (endpoint, outputs). Each test starts its own runner on it."""
-    workdir = tmp_path_factory.mktemp("trust-boundary")
-    with running_moto_server(workdir / "moto.log") as endpoint:
-        stack = LocalDeployment(
-            endpoint, workdir / "state", config_dir=CONFIG, extra_vars=("name=trust-boundary", "consumer_timeout_seconds=1")
-        )
-        try:
-            outputs = stack.apply()
-            secrets = local_runner.aws_client("secretsmanager", endpoint)
-            for name, secret in SIGNING.items():
-                secrets.put_secret_value(SecretId=outputs["source_signing_secret_arns"][name], SecretString=secret)
-            yield endpoint, outputs
-        finally:
-            stack.destroy()
+SIGNING = BOUNDARY_SIGNING
 
 
 def requests_for(source: str, index: int, payload: str) -> list[dict[str, str]]:
@@ -148,7 +127,7 @@ def queued(sources: Sources) -> list[dict[str, str]]:
 
 def violations(sources: Sources, messages: list[dict[str, str]], statuses: dict[str, list[int]]) -> list[str]:
     """What breaks the boundary: each message is compared with API Gateway's context of its request."""
-    source_of = {f"POST /{url.split('/', 3)[3]}": source for source, url in sources.outputs["source_urls"].items()}
+    source_of = {f"POST {urllib.parse.urlsplit(sources.url(source)).path}": source for source in sources.outputs["source_urls"]}
     contexts = {context["requestId"]: context for context in sources.runner.front_door.forwarded}
     found, by_source = [], dict.fromkeys(CARRIED, 0)
     for attributes in messages:
@@ -179,8 +158,8 @@ def violations(sources: Sources, messages: list[dict[str, str]], statuses: dict[
 
 
 @pytest.mark.parametrize(("interpolation", "duplicates"), SWITCHES)
-def test_no_header_value_changes_a_trusted_attribute(deployment, interpolation, duplicates):
-    endpoint, outputs = deployment
+def test_no_header_value_changes_a_trusted_attribute(boundary, interpolation, duplicates):
+    endpoint, outputs = boundary.endpoint, boundary.outputs
     runner = local_runner.start(
         endpoint, outputs["apigatewayv2_api_id"], poll=False, header_interpolation=interpolation, duplicate_keys=duplicates
     )
@@ -195,9 +174,9 @@ def test_no_header_value_changes_a_trusted_attribute(deployment, interpolation, 
 
 
 @pytest.mark.parametrize(("interpolation", "duplicates"), [("raw", "first"), ("raw", "last")])
-def test_nothing_is_stored_under_another_sources_key(deployment, interpolation, duplicates):
+def test_nothing_is_stored_under_another_sources_key(boundary, interpolation, duplicates):
     """The consumer runs: every stored item is its route's (the body names the route it was sent to)."""
-    endpoint, outputs = deployment
+    endpoint, outputs = boundary.endpoint, boundary.outputs
     runner = local_runner.start(
         endpoint, outputs["apigatewayv2_api_id"], header_interpolation=interpolation, duplicate_keys=duplicates
     )

@@ -87,5 +87,17 @@ module "webhook_ingest" {
   consumer = { event_source_mapping_enabled = false, timeout_seconds = var.consumer_timeout_seconds, write_mode = "first-write-wins" }
   # Every stored event published once to a bus created here (README, Fan-out).
   fan_out = {}
-  table   = { deletion_protection_enabled = false }
+
+  # Optional: a custom domain on /hooks, with mutual TLS when a truststore is given; the local
+  # runner serves it over TLS on a port of its own (scripts/local_runner/custom_domain.py). The
+  # execute-api address stays open here, for the tests that use it (in production leave the
+  # default: closed with mutual TLS). moto checks no certificate, so any ACM ARN does.
+  domain = var.domain_name == null ? null : {
+    name                         = var.domain_name
+    certificate_arn              = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    base_path                    = "hooks"
+    disable_execute_api_endpoint = false
+    mutual_tls                   = var.truststore_uri == null ? null : { truststore_uri = var.truststore_uri }
+  }
+  table = { deletion_protection_enabled = false }
 }

@@ -9,3 +9,15 @@ variable "consumer_timeout_seconds" {
   type        = number
   default     = 2
 }
+
+variable "domain_name" {
+  description = "A custom domain to serve the API on as well (hooks.example.test); null: the execute-api address only."
+  type        = string
+  default     = null
+}
+
+variable "truststore_uri" {
+  description = "With domain_name: s3://bucket/key of the PEM bundle of CAs whose client certificates are accepted (mutual TLS); null: no mutual TLS."
+  type        = string
+  default     = null
+}

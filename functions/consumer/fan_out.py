@@ -26,8 +26,9 @@ from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from contract import SIGNATURES
 
-from json_pointer import pointer_value
+from json_pointer import pointer_steps, pointer_value
 from pipeline import Poison, Reason
 from records import Item
 from store import RetryPolicy, Written
@@ -59,6 +60,7 @@ class Event:
     source: str  # the webhook source's name
     detail_type: str
     received_ms: int | None
+    detail: Mapping[str, Any] | None = None  # what is published instead of the item (a secret left out)
 
 
 def detail_type_of(pointer_or_header: str | None, attributes: Mapping[str, Any], headers: Mapping[str, str]) -> str:
@@ -84,6 +86,37 @@ def json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def published_attributes(scheme: str | None, attributes: dict[str, Any]) -> dict[str, Any] | None:
+    """The item as published, for a source whose body carries its shared secret (Microsoft Graph's
+    clientState in each notification: contract.json items.secret_field): without it; None for
+    every other source (the item is published as it is)."""
+    facts = SIGNATURES["schemes"].get(scheme or "", {}).get("items", {})
+    if "secret_field" not in facts:
+        return None
+    array_steps, field_steps = pointer_steps(facts["array"]), pointer_steps(facts["secret_field"])
+    elements = pointer_value(attributes, facts["array"])
+    if not isinstance(elements, list):
+        return attributes
+    return replaced(attributes, array_steps, [without(element, field_steps) for element in elements])
+
+
+def without(value: Any, steps: tuple[str, ...]) -> Any:
+    """`value` without the member at `steps` (object members only), copied along that path."""
+    if not isinstance(value, dict) or not steps:
+        return value
+    if len(steps) == 1:
+        return {name: member for name, member in value.items() if name != steps[0]}
+    return {**value, steps[0]: without(value.get(steps[0]), steps[1:])} if steps[0] in value else value
+
+
+def replaced(value: dict[str, Any], steps: tuple[str, ...], new: Any) -> dict[str, Any]:
+    """`value` with the member at `steps` (object members only) replaced by `new`, copied along that path."""
+    if len(steps) == 1:
+        return {**value, steps[0]: new}
+    child = value.get(steps[0])
+    return {**value, steps[0]: replaced(child, steps[1:], new)} if isinstance(child, dict) else value
+
+
 def entry_bytes(entry: Mapping[str, Any]) -> int:
     """EventBridge's size of an entry: its Time, Source, DetailType and Detail in UTF-8."""
     return TIME_BYTES + sum(len(str(entry.get(field, "")).encode("utf-8")) for field in ("Source", "DetailType", "Detail"))
@@ -96,9 +129,9 @@ def entry_for(item: Item, event: Event, fan_out: FanOut, partition_key: str, now
         "Source": fan_out.source_prefix + event.source,
         "DetailType": event.detail_type,
         "Time": datetime.fromtimestamp(event.received_ms / 1000 if event.received_ms else now, UTC),
-        "Detail": json_text(item.attributes),
+        "Detail": json_text(item.attributes if event.detail is None else event.detail),
     }
-    if entry_bytes(entry) > MAX_REQUEST_BYTES:
+    if entry_bytes(entry) >= MAX_REQUEST_BYTES:  # AWS: an entry under 256 KB
         entry["Detail"] = json.dumps({partition_key: item.key, OMITTED_FIELD: OMITTED_WHY})
     return entry
 
@@ -122,7 +155,7 @@ def requests(entries: list[tuple[str, dict[str, Any]]]) -> list[list[tuple[str, 
     size = 0
     for message_id, entry in entries:
         bytes_ = entry_bytes(entry)
-        if not groups or len(groups[-1]) == MAX_ENTRIES_PER_REQUEST or size + bytes_ > MAX_REQUEST_BYTES:
+        if not groups or len(groups[-1]) == MAX_ENTRIES_PER_REQUEST or size + bytes_ >= MAX_REQUEST_BYTES:
             groups.append([])
             size = 0
         groups[-1].append((message_id, entry))
@@ -138,7 +171,9 @@ def put_once(client: Any, group: list[tuple[str, dict[str, Any]]]) -> tuple[list
         return group, {}  # throttled, denied or unreachable: all of them again (or later, from SQS)
     again: list[tuple[str, dict[str, Any]]] = []
     refused: dict[str, Poison] = {}
-    for (message_id, entry), result in zip(group, response.get("Entries", []), strict=True):
+    results = list(response.get("Entries") or [])
+    results += [{"ErrorCode": "NoResult"}] * (len(group) - len(results))  # an entry with no answer: sent again
+    for (message_id, entry), result in zip(group, results, strict=False):
         code = result.get("ErrorCode")
         if not code:
             continue

@@ -21,7 +21,7 @@ from large_bodies import judge_large, spill_body
 from work import Context, Work, own_attributes, poison, reserved_poison
 
 from cached_secret import SecretUnavailable
-from fan_out import Event, detail_type_of
+from fan_out import Event, detail_type_of, published_attributes
 from payloads import is_claim_check, resolve_claim
 from pipeline import Outcome, Poison, Reason, Retry, Stage
 from records import MAX_ITEM_BYTES, finish_item
@@ -168,6 +168,8 @@ def enqueue(work: Work, context: Context) -> Outcome:
     event = None
     if context.fan_out:
         detail_type = detail_type_of(work.rule.detail_type, work.item.attributes, work.envelope.headers)
-        event = Event(work.rule.name, detail_type, work.envelope.received_ms)
+        scheme = work.rule.signature.scheme if work.rule.signature else None
+        detail = published_attributes(scheme, work.item.attributes)
+        event = Event(work.rule.name, detail_type, work.envelope.received_ms, detail)
     context.enqueue(work.item, len(work.body), event)  # read_body ran: the exact bytes, whatever the source
     return None

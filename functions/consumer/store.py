@@ -246,7 +246,10 @@ def _refused(item: Item, error: ClientError, rules: WriteRules) -> Outcome:
     return Written.DUPLICATE
 
 
-def _put_one(table: Any, item: Item, rules: WriteRules, conditional: bool = True) -> Outcome:
+def _put_one(
+    table: Any, item: Item, rules: WriteRules, conditional: bool = True, refused: dict[str, Any] | None = None
+) -> Outcome:
+    """One PutItem; a refused conditional write's stored item goes into `refused` (by key) when given."""
     arguments: dict[str, Any] = {"Item": item.attributes}
     if conditional:
         arguments.update(condition_for(item, rules))
@@ -255,6 +258,8 @@ def _put_one(table: Any, item: Item, rules: WriteRules, conditional: bool = True
     except ClientError as error:
         code = error_code(error)
         if code == "ConditionalCheckFailedException":
+            if refused is not None:
+                refused[item.key] = error.response.get("Item") or {}
             return _refused(item, error, rules)
         if code in ITEM_REJECTED_CODES:
             return Poison(item.message_id, "rejected_by_dynamodb", f"{code}: {error.response['Error'].get('Message', '')}"[:200])
@@ -270,9 +275,14 @@ def write_conditionally(table: Any, items: list[Item], rules: WriteRules, retry:
     First write wins without a version attribute; with one, the greatest version wins.
     """
     winners, superseded = newest_per_key(items) if rules.version_attribute else first_per_key(items)
+    refused: dict[str, Any] = {}  # key -> the stored item a refused write returned (compare_stored)
 
     def put(item: Item) -> Outcome:
-        return _put_one(table, item, rules) if retry.may_call() else Written.FAILED
+        return (
+            _put_one(table, item, rules, refused=refused if rules.compare_stored else None)
+            if retry.may_call()
+            else Written.FAILED
+        )
 
     outcomes: dict[str, Outcome] = {}
     if winners:
@@ -280,10 +290,14 @@ def write_conditionally(table: Any, items: list[Item], rules: WriteRules, retry:
             for item, outcome in zip(winners, pool.map(put, winners), strict=True):
                 outcomes[item.message_id] = outcome
     winner_outcome = {item.key: outcomes[item.message_id] for item in winners}
+    by_id = {item.message_id: item for item in items}
     for message_id, key in superseded.items():
         # A record superseded by a winner that failed must be retried too: if it
         # were acknowledged and the winner then poisoned, the key would be lost.
         outcome = winner_outcome[key]
         acknowledged = outcome in (Written.STORED, Written.DUPLICATE, Written.REPEATED)
         outcomes[message_id] = Written.DUPLICATE if acknowledged else Written.FAILED
+        # Fan-out: a redelivery behind another record of its key may be the one whose item is stored.
+        if acknowledged and key in refused and same_item(refused[key], by_id[message_id], rules):
+            outcomes[message_id] = Written.REPEATED
     return outcomes

@@ -10,7 +10,7 @@ variable "name" {
 
   validation {
     # EventBridge: 1-256 of [/.-_A-Za-z0-9]; "default" is the account's own bus.
-    condition     = can(regex("^[A-Za-z0-9._/-]{1,256}$", var.name)) && var.name != "default"
+    condition     = !var.create || (can(regex("^[A-Za-z0-9._/-]{1,256}$", var.name)) && var.name != "default")
     error_message = "name must be 1-256 letters, digits, '.', '_', '/' or '-', and not \"default\"."
   }
 }

@@ -29,8 +29,10 @@ locals {
   direct_routes   = { for name, route in local.route_instances : name => route if route.integration == "sqs" }
   function_routes = { for name, route in local.route_instances : name => route if route.integration == "function" }
   primary_route   = contains(keys(local.routes), "default") ? "default" : sort(keys(local.routes))[0]
+  # Where senders reach the API: its custom domain (with the mapping's base path), else its execute-api address.
+  base_url = local.domain != null ? "https://${local.domain.name}${local.domain.base_path == null ? "" : "/${local.domain.base_path}"}" : try(aws_apigatewayv2_api.this[0].api_endpoint, null)
   route_urls = var.create ? {
-    for name, route in local.routes : name => "${aws_apigatewayv2_api.this[0].api_endpoint}${split(" ", route.route_key)[1]}"
+    for name, route in local.routes : name => "${local.base_url}${split(" ", route.route_key)[1]}"
   } : {}
 
   # SendMessage attributes carried with every message: who sent it (from the
@@ -61,6 +63,8 @@ resource "aws_apigatewayv2_api" "this" {
   name          = var.name
   description   = "Webhook ingest endpoint for ${var.name}: authorizes, then buffers each request body in SQS."
   protocol_type = "HTTP"
+  # Only with a custom domain (domain.tf): senders then use the domain alone.
+  disable_execute_api_endpoint = local.disable_execute_api_endpoint
 
   dynamic "cors_configuration" {
     for_each = var.cors == null ? [] : [var.cors]

@@ -62,3 +62,33 @@ output "apigatewayv2_route_integrations" {
   description = "Each route's integration kind, by route name: sqs (API Gateway's SQS-SendMessage) or function (the edge function)."
   value       = { for name, route in local.routes : name => route.integration }
 }
+
+output "apigatewayv2_api_base_url" {
+  description = "Where senders reach the API: https://<domain>[/<base path>] with a custom domain, else the execute-api address. Every route URL starts with it."
+  value       = var.create ? local.base_url : null
+}
+
+output "apigatewayv2_domain_name_id" {
+  description = "The custom domain name (domain.name); null without one."
+  value       = try(aws_apigatewayv2_domain_name.this[0].id, null)
+}
+
+output "apigatewayv2_domain_name_target_domain_name" {
+  description = "The domain's API Gateway target (d-....execute-api.<region>.amazonaws.com): the alias or CNAME your DNS record points to; null without a domain."
+  value       = try(aws_apigatewayv2_domain_name.this[0].domain_name_configuration[0].target_domain_name, null)
+}
+
+output "apigatewayv2_domain_name_hosted_zone_id" {
+  description = "The Route 53 hosted zone of that target (for an alias record); null without a domain."
+  value       = try(aws_apigatewayv2_domain_name.this[0].domain_name_configuration[0].hosted_zone_id, null)
+}
+
+output "apigatewayv2_api_mapping_id" {
+  description = "ID of the mapping of the domain (and base path) to the API's stage; null without a domain."
+  value       = try(aws_apigatewayv2_api_mapping.this[0].id, null)
+}
+
+output "route53_record_fqdn" {
+  description = "The alias record created in domain.route53_zone_id; null when none was asked."
+  value       = try(aws_route53_record.this[0].fqdn, null)
+}

@@ -219,3 +219,52 @@ variable "role_permissions_boundary" {
   type        = string
   default     = null
 }
+
+variable "domain" {
+  description = "A custom domain for the API (null: only its execute-api address). name: the domain (hooks.example.com); certificate_arn: an ACM certificate for it in the API's region; base_path: the API mapping key (hooks: https://<name>/hooks/<route path>; null maps the domain's root); route53_zone_id: a public hosted zone in which to create the alias A record (null: make the DNS record yourself, from the outputs apigatewayv2_domain_name_target_domain_name and _hosted_zone_id); disable_execute_api_endpoint: refuse requests to the execute-api address, so senders can only use the domain (null: true with mutual_tls, false otherwise; false with mutual_tls lets a client skip the certificate check through that address, for a migration only); security_policy: TLS_1_2 (the default; TLS_1_0 is refused). mutual_tls: clients must present a certificate issued by a CA of the truststore (truststore_uri: s3://bucket/key of a PEM bundle; truststore_version: its S3 object version, to pick up a new bundle). Every URL output is derived from it."
+  type = object({
+    name                         = string
+    certificate_arn              = string
+    base_path                    = optional(string)
+    route53_zone_id              = optional(string)
+    disable_execute_api_endpoint = optional(bool)
+    security_policy              = optional(string, "TLS_1_2")
+    mutual_tls = optional(object({
+      truststore_uri     = string
+      truststore_version = optional(string)
+    }))
+  })
+  default = null
+
+  validation {
+    # RFC 1035 labels, lower case, a dot at least once, no trailing dot: what a sender types.
+    condition     = var.domain == null || try(can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain.name)) && length(var.domain.name) <= 253, false)
+    error_message = "domain.name must be a lower-case domain name such as hooks.example.com (no scheme, path, port or trailing dot)."
+  }
+
+  validation {
+    condition     = var.domain == null || try(can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$", var.domain.certificate_arn)), false)
+    error_message = "domain.certificate_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>) in the API's region."
+  }
+
+  validation {
+    # API Gateway: a mapping key is path segments without a leading or trailing slash.
+    condition     = var.domain == null || try(var.domain.base_path == null || can(regex("^[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$", var.domain.base_path)), false)
+    error_message = "domain.base_path is one or more path segments (hooks, v1/hooks) without a leading or trailing '/', or null for the domain's root."
+  }
+
+  validation {
+    condition     = var.domain == null || try(var.domain.route53_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", var.domain.route53_zone_id)), false)
+    error_message = "domain.route53_zone_id must be a Route 53 hosted zone id (Z...), or null to create the DNS record yourself."
+  }
+
+  validation {
+    condition     = var.domain == null || try(var.domain.security_policy == "TLS_1_2", false)
+    error_message = "domain.security_policy must be TLS_1_2 (API Gateway's TLS_1_0 would let senders use TLS 1.0 and 1.1)."
+  }
+
+  validation {
+    condition     = var.domain == null || try(var.domain.mutual_tls == null || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$", var.domain.mutual_tls.truststore_uri)), false)
+    error_message = "domain.mutual_tls.truststore_uri must be s3://<bucket>/<key> of a PEM bundle of the CAs that issue client certificates."
+  }
+}

@@ -66,7 +66,8 @@ locals {
       source.archive ? { archive = true } : {},
       # Absent means direct: only a claim-check source's messages may be claim checks.
       source.delivery == "claim-check" ? { delivery = "claim-check" } : {},
-      var.fan_out == null || source.detail_type == null ? {} : { detail_type = source.detail_type },
+      # Kept without fan_out too: messages queued while it carried its header stay valid (trust.py).
+      source.detail_type == null ? {} : { detail_type = source.detail_type },
       source.signature == null ? {} : {
         signature = merge(
           # A named scheme's settings are the contract's: only hmac's own fields travel.

@@ -222,8 +222,8 @@ variable "fan_out" {
   default = null
 
   validation {
-    # A placeholder-free ARN is only required once something is created (create = false passes null).
-    condition     = var.fan_out == null || try(var.fan_out.bus_arn == null || can(regex("^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256}$", var.fan_out.bus_arn)), false)
+    # null only when nothing is created (the root passes null with create = false).
+    condition     = var.fan_out == null ? true : var.fan_out.bus_arn == null ? !var.create : can(regex("^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256}$", var.fan_out.bus_arn))
     error_message = "fan_out.bus_arn must be an EventBridge event bus ARN."
   }
 

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from .authorizer_calls import AuthorizerCalls, DecisionCache
+from .custom_domain import FORBIDDEN, CustomDomain, mapped_path, server_context
 from .lambda_proxy import (
     HTTP_API_MAX_BODY_BYTES,
     LAMBDA_MAX_EVENT_BYTES,
@@ -71,6 +72,14 @@ class FrontDoorServer(ThreadingHTTPServer):
     daemon_threads = True
 
 
+class DomainServer(FrontDoorServer):
+    """The custom domain's listener: each connection's TLS handshake runs in its own thread
+    (not in accept), and a refused one (mutual TLS) is not an error worth a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
+
+
 class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
     """Serves the deployed HTTP API's routes on 127.0.0.1."""
 
@@ -94,7 +103,8 @@ class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
         self.stats = FrontDoorStats()
         self._stats_lock = threading.Lock()
         self._size_limits: dict[str, int] = {}
-        self.server: ThreadingHTTPServer | None = None
+        self.servers: list[ThreadingHTTPServer] = []  # the execute-api address's, and the custom domain's
+        self.server_certificate_pem: bytes | None = None  # the custom domain's (self-signed) certificate
         self.undocumented = undocumented or Undocumented()
         # API Gateway's context ($context.requestId, requestTimeEpoch, routeKey, authorizer.*) of each
         # request handed to an integration, newest last, as its access log would show them: what a
@@ -150,7 +160,17 @@ class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
             return self.invoke_proxy(route, method, path, query, headers, raw, source_ip, context)
         return self.integrate(route, headers, body, context, query_parameters(query), path_parameters(route.route_key, path))
 
-    def serve(self, port: int = 0) -> str:
+    def refused_at_the_door(self, domain: CustomDomain | None, path: str, has_certificate: bool) -> tuple[int, dict] | None:
+        """What a listener answers before routing: the execute-api address when the API disables it,
+        a path outside the domain's base path, a domain with mutual TLS reached without a certificate."""
+        if domain is None:
+            return FORBIDDEN if self.api.get("DisableExecuteApiEndpoint") else None
+        if domain.truststore_pem is not None and not has_certificate:
+            return FORBIDDEN
+        return (404, {"message": "Not Found"}) if mapped_path(domain, path) is None else None
+
+    def serve(self, port: int = 0, domain: CustomDomain | None = None, refusal: str = "handshake") -> str:
+        """Serve the execute-api address, or (domain) the custom domain over TLS; the listener's URL."""
         front_door = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -167,7 +187,13 @@ class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
                 for name, value in self.headers.items():  # HTTP API lower-cases names and joins repeats with ","
                     key = name.lower()
                     headers[key] = f"{headers[key]},{value}" if key in headers else value
-                status, payload = front_door.handle(self.command, path, query, headers, body, self.client_address[0], raw)
+                has_certificate = bool(getattr(self.connection, "getpeercert", lambda: None)())
+                refused = front_door.refused_at_the_door(domain, path, has_certificate)
+                if refused is not None:
+                    status, payload = refused
+                else:
+                    api_path = path if domain is None else mapped_path(domain, path) or path
+                    status, payload = front_door.handle(self.command, api_path, query, headers, body, self.client_address[0], raw)
                 with front_door._stats_lock:
                     front_door.stats.requests += 1
                     front_door.stats.by_status[status] = front_door.stats.by_status.get(status, 0) + 1
@@ -188,11 +214,17 @@ class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = FrontDoorServer(("127.0.0.1", port), Handler)
-        threading.Thread(target=self.server.serve_forever, name="front-door", daemon=True).start()
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        server = (FrontDoorServer if domain is None else DomainServer)(("127.0.0.1", port), Handler)
+        scheme = "http"
+        if domain is not None:
+            context, self.server_certificate_pem = server_context(domain, refusal)
+            server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+            scheme = "https"
+        self.servers.append(server)
+        threading.Thread(target=server.serve_forever, name="front-door", daemon=True).start()
+        return f"{scheme}://127.0.0.1:{server.server_address[1]}"
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()

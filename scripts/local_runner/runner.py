@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .aws import POLLER_CONFIG, aws_client, queue_arn_from_url
+from .custom_domain import read_domain, refusal_mode
 from .front_door import FrontDoor, Route, route_pattern
 from .iam_guard import RolePolicy, role_policy
 from .lambda_runtime import LocalFunction, load_function
@@ -29,6 +30,7 @@ class LocalRunner:
     pollers: list[Poller]
     workdir: tempfile.TemporaryDirectory
     functions: list[LocalFunction]
+    domain_url: str | None = None  # the custom domain's listener (https), when the API has one
 
     def function(self, name: str) -> LocalFunction:
         [found] = [function for function in self.functions if function.name == name]
@@ -116,12 +118,16 @@ def start(
     *,
     header_interpolation: str | None = None,
     duplicate_keys: str | None = None,
+    mtls_refusal: str | None = None,
 ) -> LocalRunner:
     """Read the deployed API and functions from the emulator and start serving them. What AWS does
     not document is chosen by header_interpolation ("raw", "escaped") and duplicate_keys ("first",
     "last", "reject"), else by LOCAL_RUNNER_HEADER_INTERPOLATION and LOCAL_RUNNER_DUPLICATE_KEYS,
-    else "raw" and "last" (undocumented.py). Several runners may serve one deployment in turn."""
+    else "raw" and "last" (undocumented.py); and a custom domain's mutual TLS refusal by
+    mtls_refusal ("handshake", "forbidden": custom_domain.py). Several runners may serve one
+    deployment in turn."""
     undocumented = choose(header_interpolation, duplicate_keys)  # refuse a wrong value before starting anything
+    refusal = refusal_mode(mtls_refusal)
     apigw, lambda_client, iam, sqs = (aws_client(name, endpoint) for name in ("apigatewayv2", "lambda", "iam", "sqs"))
     account = aws_client("sts", endpoint).get_caller_identity()["Account"]
     api_id = api_id or only_api(apigw)
@@ -148,6 +154,8 @@ def start(
     }
     front_door = FrontDoor(apigw.get_api(ApiId=api_id), routes, authorizers, sqs, account, proxies, undocumented)
     url = front_door.serve(port)
+    domain = read_domain(apigw, aws_client("s3", endpoint), api_id)
+    domain_url = front_door.serve(0, domain, refusal) if domain is not None else None
     pollers = []
     if poll:
         # The mappings that consume the queues this API sends to: other stacks in
@@ -158,4 +166,4 @@ def start(
             poller = Poller(mapping, function(mapping["FunctionArn"].split(":")[-1]), aws_client("sqs", endpoint, POLLER_CONFIG))
             poller.start()
             pollers.append(poller)
-    return LocalRunner(endpoint, url, front_door, pollers, workdir, list(functions.values()))
+    return LocalRunner(endpoint, url, front_door, pollers, workdir, list(functions.values()), domain_url)

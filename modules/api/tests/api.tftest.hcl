@@ -134,6 +134,116 @@ run "changed_request_parameters_replace_the_integration" {
   }
 }
 
+run "custom_domain_with_mutual_tls" {
+  command = apply
+
+  variables {
+    domain = {
+      name            = "hooks.example.com"
+      certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+      base_path       = "hooks"
+      mutual_tls      = { truststore_uri = "s3://unit-api-trust/clients.pem", truststore_version = "v2" }
+    }
+  }
+
+  assert {
+    condition = (
+      aws_apigatewayv2_domain_name.this[0].domain_name_configuration[0].endpoint_type == "REGIONAL" &&
+      aws_apigatewayv2_domain_name.this[0].domain_name_configuration[0].security_policy == "TLS_1_2" &&
+      aws_apigatewayv2_domain_name.this[0].mutual_tls_authentication[0].truststore_uri == "s3://unit-api-trust/clients.pem" &&
+      aws_apigatewayv2_domain_name.this[0].mutual_tls_authentication[0].truststore_version == "v2"
+    )
+    error_message = "A regional domain, TLS 1.2 at least, with the truststore asked for."
+  }
+
+  assert {
+    condition     = aws_apigatewayv2_api_mapping.this[0].api_mapping_key == "hooks" && aws_apigatewayv2_api_mapping.this[0].stage == "$default" && aws_apigatewayv2_api_mapping.this[0].api_id == output.apigatewayv2_api_id
+    error_message = "The base path maps the domain to the API's stage."
+  }
+
+  assert {
+    condition     = aws_apigatewayv2_api.this[0].disable_execute_api_endpoint
+    error_message = "With mutual TLS the execute-api address is closed by default: it would skip the certificate check."
+  }
+
+  assert {
+    condition     = output.apigatewayv2_route_urls["default"] == "https://hooks.example.com/hooks/submit" && output.apigatewayv2_route_url == "https://hooks.example.com/hooks/submit" && output.apigatewayv2_api_base_url == "https://hooks.example.com/hooks"
+    error_message = "Every URL output is derived from the domain and its base path."
+  }
+
+  assert {
+    condition     = endswith(output.apigatewayv2_domain_name_target_domain_name, ".execute-api.us-east-1.amazonaws.com") && output.apigatewayv2_domain_name_hosted_zone_id != null && output.route53_record_fqdn == null
+    error_message = "Without a zone, the outputs give what a DNS record must point to, and no record is made."
+  }
+}
+
+run "another_domain_keeps_the_api" {
+  command = apply
+
+  variables {
+    domain = {
+      name            = "events.example.com"
+      certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+    }
+  }
+
+  assert {
+    condition     = output.apigatewayv2_api_id == run.custom_domain_with_mutual_tls.apigatewayv2_api_id && output.apigatewayv2_api_execution_arn == run.custom_domain_with_mutual_tls.apigatewayv2_api_execution_arn
+    error_message = "Changing the domain must not replace the API (its id, so its execution ARN and permissions, stay)."
+  }
+
+  assert {
+    condition     = output.apigatewayv2_route_url == "https://events.example.com/submit"
+    error_message = "Without a base path the domain's root maps the API."
+  }
+
+  assert {
+    condition     = !aws_apigatewayv2_api.this[0].disable_execute_api_endpoint
+    error_message = "Without mutual TLS the execute-api address stays open unless asked."
+  }
+
+  assert {
+    condition     = length(aws_apigatewayv2_domain_name.this[0].mutual_tls_authentication) == 0
+    error_message = "No mutual TLS unless asked."
+  }
+}
+
+run "mutual_tls_with_the_execute_api_endpoint_kept_open_when_asked" {
+  command = plan
+
+  variables {
+    domain = {
+      name                         = "hooks.example.com"
+      certificate_arn              = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+      disable_execute_api_endpoint = false
+      mutual_tls                   = { truststore_uri = "s3://trust/clients.pem" }
+    }
+  }
+
+  assert {
+    condition     = !aws_apigatewayv2_api.this[0].disable_execute_api_endpoint
+    error_message = "An explicit false keeps the execute-api address open beside mutual TLS (a migration)."
+  }
+}
+
+run "alias_record_in_the_given_zone" {
+  command = plan
+
+  variables {
+    domain = {
+      name                         = "hooks.example.com"
+      certificate_arn              = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+      route53_zone_id              = "Z0123456789ABCDEFGHIJ"
+      disable_execute_api_endpoint = true
+    }
+  }
+
+  assert {
+    condition     = aws_route53_record.this[0].type == "A" && aws_route53_record.this[0].name == "hooks.example.com" && aws_route53_record.this[0].zone_id == "Z0123456789ABCDEFGHIJ" && aws_apigatewayv2_api.this[0].disable_execute_api_endpoint
+    error_message = "An alias A record in the given zone; the execute-api address closed when asked."
+  }
+}
+
 run "platform_role_settings" {
   command = plan
 

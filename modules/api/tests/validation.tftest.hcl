@@ -152,3 +152,30 @@ run "a_route_taking_a_reserved_attribute" {
 
   expect_failures = [var.routes]
 }
+
+run "domain_with_a_url_for_a_name" {
+  command = plan
+
+  variables {
+    domain = {
+      name            = "https://hooks.example.com/"
+      certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+    }
+  }
+
+  expect_failures = [var.domain]
+}
+
+run "domain_base_path_with_a_slash" {
+  command = plan
+
+  variables {
+    domain = {
+      name            = "hooks.example.com"
+      certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+      base_path       = "/hooks"
+    }
+  }
+
+  expect_failures = [var.domain]
+}

@@ -13,7 +13,7 @@ output "apigatewayv2_api_id" {
 }
 
 output "apigatewayv2_api_endpoint" {
-  description = "Base URL of the HTTP API."
+  description = "The HTTP API's execute-api address (it answers 403 when domain.disable_execute_api_endpoint closes it); senders' URLs are apigatewayv2_api_base_url's."
   value       = module.api.apigatewayv2_api_endpoint
 }
 
@@ -198,4 +198,9 @@ output "apigatewayv2_domain_name_hosted_zone_id" {
 output "route53_record_fqdn" {
   description = "The alias record created for the custom domain in domain.route53_zone_id; null when none was asked."
   value       = module.api.route53_record_fqdn
+}
+
+output "apigatewayv2_api_base_url" {
+  description = "Where senders reach the API: https://<domain>[/<base path>] with a custom domain, else the execute-api address. Every route URL starts with it."
+  value       = module.api.apigatewayv2_api_base_url
 }

@@ -181,7 +181,7 @@ def keep_running(
     document = deployment.output_document()
     example = "source_signing_secret_arns" if "source_signing_secret_arns" in document else next(iter(document), "")
     state, command = deployment.state_file, deployment.output_command(example)
-    for line in connection_lines(document, stack.url, endpoint, state, command, deployed_sources(stack)):
+    for line in connection_lines(document, stack.url, endpoint, state, command, deployed_sources(stack), stack.domain_url):
         print(line)
     print(f"\nEmulated AWS at {endpoint} (e.g. AWS_ENDPOINT_URL={endpoint} aws dynamodb scan ...). Ctrl-C stops.", flush=True)
     while True:

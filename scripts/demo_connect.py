@@ -19,10 +19,12 @@ AWS_CLI_ENV = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAU
 SIGNING_SECRET_PLACEHOLDER = "<signing secret from the sender>"  # noqa: S105 - a placeholder to replace
 
 
-def local_url(api_url: str, front_door_url: str) -> str:
-    """A deployed route's URL (https://<api>.execute-api.../path) on the local front door."""
+def local_url(api_url: str, front_door_url: str, domain_url: str | None = None) -> str:
+    """A deployed route's URL on the local front door: an execute-api URL (https://<api>.execute-api.../path)
+    on its listener, a custom domain's (https://<domain>/<base path>/path) on the domain's listener."""
     parts = urllib.parse.urlsplit(api_url)
-    return front_door_url.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+    on_domain = domain_url is not None and ".execute-api." not in (parts.hostname or "")
+    return (domain_url if on_domain else front_door_url).rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def deployed_sources(stack: local_runner.LocalRunner) -> tuple[dict[str, str], dict[str, str]]:
@@ -47,6 +49,7 @@ def connection_lines(
     state_file: Path,
     output_command: str,
     deployed: tuple[dict[str, str], dict[str, str]] = ({}, {}),
+    domain_url: str | None = None,
 ) -> list[str]:
     """What `make local` prints for a person connecting senders: where the Terraform
     state is (the command that reads its outputs), and for every source, signed ones
@@ -55,7 +58,8 @@ def connection_lines(
     not output sources falls back to what was deployed."""
     outputs = {name: entry["value"] for name, entry in document.items()}
     deployed_urls, deployed_signing = deployed
-    urls = {name: local_url(url, front_door_url) for name, url in (outputs.get("source_urls") or {}).items()} or deployed_urls
+    given = outputs.get("source_urls") or {}
+    urls = {name: local_url(url, front_door_url, domain_url) for name, url in given.items()} or deployed_urls
     signing = {**deployed_signing, **(outputs.get("source_signing_secret_arns") or {})}
     credentials = dict(outputs.get("source_secret_arns") or {})
     if not urls and outputs.get("secretsmanager_secret_arn"):  # one source, no sources map

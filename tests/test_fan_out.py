@@ -246,7 +246,7 @@ def test_microsoft_graphs_client_state_is_never_published():
             {"subscriptionId": "t", "clientState": "secretClientValue", "changeType": "updated"},
         ],
     }
-    published = fan_out.published_attributes("microsoft-graph", item)
+    published = fan_out.published_attributes("microsoft-graph", item, "body")
     assert published == {
         "eventId": "graph#1",
         "value": [
@@ -255,7 +255,26 @@ def test_microsoft_graphs_client_state_is_never_published():
         ],
     }
     assert item["value"][0]["clientState"] == "secretClientValue"  # the stored item is untouched
-    assert fan_out.published_attributes("github", item) is None and fan_out.published_attributes(None, item) is None
+    assert (
+        fan_out.published_attributes("github", item, "body") is None and fan_out.published_attributes(None, item, "body") is None
+    )
+    # A raw body (the exact text) cannot be cut: it is left out whole.
+    raw = {"eventId": "graph#2", "_source": "graph", "body": '{"value":[{"clientState":"secretClientValue"}]}'}
+    assert fan_out.published_attributes("microsoft-graph", raw, "body") == {"eventId": "graph#2", "_source": "graph"}
+
+
+def test_a_detail_type_pointer_cannot_reach_a_secret_left_out(consumer, aws, bus, monkeypatch):
+    """A Graph source whose detail_type points at clientState: the event's type is the default, never the secret."""
+    _, sqs, target = bus
+    secret_arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name="graph", SecretString="s3cr3t")["ARN"]
+    source = {"event_key": "/value/0/id", "detail_type": "/value/0/clientState"}
+    source["signature"] = {"scheme": "microsoft-graph", "secret_arn": secret_arn}
+    monkeypatch.setenv("SOURCES", json.dumps({"graph": source}))
+    monkeypatch.setattr(consumer, "_signing_secrets", None)
+    body = {"value": [{"id": "n1", "clientState": "s3cr3t", "changeType": "created"}]}
+    assert failures(consumer.handler({"Records": [sourced("m1", body, "graph")]}, Context())) == []
+    (event,) = routed(sqs, target)
+    assert event["detail-type"] == fan_out.DEFAULT_DETAIL_TYPE and "s3cr3t" not in json.dumps(event)
 
 
 def test_an_entry_eventbridge_does_not_answer_is_sent_again():

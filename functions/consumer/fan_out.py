@@ -86,17 +86,18 @@ def json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def published_attributes(scheme: str | None, attributes: dict[str, Any]) -> dict[str, Any] | None:
+def published_attributes(scheme: str | None, attributes: dict[str, Any], raw_body_field: str) -> dict[str, Any] | None:
     """The item as published, for a source whose body carries its shared secret (Microsoft Graph's
-    clientState in each notification: contract.json items.secret_field): without it; None for
-    every other source (the item is published as it is)."""
+    clientState in each notification: contract.json items.secret_field): without it, and a raw
+    body (kept as text in `raw_body_field`, where the secret cannot be cut out) without the body;
+    None for every other source (the item is published as it is)."""
     facts = SIGNATURES["schemes"].get(scheme or "", {}).get("items", {})
     if "secret_field" not in facts:
         return None
     array_steps, field_steps = pointer_steps(facts["array"]), pointer_steps(facts["secret_field"])
     elements = pointer_value(attributes, facts["array"])
-    if not isinstance(elements, list):
-        return attributes
+    if not isinstance(elements, list):  # a raw body, or none to redact: nothing of the body is published
+        return {name: value for name, value in attributes.items() if name != raw_body_field and name not in (array_steps[:1])}
     return replaced(attributes, array_steps, [without(element, field_steps) for element in elements])
 
 

@@ -25,7 +25,7 @@ from fan_out import Event, detail_type_of, published_attributes
 from payloads import is_claim_check, resolve_claim
 from pipeline import Outcome, Poison, Reason, Retry, Stage
 from records import MAX_ITEM_BYTES, finish_item
-from sources import body_document, signature_poison
+from sources import RAW_BODY_FIELD, body_document, signature_poison
 from trust import attribute_poison
 
 __all__ = ["Context", "Work", "stages"]
@@ -167,9 +167,11 @@ def enqueue(work: Work, context: Context) -> Outcome:
     assert work.item is not None and work.rule is not None
     event = None
     if context.fan_out:
-        detail_type = detail_type_of(work.rule.detail_type, work.item.attributes, work.envelope.headers)
         scheme = work.rule.signature.scheme if work.rule.signature else None
-        detail = published_attributes(scheme, work.item.attributes)
+        detail = published_attributes(scheme, work.item.attributes, RAW_BODY_FIELD)
+        # From what is published: a pointer cannot reach a secret left out of it.
+        published = work.item.attributes if detail is None else detail
+        detail_type = detail_type_of(work.rule.detail_type, published, work.envelope.headers)
         event = Event(work.rule.name, detail_type, work.envelope.received_ms, detail)
     context.enqueue(work.item, len(work.body), event)  # read_body ran: the exact bytes, whatever the source
     return None

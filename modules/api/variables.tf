@@ -248,9 +248,13 @@ variable "domain" {
   }
 
   validation {
-    # API Gateway: a mapping key is path segments without a leading or trailing slash.
-    condition     = var.domain == null || try(var.domain.base_path == null || can(regex("^[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$", var.domain.base_path)), false)
-    error_message = "domain.base_path is one or more path segments (hooks, v1/hooks) without a leading or trailing '/', or null for the domain's root."
+    # API Gateway: a mapping key is segments of letters, digits and $-_.+!*'() without a leading or
+    # trailing slash; "." and ".." would be normalised away by every client.
+    condition = var.domain == null ? true : var.domain.base_path == null ? true : (
+      can(regex("^[A-Za-z0-9$_.+!*'()-]+(/[A-Za-z0-9$_.+!*'()-]+)*$", var.domain.base_path)) &&
+      !anytrue([for segment in split("/", var.domain.base_path) : contains([".", ".."], segment)])
+    )
+    error_message = "domain.base_path is one or more path segments (hooks, v1/hooks) of letters, digits and $-_.+!*'(), without a leading or trailing '/', '.' or '..', or null for the domain's root."
   }
 
   validation {

@@ -145,6 +145,12 @@ variable "sources" {
   }
 
   validation {
+    # (a conditional, not ||: regex refuses a null)
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : source.detail_type == null ? true : can(regex("^(/([^~]|~[01])*)+$", source.detail_type)) || can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.detail_type))]), false)
+    error_message = "sources: detail_type is a JSON pointer into the stored item (/type) or a lower-case header name (x-github-event)."
+  }
+
+  validation {
     condition     = var.sources == null || try(length([for source in values(var.sources) : source if source.legacy_keys]) <= 1, false)
     error_message = "sources: at most one source has legacy_keys (the messages that name no source are its)."
   }

@@ -11,10 +11,11 @@ What API Gateway does with a client that presents no certificate, or an untruste
 one, is not documented beyond "403 Forbidden" in a troubleshooting article that
 also speaks of the TLS connection failing. Both are refusals; the runner plays
 either (LOCAL_RUNNER_MTLS_REFUSAL or `refusal`): "handshake" (the TLS handshake
-fails: the default) or "forbidden" (the handshake completes without a
-certificate and the request is answered 403 {"message": "Forbidden"}; an
-untrusted certificate still fails the handshake, as Python's TLS checks any
-certificate offered). Tests run both.
+fails: the default) or "forbidden" (a client without a certificate completes the
+handshake and is answered 403 {"message": "Forbidden"}). In both modes a
+certificate the truststore did not issue fails the handshake: Python's TLS checks
+any certificate offered, so the runner cannot answer that case 403, which AWS's
+article names. Tests run both modes.
 """
 
 from __future__ import annotations
@@ -82,9 +83,12 @@ def server_context(domain: CustomDomain, refusal: str) -> tuple[ssl.SSLContext, 
         certificate.write_bytes(certificate_pem)
         key.write_bytes(key_pem)
         context.load_cert_chain(certificate, key)
-    if domain.truststore_pem is not None:
-        context.load_verify_locations(cadata=domain.truststore_pem.decode("ascii"))
-        context.verify_mode = ssl.CERT_REQUIRED if refusal == "handshake" else ssl.CERT_OPTIONAL
+        if domain.truststore_pem is not None:
+            # A file, not cadata: a bundle may hold text around its PEM blocks (comments, any charset).
+            truststore = Path(work) / "truststore.pem"
+            truststore.write_bytes(domain.truststore_pem)
+            context.load_verify_locations(cafile=truststore)
+            context.verify_mode = ssl.CERT_REQUIRED if refusal == "handshake" else ssl.CERT_OPTIONAL
     return context, certificate_pem
 
 

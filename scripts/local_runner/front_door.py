@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
+import sys
 import threading
 import time
 import uuid
@@ -74,10 +76,12 @@ class FrontDoorServer(ThreadingHTTPServer):
 
 class DomainServer(FrontDoorServer):
     """The custom domain's listener: each connection's TLS handshake runs in its own thread
-    (not in accept), and a refused one (mutual TLS) is not an error worth a traceback."""
+    (not in accept), and a refused one (mutual TLS) is not an error worth a traceback;
+    any other error is reported as the execute-api listener reports it."""
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        pass
+        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
+            super().handle_error(request, client_address)
 
 
 class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
@@ -105,6 +109,7 @@ class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
         self._size_limits: dict[str, int] = {}
         self.servers: list[ThreadingHTTPServer] = []  # the execute-api address's, and the custom domain's
         self.server_certificate_pem: bytes | None = None  # the custom domain's (self-signed) certificate
+        self.mtls_refusal: str | None = None  # how the custom domain refuses a client without a certificate
         self.undocumented = undocumented or Undocumented()
         # API Gateway's context ($context.requestId, requestTimeEpoch, routeKey, authorizer.*) of each
         # request handed to an integration, newest last, as its access log would show them: what a
@@ -218,6 +223,7 @@ class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
         scheme = "http"
         if domain is not None:
             context, self.server_certificate_pem = server_context(domain, refusal)
+            self.mtls_refusal = refusal
             server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
             scheme = "https"
         self.servers.append(server)

@@ -131,6 +131,7 @@ def start(
     apigw, lambda_client, iam, sqs = (aws_client(name, endpoint) for name in ("apigatewayv2", "lambda", "iam", "sqs"))
     account = aws_client("sts", endpoint).get_caller_identity()["Account"]
     api_id = api_id or only_api(apigw)
+    domain = read_domain(apigw, aws_client("s3", endpoint), api_id)  # before anything starts: a missing truststore stops here
     workdir = tempfile.TemporaryDirectory(prefix="webhook-ingest-local-")
     functions: dict[str, LocalFunction] = {}
 
@@ -154,7 +155,6 @@ def start(
     }
     front_door = FrontDoor(apigw.get_api(ApiId=api_id), routes, authorizers, sqs, account, proxies, undocumented)
     url = front_door.serve(port)
-    domain = read_domain(apigw, aws_client("s3", endpoint), api_id)
     domain_url = front_door.serve(0, domain, refusal) if domain is not None else None
     pollers = []
     if poll:

@@ -166,6 +166,20 @@ run "domain_with_a_url_for_a_name" {
   expect_failures = [var.domain]
 }
 
+run "domain_base_path_climbing_out" {
+  command = plan
+
+  variables {
+    domain = {
+      name            = "hooks.example.com"
+      certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+      base_path       = "v1/../hooks"
+    }
+  }
+
+  expect_failures = [var.domain]
+}
+
 run "domain_base_path_with_a_slash" {
   command = plan
 

@@ -325,3 +325,33 @@ run "delivery_lag_alarm_of_zero_seconds" {
 
   expect_failures = [var.delivery_lag_alarm_seconds]
 }
+
+run "detail_type_neither_a_pointer_nor_a_header" {
+  command = plan
+
+  variables {
+    sources = { stripe = { event_key = "/id", detail_type = "Type" } }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "fan_out_without_a_bus" {
+  command = plan
+
+  variables {
+    fan_out = { bus_arn = null }
+  }
+
+  expect_failures = [var.fan_out]
+}
+
+run "fan_out_with_a_queue_for_a_bus" {
+  command = plan
+
+  variables {
+    fan_out = { bus_arn = "arn:aws:sqs:us-east-1:123456789012:events" }
+  }
+
+  expect_failures = [var.fan_out]
+}

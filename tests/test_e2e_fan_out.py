@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 from sources_stack import exchange
+from test_fan_out import routed
 from test_signatures import sign_slack
 
 import local_runner
@@ -27,15 +28,6 @@ def route_everything(sources, name: str) -> str:
     events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps({"source": [{"prefix": "webhook."}]}))
     events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
     return queue_url
-
-
-def routed(sources, queue_url: str) -> list[dict]:
-    found = []
-    while batch := sources.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in batch:
-            sources.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            found.append(json.loads(message["Body"]))
-    return found
 
 
 def test_the_bus_receives_exactly_the_stored_events_once(sources, signing):
@@ -62,7 +54,7 @@ def test_the_bus_receives_exactly_the_stored_events_once(sources, signing):
     status, _, answer = exchange(sources.url("slack"), "POST", body.encode(), signed)
     assert (status, answer) == (200, challenge.encode())
     assert sources.drained()
-    received = routed(sources, queue_url)
+    received = routed(sources.sqs, queue_url)
     assert sorted((e["source"], e["detail-type"], e["detail"]["eventId"]) for e in received) == [
         ("webhook.github", "pull_request", f"github#d-{run}"),
         ("webhook.stripe", "charge.succeeded", f"stripe#evt_{run}"),

@@ -255,9 +255,9 @@ def test_microsoft_graphs_client_state_is_never_published():
         ],
     }
     assert item["value"][0]["clientState"] == "secretClientValue"  # the stored item is untouched
-    assert (
-        fan_out.published_attributes("github", item, "body") is None and fan_out.published_attributes(None, item, "body") is None
-    )
+    # Any other source: the item itself, uncopied.
+    assert fan_out.published_attributes("github", item, "body") is item
+    assert fan_out.published_attributes(None, item, "body") is item
     # A raw body (the exact text) cannot be cut: it is left out whole.
     raw = {"eventId": "graph#2", "_source": "graph", "body": '{"value":[{"clientState":"secretClientValue"}]}'}
     assert fan_out.published_attributes("microsoft-graph", raw, "body") == {"eventId": "graph#2", "_source": "graph"}
@@ -294,9 +294,9 @@ def test_an_entry_eventbridge_does_not_answer_is_sent_again():
 
 def test_an_entry_of_exactly_256_kb_is_published_as_its_key():
     item = Item("m1", "orders#a", {"eventId": "orders#a", "blob": ""})
-    event = fan_out.Event("orders", "t", None)
     fan = fan_out.FanOut("bus", "webhook.")
-    room = fan_out.MAX_REQUEST_BYTES - fan_out.entry_bytes(fan_out.entry_for(item, event, fan, "eventId", 0))
+    empty = fan_out.entry_for(item, fan_out.Event("orders", "t", None, item.attributes), fan, "eventId", 0)
+    room = fan_out.MAX_REQUEST_BYTES - fan_out.entry_bytes(empty)
     exact = Item("m1", "orders#a", {"eventId": "orders#a", "blob": "x" * room})
-    entry = fan_out.entry_for(exact, event, fan, "eventId", 0)
+    entry = fan_out.entry_for(exact, fan_out.Event("orders", "t", None, exact.attributes), fan, "eventId", 0)
     assert json.loads(entry["Detail"]) == {"eventId": "orders#a", fan_out.OMITTED_FIELD: fan_out.OMITTED_WHY}

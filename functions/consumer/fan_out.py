@@ -60,7 +60,7 @@ class Event:
     source: str  # the webhook source's name
     detail_type: str
     received_ms: int | None
-    detail: Mapping[str, Any] | None = None  # what is published instead of the item (a secret left out)
+    detail: Mapping[str, Any]  # what is published: the item, or a copy with a secret left out
 
 
 def detail_type_of(pointer_or_header: str | None, attributes: Mapping[str, Any], headers: Mapping[str, str]) -> str:
@@ -86,14 +86,14 @@ def json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def published_attributes(scheme: str | None, attributes: dict[str, Any], raw_body_field: str) -> dict[str, Any] | None:
+def published_attributes(scheme: str | None, attributes: dict[str, Any], raw_body_field: str) -> dict[str, Any]:
     """The item as published, for a source whose body carries its shared secret (Microsoft Graph's
     clientState in each notification: contract.json items.secret_field): without it, and a raw
     body (kept as text in `raw_body_field`, where the secret cannot be cut out) without the body;
-    None for every other source (the item is published as it is)."""
+    for every other source the item itself (published as it is, not copied)."""
     facts = SIGNATURES["schemes"].get(scheme or "", {}).get("items", {})
     if "secret_field" not in facts:
-        return None
+        return attributes
     array_steps, field_steps = pointer_steps(facts["array"]), pointer_steps(facts["secret_field"])
     elements = pointer_value(attributes, facts["array"])
     if not isinstance(elements, list):  # a raw body, or none to redact: nothing of the body is published
@@ -130,7 +130,7 @@ def entry_for(item: Item, event: Event, fan_out: FanOut, partition_key: str, now
         "Source": fan_out.source_prefix + event.source,
         "DetailType": event.detail_type,
         "Time": datetime.fromtimestamp(event.received_ms / 1000 if event.received_ms else now, UTC),
-        "Detail": json_text(item.attributes if event.detail is None else event.detail),
+        "Detail": json_text(event.detail),
     }
     if entry_bytes(entry) >= MAX_REQUEST_BYTES:  # AWS: an entry under 256 KB
         entry["Detail"] = json.dumps({partition_key: item.key, OMITTED_FIELD: OMITTED_WHY})

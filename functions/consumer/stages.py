@@ -170,8 +170,7 @@ def enqueue(work: Work, context: Context) -> Outcome:
         scheme = work.rule.signature.scheme if work.rule.signature else None
         detail = published_attributes(scheme, work.item.attributes, RAW_BODY_FIELD)
         # From what is published: a pointer cannot reach a secret left out of it.
-        published = work.item.attributes if detail is None else detail
-        detail_type = detail_type_of(work.rule.detail_type, published, work.envelope.headers)
+        detail_type = detail_type_of(work.rule.detail_type, detail, work.envelope.headers)
         event = Event(work.rule.name, detail_type, work.envelope.received_ms, detail)
     context.enqueue(work.item, len(work.body), event)  # read_body ran: the exact bytes, whatever the source
     return None

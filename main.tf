@@ -33,6 +33,7 @@ locals {
       verify_at_edge         = false
       archive                = false
       detail_type            = null
+      split                  = null
       handshake              = null
       response               = null
       signature              = null
@@ -44,7 +45,7 @@ locals {
       # An open signed route is checked at the edge unless told otherwise: a
       # forgery gets 401 and leaves nothing behind (no claim kept for 30 days,
       # no dead letter). So is one whose handshake is signed or sets the signing
-      # secret (slack, zoom, twitch, asana), whatever its auth: the edge answers
+      # secret (slack, zoom, twitch, asana, notion), whatever its auth: the edge answers
       # such a handshake only once it verifies.
       verify_at_edge = source.verify_at_edge != null ? source.verify_at_edge : source.signature != null && (
         source.auth == "none" || try(local.handshakes[source.handshake.preset].signed || local.handshakes[source.handshake.preset].secret == "learned", false)
@@ -67,6 +68,9 @@ locals {
   # is API Gateway's SQS integration, which interpolates only its own context.
   sources = {
     for name, source in local.given_sources_normalised : name => merge(source, {
+      # Unset: direct, unless the headers do not fit a direct message's attributes
+      # (PayPal signs four): a claim check carries them in its pointer.
+      delivery = source.delivery != null ? source.delivery : length(source.carried_headers) > local.attributes.max_carried_headers ? "claim-check" : "direct"
       integration = (
         source.delivery == "claim-check" || source.verify_at_edge || source.handshake != null || source.response != null || length(source.carried_headers) > 0
       ) ? "function" : "sqs"
@@ -311,6 +315,7 @@ module "consumer" {
       signature   = source.signature
       legacy_keys = source.legacy_keys
       detail_type = source.detail_type
+      split       = source.split
     }
   }
   fan_out = var.fan_out == null ? null : {

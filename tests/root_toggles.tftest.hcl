@@ -246,6 +246,37 @@ run "claim_check_source_gets_a_front_function_a_bucket_and_least_privilege" {
   }
 }
 
+run "a_source_whose_headers_do_not_fit_a_direct_message_is_a_claim_check" {
+  command = plan
+
+  variables {
+    sources = {
+      # PayPal signs four headers; a direct message has room for three.
+      paypal = { auth = "none", event_key = "/id", signature = { scheme = "paypal" } }
+      github = { auth = "none", event_key = "x-github-delivery", signature = { scheme = "github" } }
+    }
+  }
+
+  override_module {
+    target          = module.storage
+    override_during = plan
+    outputs = {
+      s3_bucket_id  = "root-toggles-payloads-x"
+      s3_bucket_arn = "arn:aws:s3:::root-toggles-payloads-x"
+    }
+  }
+
+  assert {
+    condition     = module.front.routes["POST /hooks/paypal"].delivery == "claim-check" && module.front.routes["POST /hooks/github"].delivery == "direct"
+    error_message = "delivery unset: the PayPal source is a claim check (its four headers travel in the pointer), the GitHub one stays direct."
+  }
+
+  assert {
+    condition     = jsonencode(sort(module.front.route_headers["paypal"])) == jsonencode(sort(["paypal-transmission-id", "paypal-transmission-time", "paypal-transmission-sig", "paypal-cert-url"]))
+    error_message = "The PayPal source carries its four signed headers to the consumer."
+  }
+}
+
 run "the_single_valued_outputs_describe_one_source" {
   command = plan
 

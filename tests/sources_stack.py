@@ -41,7 +41,7 @@ VECTORS = Path(__file__).resolve().parent / "fixtures" / "vendor_vectors"
 DISCORD_KEY = ed25519.Ed25519PrivateKey.generate()
 SENDGRID_KEY = ec.generate_private_key(ec.SECP256R1())
 SENDGRID_PUBLIC_DER = SENDGRID_KEY.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-LEARNED = {"asana"}  # signing secrets a handshake sets
+LEARNED = {"asana", "notion"}  # signing secrets a handshake sets
 
 
 CONFIG = Path(__file__).resolve().parent.parent / "examples" / "local-sources"
@@ -206,9 +206,13 @@ def signing(sources):
         "sendgrid": base64.b64encode(
             SENDGRID_KEY.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         ).decode(),
+        "paypal": json.loads((VECTORS / "paypal.json").read_text())["webhook_id"],
+        "plaid": json.dumps(
+            {"client_id": "5f1c0e8b2d3a4b0011aabbcc", "secret": secrets_module.token_hex(15), "environment": "sandbox"}
+        ),
     }
     for name, arn in sources.outputs["source_signing_secret_arns"].items():
-        if name not in LEARNED:  # Asana's handshake puts its own
+        if name not in LEARNED:  # Asana's and Notion's handshakes put their own
             secrets_client.put_secret_value(SecretId=arn, SecretString=secrets[name])
     return secrets
 

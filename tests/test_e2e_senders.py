@@ -310,3 +310,46 @@ def test_adyens_sdk_notification_is_answered_accepted_and_stored(sources, signin
     assert exchange(sources.url("adyen"), "POST", forged, {"content-type": "application/json"})[0] == 401
     psp = json.loads(vector["body"])["notificationItems"][0]["NotificationRequestItem"]["pspReference"]
     assert stored_keys(sources, "adyen") == {f"adyen#{psp}"}
+
+
+def test_notion_verification_sets_the_signing_secret_that_verifies_its_events(sources):
+    """Notion's unsigned verification (developers.notion.com/reference/webhooks, Step 2) stores its
+    token; Notion's SDK-signed event (tests/fixtures/vendor_vectors/notion.json) then verifies."""
+    notion = json.loads((VECTORS / "notion.json").read_text())
+    secrets_client = local_runner.aws_client("secretsmanager", sources.runner.endpoint)
+    arn = sources.outputs["source_signing_secret_arns"]["notion"]
+    verification = json.dumps({"verification_token": notion["secret"]}).encode()
+    assert exchange(sources.url("notion"), "POST", verification, {"content-type": "application/json"})[0] == 200
+    assert secrets_client.get_secret_value(SecretId=arn)["SecretString"] == notion["secret"]
+    other = json.dumps({"verification_token": "secret_" + "f" * 43}).encode()
+    assert exchange(sources.url("notion"), "POST", other, {"content-type": "application/json"})[0] == 401
+    signed = {"x-notion-signature": notion["headers"]["x-notion-signature"], "content-type": "application/json"}
+    body = notion["body"].encode()
+    assert exchange(sources.url("notion"), "POST", body.replace(b"Acme", b"Acne"), signed)[0] == 401
+    assert exchange(sources.url("notion"), "POST", body, signed)[0] == 200
+    assert stored_keys(sources, "notion") == {"notion#" + json.loads(body)["id"]}
+
+
+def test_paypal_refuses_a_certificate_url_off_paypals_hosts_before_fetching_anything(sources):
+    """PayPal's SDK vector with its certificate URL moved to another host: 401 at the edge, nothing
+    queued or kept (no network here: a PayPal-hosted URL would be fetched, this one never is)."""
+    paypal = json.loads((VECTORS / "paypal.json").read_text())
+    headers = dict(paypal["headers"], **{"paypal-cert-url": "https://evil.example/v1/notifications/certs/CERT-1"})
+    before = queued_count(sources)
+    status, _, answer = exchange(sources.url("paypal"), "POST", paypal["body"].encode(), headers)
+    assert (status, json.loads(answer)["reason"]) == (401, "signature_invalid")
+    assert queued_count(sources) == before
+
+
+def test_plaid_refuses_a_token_that_is_not_es256_before_asking_plaid(sources):
+    """Plaid's vector token re-headed with alg HS256 (a classic JWT confusion): 401 at the edge,
+    nothing queued; Plaid's API is never asked (no network here)."""
+    plaid = json.loads((VECTORS / "plaid.json").read_text())
+    _, payload, signature = plaid["headers"]["plaid-verification"].split(".")
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "HS256", "kid": plaid["jwk"]["kid"]}).encode()).decode().rstrip("=")
+    before = queued_count(sources)
+    status, _, answer = exchange(
+        sources.url("plaid"), "POST", plaid["body"].encode(), {"plaid-verification": f"{header}.{payload}.{signature}"}
+    )
+    assert (status, json.loads(answer)["reason"]) == (401, "signature_invalid")
+    assert queued_count(sources) == before

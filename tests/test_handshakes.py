@@ -240,6 +240,36 @@ def test_asana_echoes_the_hook_secret_header_and_hands_it_to_the_caller():
     assert response.learned_secret == ASANA_SECRET and ASANA_SECRET not in repr(response)
 
 
+# --- notion ----------------------------------------------------------------------------------------
+# https://developers.notion.com/reference/webhooks, "Step 2 - Verifying the subscription": "Notion sends
+# a one-time POST request to your webhook URL. The body of the request contains a verification_token";
+# its example payload: {"verification_token": "secret_tMrlL1qK5vuQAh1b6cZGhFChZTSYJlce98V0pYn7yBl"}.
+# The token then signs every event (X-Notion-Signature: sha256=..., tests/fixtures/vendor_vectors/notion.json).
+NOTION_TOKEN = "secret_tMrlL1qK5vuQAh1b6cZGhFChZTSYJlce98V0pYn7yBl"
+NOTION_BODY = b'{"verification_token":"secret_tMrlL1qK5vuQAh1b6cZGhFChZTSYJlce98V0pYn7yBl"}'
+
+
+def test_notion_hands_the_verification_token_to_the_caller_and_echoes_nothing():
+    response = preset("notion").answer(Request("POST", {"content-type": "application/json"}, {}, NOTION_BODY))
+    assert response.status == 200 and response.body == b"" and response.learned_secret == NOTION_TOKEN
+    assert NOTION_TOKEN not in repr(response) and NOTION_TOKEN not in json.dumps(dict(response.headers))
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        # A signed request is an event, whatever its body holds.
+        Request("POST", {"x-notion-signature": "sha256=00"}, {}, NOTION_BODY),
+        # An event that mentions the field among others is not the verification.
+        Request("POST", {}, {}, b'{"type":"page.created","verification_token":"secret_x","entity":{}}'),
+        Request("GET", {}, {}, NOTION_BODY),
+    ],
+    ids=["signed", "other-fields", "get"],
+)
+def test_notion_anything_but_the_verification_is_not_a_handshake(request_):
+    assert preset("notion").answer(request_) is None
+
+
 # --- what every preset shares ------------------------------------------------------------------------
 SECRETS = {"zoom": "zoom-secret", "meta": "meatyhamhock", "x": X_CONSUMER_SECRET}
 EVENTS = [
@@ -287,6 +317,7 @@ def hostile_requests(value: str) -> dict[str, Request]:
         "okta": Request("GET", {"x-okta-verification-challenge": value}),
         "twitch": Request("POST", TWITCH_HEADERS, {}, json.dumps({"challenge": value}).encode()),
         "asana": Request("POST", {"x-hook-secret": value}),
+        "notion": Request("POST", {}, {}, json.dumps({"verification_token": value}).encode()),
     }
 
 

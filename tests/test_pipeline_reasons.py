@@ -5,6 +5,7 @@ good record beside it is stored. A new reason without a case here fails."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -136,6 +137,13 @@ def fan_out_rejected(setting: Setting) -> list[dict]:
     return [record("bad", json.dumps({"eventId": "bad-key"}))]
 
 
+def not_an_array(setting: Setting) -> list[dict]:
+    """A batched source (split) whose body has an object where its array should be."""
+    sources = {**json.loads(os.environ["SOURCES"]), "batch": {"event_key": "/id", "split": "/items"}}
+    setting.monkeypatch.setenv("SOURCES", json.dumps(sources))
+    return [sourced("bad", json.dumps({"items": {"id": "x"}}), "batch")]
+
+
 def unexpected_error(setting: Setting) -> list[dict]:
     real = stages.judge
 
@@ -162,6 +170,7 @@ CASES: dict[Reason, Callable[[Setting], list[dict]]] = {
     Reason.INVALID_UNICODE: legacy('{"eventId": "s", "note": "\\ud83d"}'),
     Reason.INVALID_JSON: legacy("not json"),
     Reason.NOT_AN_OBJECT: legacy("[]"),
+    Reason.NOT_AN_ARRAY: not_an_array,
     Reason.RESERVED_ATTRIBUTE: lambda s: [sourced("bad", json.dumps({"eventId": "e", "_receivedAt": "x"}))],
     Reason.MISSING_KEY: legacy('{"id": "e"}'),
     Reason.INVALID_KEY: legacy('{"eventId": 1.5}'),

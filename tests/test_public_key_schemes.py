@@ -1,10 +1,12 @@
-"""Public-key schemes (discord, sendgrid, google-pubsub-push) against the senders' own vectors.
+"""Public-key schemes (discord, sendgrid, google-pubsub-push, paypal) against the senders' own vectors.
 
 Each vector is in tests/fixtures/vendor_vectors/<sender>.json with its origin:
-SendGrid's SDK test (its key, signature and body), Google's documented push token
-with the key that signed it, and a Discord signature made by Discord's own SDK
-test helper (no published vector exists). The keys Google publishes are served by
-a fake fetch (no network in tests): what is tested is that only its URL is asked.
+SendGrid's SDK test (its key, signature and body), PayPal's SDK test (its event,
+headers and webhook ID; the certificate its recorded mock serves), Google's
+documented push token with the key that signed it, and a Discord signature made by
+Discord's own SDK test helper (no published vector exists). What Google and PayPal
+publish is served by a fake fetch (no network in tests): what is tested is that only
+their URLs are asked.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from pathlib import Path
 import pytest
 from test_signature_presets import VECTORS
 
+import key_documents
 import public_keys
+import signed_tokens
 from cached_secret import InvalidSecret, SecretUnavailable
 from signatures import (
     INVALID,
@@ -36,6 +40,7 @@ from signatures import (
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOGLE = VECTORS["google-pubsub-push"]
+PAYPAL = VECTORS["paypal"]
 
 
 class FakeFetch:
@@ -54,9 +59,14 @@ class FakeFetch:
 
 @pytest.fixture
 def published(monkeypatch: pytest.MonkeyPatch) -> FakeFetch:
-    """Google's JWKS holding the key of the documented token."""
-    fetch = FakeFetch({GOOGLE["jwks_url"]: json.dumps({"keys": [GOOGLE["jwk"]]}).encode()})
-    monkeypatch.setattr(public_keys, "DOCUMENTS", public_keys.Documents(fetch))
+    """Google's JWKS holding the key of the documented token; PayPal's certificate at its URL."""
+    fetch = FakeFetch(
+        {
+            GOOGLE["jwks_url"]: json.dumps({"keys": [GOOGLE["jwk"]]}).encode(),
+            PAYPAL["headers"]["paypal-cert-url"]: PAYPAL["public_key"].encode(),
+        }
+    )
+    monkeypatch.setattr(key_documents, "DOCUMENTS", key_documents.Documents(fetch))
     return fetch
 
 
@@ -64,6 +74,7 @@ SECRETS = {
     "discord": VECTORS["discord"]["public_key"],
     "sendgrid": VECTORS["sendgrid"]["public_key"],
     "google-pubsub-push": GOOGLE["jwt_claims"]["email"],
+    "paypal": PAYPAL["webhook_id"],
 }
 URLS = {"google-pubsub-push": GOOGLE["jwt_claims"]["aud"]}
 
@@ -87,7 +98,7 @@ def check(name: str, body: bytes | None = None, headers: dict | None = None, sec
 
 
 def test_the_public_key_schemes_are_the_contracts():
-    assert {"discord", "sendgrid", "google-pubsub-push"} == PUBLIC_KEY_SCHEMES
+    assert {"discord", "sendgrid", "google-pubsub-push", "paypal", "plaid"} == PUBLIC_KEY_SCHEMES
 
 
 @pytest.mark.parametrize("name", sorted(SECRETS))
@@ -147,6 +158,8 @@ def test_another_key_is_rejected_and_a_rotation_list_accepts_either():
         ("sendgrid", "bm90IGEga2V5"),  # base64 of "not a key"
         ("sendgrid", "MCowBQYDK2VwAyEAD4PKWNUIwsXz4iJAYIGp1y/JgcGMRjaIl+fah8izrJ8="),  # an Ed25519 key, not P-256
         ("google-pubsub-push", "not an email"),
+        ("paypal", "has spaces in it"),
+        ("paypal", "https://api.paypal.com/"),
     ],
 )
 def test_a_secret_that_is_not_the_senders_key_waits_as_invalid(name: str, secret: str):
@@ -188,7 +201,9 @@ def test_google_claims_are_checked_after_the_signature(claim: str, value: object
     claims = dict(GOOGLE["jwt_claims"], **{claim: value})
     keys = parse_signing_secrets(rule, SECRETS["google-pubsub-push"])
     with pytest.raises(Rejected):
-        public_keys.check_claims(rule, public_keys.SCHEMES["google-pubsub-push"]["public_key"], claims, keys, GOOGLE["signed_at"])
+        signed_tokens.check_claims(
+            rule, public_keys.SCHEMES["google-pubsub-push"]["public_key"], claims, keys, GOOGLE["signed_at"]
+        )
 
 
 def test_google_token_for_another_audience_or_account_is_rejected(published: FakeFetch):
@@ -244,7 +259,7 @@ class Clock:
 def documents(monkeypatch: pytest.MonkeyPatch) -> tuple[FakeFetch, Clock]:
     """Google's keys served by a fake, on a clock the test moves."""
     fetch, clock = FakeFetch({GOOGLE["jwks_url"]: GOOGLE_JWKS}), Clock()
-    monkeypatch.setattr(public_keys, "DOCUMENTS", public_keys.Documents(fetch, clock=clock))
+    monkeypatch.setattr(key_documents, "DOCUMENTS", key_documents.Documents(fetch, clock=clock))
     return fetch, clock
 
 
@@ -255,27 +270,27 @@ def test_an_unknown_key_id_refetches_at_most_once_a_minute(documents):
     fetch, clock = documents
     for _ in range(3):
         with pytest.raises(Rejected, match="key id"):
-            public_keys.google_key(FACTS, ANOTHER_KID)
+            signed_tokens.google_key(FACTS, ANOTHER_KID)
     assert len(fetch.asked) == 1  # the first fetch is fresh: no refetch within a minute
     clock.now = 61.0
     with pytest.raises(Rejected):
-        public_keys.google_key(FACTS, ANOTHER_KID)
+        signed_tokens.google_key(FACTS, ANOTHER_KID)
     assert len(fetch.asked) == 2
 
 
 def test_an_unknown_key_id_waits_when_the_refetch_fails(documents):
     """Google rotated its keys and cannot be reached: the genuine token waits, it is not a forgery."""
     fetch, clock = documents
-    public_keys.google_key(FACTS, GOOGLE["jwk"]["kid"])
+    signed_tokens.google_key(FACTS, GOOGLE["jwk"]["kid"])
     fetch.documents.clear()
     clock.now = 61.0
     with pytest.raises(public_keys.KeysUnavailable):
-        public_keys.google_key(FACTS, ANOTHER_KID)
+        signed_tokens.google_key(FACTS, ANOTHER_KID)
     clock.now = 62.0  # within a minute of the failed attempt: no fetch, still waiting
     with pytest.raises(public_keys.KeysUnavailable):
-        public_keys.google_key(FACTS, ANOTHER_KID)
+        signed_tokens.google_key(FACTS, ANOTHER_KID)
     assert len(fetch.asked) == 2
-    assert public_keys.google_key(FACTS, GOOGLE["jwk"]["kid"])  # the known key still verifies
+    assert signed_tokens.google_key(FACTS, GOOGLE["jwk"]["kid"])  # the known key still verifies
 
 
 def test_failures_are_spaced_too(documents):
@@ -284,11 +299,11 @@ def test_failures_are_spaced_too(documents):
     fetch.documents.clear()
     for _ in range(20):
         with pytest.raises(public_keys.KeysUnavailable):
-            public_keys.google_key(FACTS, ANOTHER_KID)
+            signed_tokens.google_key(FACTS, ANOTHER_KID)
     assert len(fetch.asked) == 1
     clock.now = 61.0
     fetch.documents[GOOGLE["jwks_url"]] = GOOGLE_JWKS
-    assert public_keys.google_key(FACTS, GOOGLE["jwk"]["kid"])
+    assert signed_tokens.google_key(FACTS, GOOGLE["jwk"]["kid"])
 
 
 @pytest.mark.parametrize("document", [b'{"keys"', b"[1]", b'{"keys": {}}', b'{"keys": [{"kty": "EC", "kid": "x"}]}'])
@@ -296,24 +311,24 @@ def test_a_document_without_keys_is_never_kept(documents, document: bytes):
     fetch, clock = documents
     fetch.documents[GOOGLE["jwks_url"]] = document
     with pytest.raises(public_keys.KeysUnavailable):
-        public_keys.google_key(FACTS, GOOGLE["jwk"]["kid"])
+        signed_tokens.google_key(FACTS, GOOGLE["jwk"]["kid"])
     clock.now = 61.0
     fetch.documents[GOOGLE["jwks_url"]] = GOOGLE_JWKS
-    assert public_keys.google_key(FACTS, GOOGLE["jwk"]["kid"])
+    assert signed_tokens.google_key(FACTS, GOOGLE["jwk"]["kid"])
 
 
 def test_keys_that_cannot_be_fetched_make_the_message_wait(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(public_keys, "DOCUMENTS", public_keys.Documents(FakeFetch({})))
+    monkeypatch.setattr(key_documents, "DOCUMENTS", key_documents.Documents(FakeFetch({})))
     with pytest.raises(SecretUnavailable):
         check("google-pubsub-push")
 
 
 def test_a_cached_document_outlives_a_failed_refetch(documents):
     fetch, clock = documents
-    public_keys.google_key(FACTS, GOOGLE["jwk"]["kid"])
+    signed_tokens.google_key(FACTS, GOOGLE["jwk"]["kid"])
     fetch.documents.clear()
     clock.now = 4000.0  # past the hour
-    assert public_keys.google_key(FACTS, GOOGLE["jwk"]["kid"])
+    assert signed_tokens.google_key(FACTS, GOOGLE["jwk"]["kid"])
     assert len(fetch.asked) == 2
 
 
@@ -324,14 +339,120 @@ def test_googles_keys_url_is_https():
 def test_a_redirect_is_never_followed():
     import urllib.request
 
-    [handler] = [h for h in public_keys.opener().handlers if isinstance(h, urllib.request.HTTPRedirectHandler)]
+    [handler] = [h for h in key_documents.opener().handlers if isinstance(h, urllib.request.HTTPRedirectHandler)]
     assert handler.redirect_request() is None
+
+
+# --- PayPal ----------------------------------------------------------------------------------------------
+
+
+def test_paypal_signs_its_sdks_string():
+    """PayPal's SDK test computes this string (transmission id|time|webhook ID|CRC32 of the body)."""
+    signed = public_keys.paypal_signed_string(
+        public_keys.SCHEMES["paypal"], PAYPAL["headers"], PAYPAL["body"].encode(), PAYPAL["webhook_id"].encode()
+    )
+    assert signed == PAYPAL["signed_string_for_this_vector"].encode()
+
+
+def test_paypal_asks_only_the_certificate_url_it_sent(published: FakeFetch):
+    check("paypal")
+    assert published.asked == [PAYPAL["headers"]["paypal-cert-url"]]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.sandbox.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77",
+        "https://api.sandbox.paypal.com.evil.example/v1/notifications/certs/CERT-1",
+        "https://evil.example/v1/notifications/certs/CERT-1",
+        "https://api.paypal.com:8443/v1/notifications/certs/CERT-1",
+        "https://api.paypal.com:443/v1/notifications/certs/CERT-1",
+        "https://user@api.paypal.com/v1/notifications/certs/CERT-1",
+        "https://api.paypal.com/v1/oauth2/token",
+        "https://api.paypal.com/v1/notifications/certs/../../oauth2/token",
+        "https://api.paypal.com/v1/notifications/certs/CERT-1#fragment",
+        "https://api.paypal.com:bad/v1/notifications/certs/CERT-1",
+        "https://api.paypal.com/v1/notifications/certs/CERT-1\n",
+    ],
+)
+def test_paypal_fetches_a_certificate_only_from_paypals_hosts(url: str, published: FakeFetch):
+    headers = dict(PAYPAL["headers"], **{"paypal-cert-url": url})
+    with pytest.raises(Rejected, match="certificate URL") as rejected:
+        check("paypal", headers=headers)
+    assert rejected.value.reason == INVALID
+    assert published.asked == []
+
+
+def test_paypal_certificate_must_have_been_valid_at_the_transmission_time(published: FakeFetch):
+    """The SDK's certificate expired in 2017: a transmission dated 2018 under it is refused."""
+    headers = dict(PAYPAL["headers"], **{"paypal-transmission-time": "2018-05-18T15:45:13Z"})
+    with pytest.raises(Rejected, match="not valid"):
+        check("paypal", headers=headers, at=1526658313)
+
+
+def test_paypal_refuses_a_certificate_that_is_not_its_message_verification_certificate(monkeypatch: pytest.MonkeyPatch):
+    """A certificate at PayPal's URL but issued to another name (www.paypal.com) is not PayPal's signer:
+    refused by its name, before its key is tried."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "www.paypal.com")])
+    start = datetime.datetime(2015, 1, 1, tzinfo=datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    fetch = FakeFetch({PAYPAL["headers"]["paypal-cert-url"]: certificate.public_bytes(serialization.Encoding.PEM)})
+    monkeypatch.setattr(key_documents, "DOCUMENTS", key_documents.Documents(fetch))
+    with pytest.raises(Rejected, match="message verification certificate"):
+        check("paypal")
+
+
+def test_paypal_another_webhook_id_is_rejected_and_a_list_accepts_either(published: FakeFetch):
+    with pytest.raises(Rejected) as rejected:
+        check("paypal", secret="8PT597110X687430LKGECATA")
+    assert rejected.value.reason == INVALID
+    check("paypal", secret=json.dumps(["8PT597110X687430LKGECATA", PAYPAL["webhook_id"]]))
+
+
+def test_paypal_transmission_outside_the_tolerance_is_rejected(published: FakeFetch):
+    signed_at = PAYPAL["signed_at"]
+    check("paypal", at=signed_at + 300)
+    with pytest.raises(Rejected) as rejected:
+        check("paypal", at=signed_at + 301)
+    assert rejected.value.reason == OUTSIDE_TOLERANCE
+
+
+def test_paypal_certificate_that_cannot_be_fetched_makes_the_message_wait(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(key_documents, "DOCUMENTS", key_documents.Documents(FakeFetch({})))
+    with pytest.raises(SecretUnavailable):
+        check("paypal")
+
+
+def test_paypal_document_that_is_not_a_certificate_waits_and_is_never_kept(monkeypatch: pytest.MonkeyPatch):
+    fetch = FakeFetch({PAYPAL["headers"]["paypal-cert-url"]: b"<html>maintenance</html>"})
+    monkeypatch.setattr(key_documents, "DOCUMENTS", key_documents.Documents(fetch, clock=lambda: 0.0))
+    with pytest.raises(SecretUnavailable):
+        check("paypal")
+    fetch.documents[PAYPAL["headers"]["paypal-cert-url"]] = PAYPAL["public_key"].encode()
+    monkeypatch.setattr(key_documents, "MIN_REFETCH_SECONDS", 0.0)
+    check("paypal")
 
 
 # --- keys taken from the signature header ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["discord", "sendgrid"])
+@pytest.mark.parametrize("name", ["discord", "sendgrid", "paypal"])
 def test_a_key_from_the_signature_header_is_the_signed_contents_digest(name: str):
     """ECDSA signatures are malleable (s or n - s): a re-spelled signature must not be a new item."""
     rule = load_signature({"scheme": name}, name)
@@ -353,7 +474,7 @@ class KeyServer(http.server.BaseHTTPRequestHandler):
             self.send_header("Location", "/keys")
             self.end_headers()
             return
-        status, body = {"/keys": (200, b'{"keys": []}'), "/huge": (200, b"x" * (public_keys.MAX_DOCUMENT_BYTES + 1))}.get(
+        status, body = {"/keys": (200, b'{"keys": []}'), "/huge": (200, b"x" * (key_documents.MAX_DOCUMENT_BYTES + 1))}.get(
             self.path, (500, b"")
         )
         self.send_response(status)
@@ -374,13 +495,13 @@ def key_server():
 
 
 def test_fetch_document_reads_a_published_document(key_server: str):
-    assert public_keys.fetch_document(key_server + "/keys") == b'{"keys": []}'
+    assert key_documents.fetch_document(key_server + "/keys") == b'{"keys": []}'
 
 
 @pytest.mark.parametrize("path", ["/moved", "/huge", "/down", "/broken"])
 def test_fetch_document_refuses_a_redirect_an_oversized_document_and_a_failure(key_server: str, path: str):
     with pytest.raises(public_keys.KeysUnavailable):
-        public_keys.fetch_document(key_server + path)
+        key_documents.fetch_document(key_server + path)
 
 
 def test_a_function_without_the_layer_fails_as_it_loads_its_settings():

@@ -216,6 +216,10 @@ DOCUMENTED_SIGNATURE_HEADERS = {
     "sendgrid": "x-twilio-email-event-webhook-signature",
     # cloud.google.com/pubsub/docs/authenticate-push-subscriptions: the token is in Authorization
     "google-pubsub-push": "authorization",
+    # developer.paypal.com/api/rest/webhooks/rest (Verify the signature); PayPal's SDK test headers
+    "paypal": "paypal-transmission-sig",
+    # plaid.com/docs/api/webhooks/webhook-verification: the JWT is in Plaid-Verification
+    "plaid": "plaid-verification",
     "hmac": "x-signature",  # CUSTOM_HMAC's own setting
 }
 

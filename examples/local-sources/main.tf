@@ -48,11 +48,17 @@ module "webhook_ingest" {
     # once its Ed25519 signature verifies; SendGrid posts a JSON array, kept raw.
     discord  = { auth = "none", event_key = "/id", signature = { scheme = "discord" }, handshake = { preset = "discord" } }
     sendgrid = { auth = "none", event_key = "@signed-content", body = "raw", signature = { scheme = "sendgrid" } }
+    # PayPal: four signed headers, so its delivery (left unset) is a claim check; the secret holds the webhook ID.
+    paypal = { auth = "none", event_key = "/id", signature = { scheme = "paypal" } }
+    # Plaid: an ES256 token whose key is asked of Plaid's API with the credentials in the secret.
+    plaid = { auth = "none", event_key = "@signed-content", signature = { scheme = "plaid" } }
     # Signatures in the body: Mailgun's signature object, Adyen's HMAC in each item (answered [accepted]).
     mailgun = { auth = "none", event_key = "/signature/token", signature = { scheme = "mailgun" } }
     adyen   = { auth = "none", event_key = "/notificationItems/0/NotificationRequestItem/pspReference", signature = { scheme = "adyen" }, response = { body = "[accepted]" } }
     # Asana's handshake sets the signing secret (created empty here): connect Asana right after deploying.
     asana = { auth = "none", event_key = "@signed-content", signature = { scheme = "asana" }, handshake = { preset = "asana" } }
+    # Notion's subscription verification sets it likewise (its verification_token); paste it into Notion's Verify.
+    notion = { auth = "none", event_key = "/id", signature = { scheme = "notion" }, handshake = { preset = "notion" } }
     # Senders without signatures: a URL token (Graph appends validationToken to the URL it is given) and Basic (Okta).
     graph = { auth = "token", event_key = "/value/0/resourceData/id", handshake = { preset = "microsoft-graph" } }
     okta  = { auth = "basic", handshake = { preset = "okta" } }

@@ -171,7 +171,7 @@ def settle(
     """The poison to the dead-letter queue, and what the batch reports: failures, counts, lags, dead letters."""
     # The original records: a dead letter keeps a claim check's pointer, not its body.
     by_id = {record["messageId"]: record for record in records}
-    outcomes = writes.outcomes
+    outcomes = writes.record_outcomes()
     retriable = [message_id for message_id, outcome in outcomes.items() if outcome == Written.FAILED]
     poisoned = poisoned + [(by_id[m], outcome) for m, outcome in outcomes.items() if isinstance(outcome, Poison)]
     if config.dead_letter_queue_url and poisoned:

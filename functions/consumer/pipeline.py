@@ -45,6 +45,7 @@ class Reason(StrEnum):
     INVALID_UNICODE = "invalid_unicode"  # a lone UTF-16 surrogate
     INVALID_JSON = "invalid_json"
     NOT_AN_OBJECT = "not_an_object"
+    NOT_AN_ARRAY = "not_an_array"  # a split source's body has no array where its split points
     RESERVED_ATTRIBUTE = "reserved_attribute"
     MISSING_KEY = "missing_key"
     INVALID_KEY = "invalid_key"

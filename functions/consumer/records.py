@@ -65,10 +65,16 @@ _serializer = _Serializer()
 
 @dataclass(frozen=True)
 class Item:
-    message_id: str
+    message_id: str  # what the writer's outcomes are keyed by: the record's id, or an element's (split)
     key: str
     attributes: dict[str, Any]  # Python values (Decimal for numbers), ready for the resource layer
     version: Any = None  # the ordering guard's version (ordering.py), when it is on
+    record_id: str | None = None  # an element of a split record: that record's id (split_batches.py)
+
+    @property
+    def record(self) -> str:
+        """The SQS record the item came from (its archive line, its retry)."""
+        return self.record_id or self.message_id
 
 
 def _reject_constant(name: str) -> Any:

@@ -66,6 +66,7 @@ class SourceRule:
     claim_check: bool = False  # delivery "claim-check": the front function sends its messages
     legacy_keys: bool = False  # the first releases' single source: see the properties below
     detail_type: str | None = None  # fan-out: a JSON pointer ("/type") or a lower-case header name (fan_out.py)
+    split: str | None = None  # a JSON pointer to an array ("" the body itself): one item per element (split_batches.py)
 
     @property
     def keyed_by_header(self) -> bool:
@@ -126,7 +127,8 @@ def load_sources(raw: str) -> Sources:
     """SOURCES: {"<name>": {"event_key": "/id" | "<header>" | "@signed-content", "body": "json" | "raw",
     "signature": {"scheme": ..., "secret_arn": ..., ...} (optional), "archive": true | false,
     "delivery": "direct" | "claim-check" (absent: direct), "legacy_keys": true | false (absent: false),
-    "detail_type": "/pointer" | "<header>" (optional: fan-out's detail-type)}}.
+    "detail_type": "/pointer" | "<header>" (optional: fan-out's detail-type),
+    "split": "/pointer" | "" (optional, json bodies: each element of the array there is an item)}}.
 
     "@signed-content" needs a signature. `delivery` says whether the source's
     messages may be claim checks (an archived source's replays may be too). At
@@ -172,7 +174,14 @@ def load_source(name: str, settings: Any) -> SourceRule:
     where = detail_type if isinstance(detail_type, str) else ""
     if detail_type is not None and not (where.startswith("/") or HEADER_NAME.fullmatch(where)):
         raise ValueError(f"SOURCES: source {name!r} needs detail_type '/pointer' or a lower-case header name")
-    return SourceRule(name, event_key, body == "raw", signature, secret_arn, archive, claim_check, legacy_keys, detail_type)
+    split = settings.get("split")
+    if split is not None and (not isinstance(split, str) or not (split == "" or split.startswith("/")) or body != "json"):
+        raise ValueError(f"SOURCES: source {name!r} needs split '' or '/pointer' (to an array) and body json")
+    if split is not None and legacy_keys:
+        raise ValueError(f"SOURCES: source {name!r} has legacy_keys: the first releases' source stores one item per message")
+    return SourceRule(
+        name, event_key, body == "raw", signature, secret_arn, archive, claim_check, legacy_keys, detail_type, split
+    )
 
 
 def flag(settings: Mapping[str, Any], name: str, setting: str) -> bool:

@@ -26,6 +26,7 @@ from payloads import is_claim_check, resolve_claim
 from pipeline import Outcome, Poison, Reason, Retry, Stage
 from records import MAX_ITEM_BYTES, finish_item
 from sources import RAW_BODY_FIELD, body_document, signature_poison
+from split_batches import judge_split
 from trust import attribute_poison
 
 __all__ = ["Context", "Work", "stages"]
@@ -133,6 +134,8 @@ def judge(work: Work, context: Context) -> Outcome:
     """The item, or the decision to spill the body: from the byte size first."""
     rule = work.rule
     assert rule is not None
+    if rule.split is not None:  # a batch: its elements, each an item (never spilled whole)
+        return judge_split(work, context)
     large = context.spill_large and len(work.body) > MAX_ITEM_BYTES
     if work.text is None:
         if not rule.raw_body or not context.spill_large:
@@ -164,13 +167,17 @@ def judge(work: Work, context: Context) -> Outcome:
 
 
 def enqueue(work: Work, context: Context) -> Outcome:
-    assert work.item is not None and work.rule is not None
-    event = None
-    if context.fan_out:
-        scheme = work.rule.signature.scheme if work.rule.signature else None
-        detail = published_attributes(scheme, work.item.attributes, RAW_BODY_FIELD)
-        # From what is published: a pointer cannot reach a secret left out of it.
-        detail_type = detail_type_of(work.rule.detail_type, detail, work.envelope.headers)
-        event = Event(work.rule.name, detail_type, work.envelope.received_ms, detail)
-    context.enqueue(work.item, len(work.body), event)  # read_body ran: the exact bytes, whatever the source
+    assert (work.item is not None or work.items is not None) and work.rule is not None
+    items = work.items if work.items is not None else [work.item]
+    for item in items:
+        assert item is not None
+        event = None
+        if context.fan_out:
+            scheme = work.rule.signature.scheme if work.rule.signature else None
+            detail = published_attributes(scheme, item.attributes, RAW_BODY_FIELD)
+            # From what is published: a pointer cannot reach a secret left out of it.
+            detail_type = detail_type_of(work.rule.detail_type, detail, work.envelope.headers)
+            event = Event(work.rule.name, detail_type, work.envelope.received_ms, detail)
+        # The exact bytes (read_body ran, whatever the source), shared among a batch's elements.
+        context.enqueue(item, len(work.body) // len(items), event)
     return None

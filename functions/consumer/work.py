@@ -34,6 +34,7 @@ class Work:
     body: bytes = b""
     text: str | None = None  # None: the bytes are not UTF-8
     item: Item | None = None
+    items: list[Item] | None = None  # a split source's: one item per element (split_batches.py)
     spill_attributes: dict[str, Any] | None = None  # set: the body goes to S3, the item keeps these
     spill_key: str = ""
     built_envelope: Envelope | None = field(default=None, repr=False)  # see envelope

@@ -16,6 +16,7 @@ from consumer_config import Config
 from archive import ArchiveBuffer
 from fan_out import Event, Publisher
 from ordering import with_versions
+from pipeline import Poison
 from records import Item
 from store import BATCH_WRITE_LIMIT, RetryPolicy, WriteRules, Written, write_conditionally, write_last_wins
 
@@ -65,11 +66,14 @@ class Writes:
     # Keys of records retried before reaching the writer (a spill not written), each with its
     # place among the pending items: only the items after it are held back.
     retried_marks: list[tuple[int, str]] = field(default_factory=list)
+    elements: dict[str, list[str]] = field(default_factory=dict)  # a split record's id -> its elements' (split_batches.py)
 
     def add(self, item: Item, size: int, event: Event | None = None) -> None:
         """Queue an item (the last stage), with its event when stored items are published.
         Writing is not a stage: a chunk holds other records' items, so it is written
         outside any one record's catch-all (flush_when_full)."""
+        if item.record_id is not None:
+            self.elements.setdefault(item.record_id, []).append(item.message_id)
         if self.publisher is not None:
             assert event is not None, "fan-out needs each item's event"
             self.publisher.add(item.message_id, event)
@@ -87,14 +91,14 @@ class Writes:
 
     def flush(self) -> None:
         items, self.pending, self.pending_bytes = self.pending, [], 0
-        failed: set[str] = set()
-        if self.archive is not None and any(item.message_id in self.archived for item in items):
+        failed: set[str] = set()  # records whose archive line was not written
+        if self.archive is not None and any(item.record in self.archived for item in items):
             failed = self.archive.flush_all()  # the archive first: nothing is stored unarchived
         if self.config.ordering_attribute is not None:
             self.retried_marks = []  # versions decide: nothing is held back
-            self.unarchived |= {item.message_id for item in items if item.message_id in failed}
+            self.unarchived |= {item.record for item in items if item.record in failed}
             items, unordered = with_versions(
-                [item for item in items if item.message_id not in failed], self.config.ordering_attribute
+                [item for item in items if item.record not in failed], self.config.ordering_attribute
             )
             self.outcomes.update((poison.message_id, poison) for poison in unordered)
         else:
@@ -114,8 +118,8 @@ class Writes:
         marks, self.retried_marks = self.retried_marks, []
         for position, item in enumerate(items):
             self.retried_keys |= {key for at, key in marks if at == position}
-            if item.message_id in unarchived:
-                self.unarchived.add(item.message_id)
+            if item.record in unarchived:
+                self.unarchived.add(item.record)
                 self.retried_keys.add(item.key)
             elif item.key in self.retried_keys:
                 self.outcomes[item.message_id] = Written.FAILED
@@ -123,3 +127,31 @@ class Writes:
                 writable.append(item)
         self.retried_keys |= {key for at, key in marks if at >= len(items)}
         return writable
+
+    def record_outcomes(self) -> dict[str, Any]:
+        """Each record's outcome (message id -> Written | Poison): a split record's elements
+        folded into one. Any element to retry retries the record (its keys are written again,
+        the same ones); else an element DynamoDB refused makes it poison (the others stay
+        stored; a redrive writes them again, unchanged); else it is stored if any element was."""
+        outcomes = {message_id: outcome for message_id, outcome in self.outcomes.items() if message_id not in self.element_ids}
+        for record_id, element_ids in self.elements.items():
+            folded = [self.outcomes[element] for element in element_ids if element in self.outcomes]
+            outcomes[record_id] = fold(record_id, folded)
+        return outcomes
+
+    @property
+    def element_ids(self) -> set[str]:
+        return {element for elements in self.elements.values() for element in elements}
+
+
+# A split record's outcome is its elements' worst: retry, then poison, then stored, then duplicates.
+FOLD_ORDER = (Written.FAILED, Written.STORED, Written.REPEATED, Written.DUPLICATE)
+
+
+def fold(record_id: str, outcomes: list[Any]) -> Any:
+    if Written.FAILED in outcomes or not outcomes:  # none: not written yet (held back), so retried
+        return Written.FAILED
+    poisoned = [outcome for outcome in outcomes if isinstance(outcome, Poison)]
+    if poisoned:
+        return Poison(record_id, poisoned[0].reason, poisoned[0].detail)
+    return next(outcome for outcome in FOLD_ORDER if outcome in outcomes)

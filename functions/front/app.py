@@ -183,7 +183,7 @@ def learned_secret_step(rule: RouteRule, response: Response, config: Config, cli
         return INTERNAL_ERROR
     if not kept:
         return reject(config, rule, HOOK_SECRET_MISMATCH)
-    log("INFO", "handshake answered", source=rule.source, preset="asana", status=200)
+    log("INFO", "handshake answered", source=rule.source, preset=rule.handshake.preset if rule.handshake else None, status=200)
     return handshake_answer(response)
 
 

@@ -11,7 +11,7 @@ Every echoed value is bounded in length and character set and answered with an
 explicit non-HTML content type and `X-Content-Type-Options: nosniff`: the
 endpoint cannot reflect content to a browser (`<script>` is refused with 400
 and a fixed body). Signed handshakes (slack, zoom, twitch, discord) must be verified by
-the edge before `answer` is asked; asana's learned secret is the caller's to
+the edge before `answer` is asked; asana's and notion's learned secret is the caller's to
 store (see each class). Without API Gateway's decoded query parameters, build
 Request.query with parse_query.
 """
@@ -66,7 +66,7 @@ class Request:
 
 @dataclass(frozen=True)
 class Response:
-    """What the edge answers. `learned_secret` (asana) is for the caller to store, never to log."""
+    """What the edge answers. `learned_secret` (asana, notion) is for the caller to store, never to log."""
 
     status: int
     headers: Mapping[str, str]
@@ -328,8 +328,30 @@ class Discord(Handshake):
         return respond(200, JSON, b'{"type":1}')
 
 
+class Notion(Handshake):
+    """Subscription verification (developers.notion.com/reference/webhooks, Step 2): once, when
+    the subscription is created, an unsigned POST whose JSON body is {"verification_token": ...}.
+    The token is the key of every later event's X-Notion-Signature and must be pasted back into
+    Notion's integration settings: it is Response.learned_secret (stored as the source's signing
+    secret by the caller, as Asana's), answered 200 with an empty body. A request that carries
+    X-Notion-Signature, or holds anything else, is an event, not the verification."""
+
+    name = "notion"
+    FIELD = "verification_token"
+    SIGNATURE_HEADER = CONTRACT["signatures"]["presets"]["notion"]["header"]
+
+    def answer(self, request: Request) -> Response | None:
+        if request.method != self.method or self.SIGNATURE_HEADER in request.headers:
+            return None
+        document = json_body(request.body, self.FIELD.encode("ascii"))
+        if document is None or list(document) != [self.FIELD]:
+            return None
+        token = well_formed(document[self.FIELD], TOKEN)
+        return respond(200, TEXT, b"", learned_secret=token) if token else MALFORMED
+
+
 PRESETS: dict[str, type[Handshake]] = {
-    cls.name: cls for cls in (Slack, Zoom, Meta, X, MicrosoftGraph, Dropbox, Okta, Twitch, Asana, Discord)
+    cls.name: cls for cls in (Slack, Zoom, Meta, X, MicrosoftGraph, Dropbox, Okta, Twitch, Asana, Discord, Notion)
 }
 
 

@@ -5,7 +5,7 @@ variable "create" {
 }
 
 variable "schemes" {
-  description = "The signature schemes the function verifies: the layer is created when one of them is verified with a public key (contract.json signatures.schemes, those with public_key: discord, sendgrid, google-pubsub-push)."
+  description = "The signature schemes the function verifies: the layer is created when one of them is verified with a public key (contract.json signatures.schemes, those with public_key: discord, sendgrid, google-pubsub-push, paypal, plaid)."
   type        = list(string)
   nullable    = false
 }

@@ -27,6 +27,7 @@ locals {
       signature   = null
       legacy_keys = true
       detail_type = null
+      split       = null
     }
   }
   # A claim check's body (up to 6 MB) is held several times over while it is
@@ -68,6 +69,7 @@ locals {
       source.delivery == "claim-check" ? { delivery = "claim-check" } : {},
       # Kept without fan_out too: messages queued while it carried its header stay valid (trust.py).
       source.detail_type == null ? {} : { detail_type = source.detail_type },
+      source.split == null ? {} : { split = source.split },
       source.signature == null ? {} : {
         signature = merge(
           # A named scheme's settings are the contract's: only hmac's own fields travel.

@@ -1,0 +1,185 @@
+"""Documents a public-key scheme fetches (Google's keys, PayPal's certificates): only over HTTPS
+from the hosts the contract names, never through a redirect, bounded in time and size, and
+cached (Documents). A fetch that fails is not the sender's fault: KeysUnavailable (a
+SecretUnavailable) keeps the message waiting, as an unreadable signing secret does.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cached_secret import SecretUnavailable
+
+# Google's key document and PayPal's certificate are a few KiB; more is not theirs.
+MAX_DOCUMENT_BYTES = 64 * 1024
+# A fetch must fit the edge's deadline (senders give up after 3 s or more).
+FETCH_TIMEOUT_SECONDS = 2.0
+# An unknown key id refetches the keys at most this often: a sender cannot make us fetch per request.
+MIN_REFETCH_SECONDS = 60.0
+
+
+class KeysUnavailable(SecretUnavailable):
+    """The sender's published keys could not be fetched: the message waits, it is not forged."""
+
+
+# --- fetching ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def opener() -> Any:
+    """An opener that follows no redirect (one could leave the sender's host). Built on first use:
+    only Google's keys and PayPal's certificates are fetched, so discord and sendgrid never load
+    http and ssl."""
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    return urllib.request.build_opener(NoRedirect)
+
+
+def fetch_document(url: str) -> bytes:
+    """GET a key document (an HTTPS URL the contract allows), bounded in time and size; KeysUnavailable
+    for any failure of the network, TLS or HTTP (a broken status line, a truncated body)."""
+    import http.client
+
+    try:
+        with opener().open(url, timeout=FETCH_TIMEOUT_SECONDS) as response:
+            if response.status != 200:
+                raise KeysUnavailable(f"the key document answered {response.status}")
+            document = response.read(MAX_DOCUMENT_BYTES + 1)
+    except (OSError, ValueError, http.client.HTTPException) as error:  # URLError and HTTPError are OSErrors
+        raise KeysUnavailable(f"the key document could not be fetched ({type(error).__name__})") from error
+    if len(document) > MAX_DOCUMENT_BYTES:
+        raise KeysUnavailable("the key document is larger than any a sender publishes")
+    return document
+
+
+@dataclass
+class Cached:
+    value: Any  # the parsed document; None: no fetch has succeeded yet
+    fetched_at: float  # when `value` was fetched
+    attempted_at: float  # the last attempt, successful or not
+    failed: bool  # whether that attempt failed
+
+
+class Documents:
+    """Key documents by URL, kept parsed (one that does not parse is never kept) for `ttl_seconds`,
+    and longer while refetching fails (the keys a sender published an hour ago still verify what
+    it signed with them). Fetches are spaced: after any attempt, failed or not, none for
+    MIN_REFETCH_SECONDS, whatever requests ask. `refetch` (an unknown key id) wants a copy newer
+    than the cached one: when it cannot have one (the fetch failed, or failed lately), it is
+    KeysUnavailable, so that a sender's new key never turns genuine requests into forgeries."""
+
+    def __init__(self, fetch: Callable[[str], bytes] = fetch_document, clock: Callable[[], float] = time.monotonic) -> None:
+        self._fetch = fetch
+        self._clock = clock
+        self._cache: dict[str, Cached] = {}
+
+    def holds(self, url: str) -> bool:
+        """Whether a copy of `url` was ever fetched (and parsed)."""
+        entry = self._cache.get(url)
+        return entry is not None and entry.value is not None
+
+    def get(
+        self,
+        url: str,
+        parse: Callable[[bytes], Any],
+        ttl_seconds: float,
+        refetch: bool = False,
+        fetch: Callable[[str], bytes] | None = None,
+    ) -> Any:
+        """The parsed document at `url` (or under that name: `fetch`, when given, gets it instead
+        of this cache's own GET, e.g. a POST to an API)."""
+        entry, now = self._cache.get(url), self._clock()
+        if entry is not None:
+            due = refetch or entry.value is None or now - entry.fetched_at >= ttl_seconds
+            if not due or now - entry.attempted_at < MIN_REFETCH_SECONDS:
+                if entry.value is None or (refetch and entry.failed):
+                    raise KeysUnavailable("the keys could not be fetched a moment ago")
+                return entry.value
+        try:
+            value = parse((fetch or self._fetch)(url))
+        except KeysUnavailable:
+            self._cache[url] = Cached(entry.value if entry else None, entry.fetched_at if entry else now, now, True)
+            if entry is None or entry.value is None or refetch:
+                raise
+            return entry.value
+        self._cache[url] = Cached(value, now, now, False)
+        return value
+
+
+DOCUMENTS = Documents()
+
+
+class Spacing:
+    """At most one event per MIN_REFETCH_SECONDS (a fetch a request can cause: an unknown key id)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._last: float | None = None
+
+    def allow(self) -> bool:
+        now = self._clock()
+        if self._last is not None and now - self._last < MIN_REFETCH_SECONDS:
+            return False
+        self._last = now
+        return True
+
+
+def post_json(url: str, payload: Mapping[str, str]) -> tuple[int, bytes]:
+    """POST `payload` as JSON to an API the contract names: (status, answer) for a 2xx or 4xx
+    answer, bounded in time and size; KeysUnavailable for anything else (the network, TLS, a
+    redirect, a 5xx), which is never the sender's fault. The payload may hold credentials:
+    nothing of it is ever in an error."""
+    import http.client
+    import json
+    import urllib.error
+    import urllib.request
+
+    if not url.startswith("https://"):
+        raise KeysUnavailable("a key API is asked over HTTPS only")
+    request = urllib.request.Request(  # noqa: S310 - https only, checked above
+        url, data=json.dumps(payload).encode("utf-8"), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        try:
+            with opener().open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
+                status, answer = response.status, response.read(MAX_DOCUMENT_BYTES + 1)
+        except urllib.error.HTTPError as error:  # a 4xx is an answer; a 3xx (no redirect is followed) or 5xx is not
+            with error:
+                if not 400 <= error.code < 500:
+                    raise KeysUnavailable(f"the key API answered {error.code}") from None
+                status, answer = error.code, error.read(MAX_DOCUMENT_BYTES + 1)
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        raise KeysUnavailable(f"the key API could not be reached ({type(error).__name__})") from None
+    if len(answer) > MAX_DOCUMENT_BYTES:
+        raise KeysUnavailable("the key API's answer is larger than any it gives")
+    return status, answer
+
+
+def allowed_url(url: str, hosts: Sequence[str], path_prefix: str) -> bool:
+    """An https URL on one of `hosts` (default port, no user), under `path_prefix`, no fragment."""
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    return (
+        parts.scheme == "https"
+        and parts.hostname in hosts
+        and port is None
+        and parts.username is None
+        and parts.path.startswith(path_prefix)
+        and ".." not in parts.path.split("/")
+        and not parts.fragment
+        and url.isascii()
+        and url.isprintable()
+    )

@@ -290,7 +290,7 @@ variable "sources" {
 
   validation {
     condition = var.sources == null || try(alltrue([for source in values(var.sources) :
-      can(regex("^(/([^~]|~[01])*)+$", source.event_key)) || can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.event_key)) || source.event_key == local.contract.event_key.signed_content
+      can(regex("^(/([^~]|~[01])*)+$", source.event_key)) || can(regex("^${local.contract.event_key.header_name}$", source.event_key)) || source.event_key == local.contract.event_key.signed_content
     ]), false)
     error_message = "sources: event_key is a JSON pointer (/eventId, /data/id; ~0 and ~1 escape '~' and '/'), a lower-case header name (x-github-delivery) or @signed-content."
   }
@@ -340,7 +340,7 @@ variable "sources" {
   validation {
     # A token header is a credential: never a key, never carried into a message.
     condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.token_header == null ? true : (
-      source.auth == "token" && can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.token_header)) && source.event_key != source.token_header &&
+      source.auth == "token" && can(regex("^${local.contract.event_key.header_name}$", source.token_header)) && source.event_key != source.token_header &&
       !contains(source.signature == null ? [] : lookup(local.signature_headers, source.signature.scheme, [source.signature.header, source.signature.timestamp_header, source.signature.id_header]), source.token_header)
     )]), false)
     error_message = "sources: token_header (a lower-case header name such as x-gitlab-token) takes the token from that header, only with auth = token; it cannot be the event_key or a signature header (a credential is never stored)."
@@ -400,7 +400,7 @@ variable "sources" {
     # (a conditional, not ||: Terraform evaluates both sides, and regex refuses a null)
     condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.detail_type == null ? true : (
       can(regex("^(/([^~]|~[01])*)+$", source.detail_type)) || (
-        can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.detail_type)) && !contains(concat(
+        can(regex("^${local.contract.event_key.header_name}$", source.detail_type)) && !contains(concat(
           ["authorization", "proxy-authorization", "cookie", "x-api-key"], compact([source.token_header]),
           source.signature == null ? [] : lookup(local.signature_headers, source.signature.scheme, compact([source.signature.header, source.signature.timestamp_header, source.signature.id_header])),
         ), source.detail_type)

@@ -121,6 +121,24 @@ def test_no_terraform_file_writes_a_contract_fact_again() -> None:
     assert copies == []
 
 
+def test_the_header_name_rule_is_the_contracts_in_both_languages() -> None:
+    """A header name (key, detail-type, token or signature header) is one rule: the contract's pattern,
+    which every Terraform validation interpolates and Python compiles; neither writes its own."""
+    from signatures import HEADER_NAME
+
+    pattern = CONTRACT["event_key"]["header_name"]
+    assert HEADER_NAME.pattern == pattern
+    written = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in TERRAFORM_FILES
+        for number, line in terraform_code_lines(path)
+        if pattern in line
+    ]
+    assert written == []
+    uses = sum(path.read_text().count("local.contract.event_key.header_name") for path in TERRAFORM_FILES)
+    assert uses >= 8  # root sources (3), auth's token_header, the consumer's key, detail-type and signature headers (4)
+
+
 def terraform_copy(value: str, line: str) -> bool:
     """Whether a line writes `value` as a literal: quoted, inside a path or an escaped
     quote ("claims/", /items/, \\"DeadLettered\\"), or as an object key (receivedAt = ...)."""

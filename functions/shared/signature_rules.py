@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from contract import SIGNATURES
+from contract import CONTRACT, SIGNATURES
 
 from cached_secret import InvalidSecret
 
@@ -40,7 +40,7 @@ MAX_SIGNATURES = 16
 MAX_SECRETS = 10
 TIMESTAMP = re.compile(r"[0-9]{1,12}")
 HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
-HEADER_NAME = re.compile(r"[a-z0-9-]{1,100}")
+HEADER_NAME = re.compile(CONTRACT["event_key"]["header_name"])
 PLACEHOLDER = re.compile(r"\{(id|timestamp|url)\}")
 # What a signature covers of the body: the bytes as sent, or (Twilio) the form's
 # parameters sorted by name, each name then value.

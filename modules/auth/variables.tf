@@ -101,7 +101,7 @@ variable "token_header" {
   default     = null
 
   validation {
-    condition     = var.token_header == null || try(can(regex("^[a-z0-9][a-z0-9-]{0,63}$", var.token_header)) && var.mode == "token", false)
+    condition     = var.token_header == null || try(can(regex("^${local.contract.event_key.header_name}$", var.token_header)) && var.mode == "token", false)
     error_message = "token_header is a lower-case header name, and only with mode = token."
   }
 }

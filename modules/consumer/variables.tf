@@ -139,7 +139,7 @@ variable "sources" {
   validation {
     condition = var.sources == null || try(alltrue([for name, source in var.sources :
       can(regex("^[a-z][a-z0-9-]{0,19}$", name)) && contains(["json", "raw"], source.body) &&
-      (can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.event_key)) || can(regex("^(/([^~]|~[01])*)+$", source.event_key)) || source.event_key == local.contract.event_key.signed_content) &&
+      (can(regex("^${local.contract.event_key.header_name}$", source.event_key)) || can(regex("^(/([^~]|~[01])*)+$", source.event_key)) || source.event_key == local.contract.event_key.signed_content) &&
       (source.body == "json" || !startswith(source.event_key, "/"))
     ]) && length(var.sources) > 0, false)
     error_message = "sources: names of 1-20 lower-case letters, digits or '-'; event_key a JSON pointer (/id), a lower-case header name or @signed-content; body json or raw, and a raw body needs a header key."
@@ -147,7 +147,7 @@ variable "sources" {
 
   validation {
     # (a conditional, not ||: regex refuses a null)
-    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : source.detail_type == null ? true : can(regex("^(/([^~]|~[01])*)+$", source.detail_type)) || can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.detail_type))]), false)
+    condition     = var.sources == null || try(alltrue([for source in values(var.sources) : source.detail_type == null ? true : can(regex("^(/([^~]|~[01])*)+$", source.detail_type)) || can(regex("^${local.contract.event_key.header_name}$", source.detail_type))]), false)
     error_message = "sources: detail_type is a JSON pointer into the stored item (/type) or a lower-case header name (x-github-event)."
   }
 
@@ -187,7 +187,7 @@ variable "sources" {
 
   validation {
     condition = var.sources == null || try(alltrue([for source in values(var.sources) : source.signature == null ? true : source.signature.scheme != "hmac" ? true : (
-      can(regex("^[a-z0-9][a-z0-9-]{0,63}$", source.signature.header)) &&
+      can(regex("^${local.contract.event_key.header_name}$", source.signature.header)) &&
       contains(local.contract.signatures.algorithms, source.signature.algorithm) && contains(local.contract.signatures.encodings, source.signature.encoding) &&
       contains(local.contract.signatures.timestamp_formats, source.signature.timestamp_format) &&
       length(split("{body}", source.signature.signed_content)) + length(split("{form}", source.signature.signed_content)) == 3 &&
@@ -195,7 +195,7 @@ variable "sources" {
       strcontains(source.signature.signed_content, "{timestamp}") == (source.signature.timestamp_header != null || try(source.signature.pairs.timestamp_key != "", false)) &&
       (source.signature.pairs == null || source.signature.timestamp_header == null) &&
       strcontains(source.signature.signed_content, "{id}") == (source.signature.id_header != null) &&
-      alltrue([for header in compact([source.signature.timestamp_header, source.signature.id_header]) : can(regex("^[a-z0-9][a-z0-9-]{0,63}$", header))])
+      alltrue([for header in compact([source.signature.timestamp_header, source.signature.id_header]) : can(regex("^${local.contract.event_key.header_name}$", header))])
     )]), false)
     error_message = "sources: an hmac signature needs header (a lower-case header name), algorithm one of ${join(", ", local.contract.signatures.algorithms)}, encoding one of ${join(", ", local.contract.signatures.encodings)}, timestamp_format one of ${join(", ", local.contract.signatures.timestamp_formats)}, signed_content holding {body} (or {form}) once, url only with {url} in it, {timestamp} exactly when timestamp_header (or, with pairs, pairs.timestamp_key; not both) is set and {id} exactly when id_header is set."
   }

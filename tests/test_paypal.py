@@ -7,6 +7,7 @@ stored bytes with the pointer's headers. PayPal's certificate is served by a fak
 from __future__ import annotations
 
 import json
+import sys
 
 import boto3
 import pytest
@@ -52,6 +53,7 @@ def paypal(front, claim_consumer, monkeypatch):
     monkeypatch.setenv("SOURCES", json.dumps(sources))
     fetch = FakeFetch({PAYPAL["headers"]["paypal-cert-url"]: PAYPAL["public_key"].encode()})
     monkeypatch.setattr(key_documents, "DOCUMENTS", key_documents.Documents(fetch))
+    monkeypatch.setattr(sys.modules["public_keys"], "NEW_CERTIFICATES", key_documents.Spacing())
     return module, claim_consumer, s3, sqs, queue_url, fetch
 
 
@@ -100,3 +102,15 @@ def test_the_consumer_checks_again_with_the_headers_in_the_pointer(paypal, aws):
     assert stored(table) == {}
     [letter] = dead_letters(sqs, dlq_url)
     assert letter["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"] == "signature_invalid"
+
+
+def test_a_certificate_that_cannot_be_fetched_is_503_at_the_edge_and_nothing_is_kept(paypal):
+    """A forger naming a certificate on PayPal's host that PayPal does not publish cannot get its request
+    kept for the consumer (which could never verify it): 503, nothing queued or stored; PayPal itself
+    retries on a 5xx, so a genuine delivery whose certificate was briefly unavailable comes again."""
+    module, _, s3, sqs, queue_url, fetch = paypal
+    headers = dict(PAYPAL["headers"], **{"paypal-cert-url": "https://api.paypal.com/v1/notifications/certs/CERT-NO-SUCH"})
+    answer = module.handler(request(PAYPAL["body"].encode(), headers), None)
+    assert answer["statusCode"] == 503 and answer["headers"]["retry-after"] == "60"
+    assert nothing_kept(s3, sqs, queue_url)
+    assert fetch.asked == ["https://api.paypal.com/v1/notifications/certs/CERT-NO-SUCH"]

@@ -141,8 +141,10 @@ def test_an_expired_key_is_rejected(plaid: FakePlaid):
         (200, {"key": {"kty": "RSA"}}),  # not a P-256 key
         (200, {"key": dict(PLAID["jwk"], x="AAAA")}),  # not a point on the curve
         (400, {"error_code": "INVALID_API_KEYS", "error_type": "INVALID_INPUT"}),  # our credentials, not the sender
+        (429, {"error_code": "RATE_LIMIT_EXCEEDED", "error_type": "RATE_LIMIT_EXCEEDED"}),
+        (403, {}),
     ],
-    ids=["rsa", "off-curve", "credentials"],
+    ids=["rsa", "off-curve", "credentials", "rate-limited", "forbidden"],
 )
 def test_an_answer_that_is_no_key_makes_the_message_wait(answer: tuple[int, dict], plaid: FakePlaid):
     plaid.answers[PLAID["jwk"]["kid"]] = answer
@@ -188,3 +190,33 @@ def test_a_secret_that_is_not_plaids_credentials_waits_as_invalid(credentials: o
 def test_post_json_asks_over_https_only():
     with pytest.raises(key_documents.KeysUnavailable, match="HTTPS"):
         key_documents.post_json("http://sandbox.plaid.com/webhook_verification_key/get", {})
+
+
+def test_a_rate_limited_answer_is_not_kept_as_a_forgery(plaid: FakePlaid, monkeypatch: pytest.MonkeyPatch):
+    """Plaid answering 429 once must not make its genuine key a forgery afterwards."""
+    genuine = plaid.answers[PLAID["jwk"]["kid"]]
+    plaid.answers[PLAID["jwk"]["kid"]] = (429, {"error_code": "RATE_LIMIT_EXCEEDED"})
+    with pytest.raises(SecretUnavailable):
+        check()
+    plaid.answers[PLAID["jwk"]["kid"]] = genuine
+    monkeypatch.setattr(key_documents, "MIN_REFETCH_SECONDS", 0.0)
+    check()
+
+
+def test_each_credential_set_of_a_rotation_is_asked(plaid: FakePlaid, monkeypatch: pytest.MonkeyPatch):
+    """[revoked, current]: the revoked set's refusal does not stop the current one from verifying."""
+    revoked = dict(CREDENTIALS, client_id="revokedrevokedrevoked000")
+
+    def answers(url: str, payload: dict) -> tuple[int, bytes]:
+        plaid.asked.append((url, dict(payload)))
+        if payload["client_id"] == revoked["client_id"]:
+            return 400, json.dumps({"error_code": "INVALID_API_KEYS"}).encode()
+        return 200, json.dumps({"key": PLAID["jwk"]}).encode()
+
+    monkeypatch.setattr(key_documents, "post_json", answers)
+    monkeypatch.setattr(key_documents.Spacing, "allow", lambda self: True)
+    rule = load_signature({"scheme": "plaid"}, "plaid")
+    keys = parse_signing_secrets(rule, json.dumps([json.dumps(revoked), json.dumps(CREDENTIALS)]))
+    headers = {"plaid-verification": PLAID["headers"]["plaid-verification"]}
+    verify(rule, keys, headers, PLAID["body"].encode(), PLAID["signed_at"] + 1)
+    assert [payload["client_id"] for _, payload in plaid.asked] == [revoked["client_id"], CREDENTIALS["client_id"]]

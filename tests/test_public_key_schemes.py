@@ -57,6 +57,12 @@ class FakeFetch:
         return self.documents[url]
 
 
+@pytest.fixture(autouse=True)
+def new_certificates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no certificate fetched lately (the spacing is per function instance)."""
+    monkeypatch.setattr(public_keys, "NEW_CERTIFICATES", key_documents.Spacing())
+
+
 @pytest.fixture
 def published(monkeypatch: pytest.MonkeyPatch) -> FakeFetch:
     """Google's JWKS holding the key of the documented token; PayPal's certificate at its URL."""
@@ -373,6 +379,9 @@ def test_paypal_asks_only_the_certificate_url_it_sent(published: FakeFetch):
         "https://api.paypal.com/v1/notifications/certs/CERT-1#fragment",
         "https://api.paypal.com:bad/v1/notifications/certs/CERT-1",
         "https://api.paypal.com/v1/notifications/certs/CERT-1\n",
+        "https://api.paypal.com/v1/notifications/certs/CERT-1?n=1",  # a query: a new URL per request
+        "https://api.paypal.com/v1/notifications/certs/%2e%2e/%2e%2e/oauth2/token",
+        "https://api.paypal.com/v1/notifications/certs/",
     ],
 )
 def test_paypal_fetches_a_certificate_only_from_paypals_hosts(url: str, published: FakeFetch):
@@ -381,6 +390,28 @@ def test_paypal_fetches_a_certificate_only_from_paypals_hosts(url: str, publishe
         check("paypal", headers=headers)
     assert rejected.value.reason == INVALID
     assert published.asked == []
+
+
+def test_paypal_fetches_a_certificate_not_seen_yet_at_most_once_a_minute(published: FakeFetch):
+    """A request naming new certificates (on PayPal's host, at PayPal's path) cannot make us fetch per
+    request: the second new one within the minute waits, unfetched; a cached one is still used."""
+    headers = dict(PAYPAL["headers"], **{"paypal-cert-url": "https://api.paypal.com/v1/notifications/certs/CERT-forged-1"})
+    with pytest.raises(SecretUnavailable):  # fetched: PayPal does not publish it
+        check("paypal", headers=headers)
+    headers["paypal-cert-url"] = "https://api.paypal.com/v1/notifications/certs/CERT-forged-2"
+    with pytest.raises(SecretUnavailable, match="a moment after another"):
+        check("paypal", headers=headers)
+    assert published.asked == ["https://api.paypal.com/v1/notifications/certs/CERT-forged-1"]
+
+
+def test_a_cache_of_documents_keeps_at_most_max_cached(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(key_documents, "MAX_CACHED", 2)
+    clock = [0.0]
+    documents = key_documents.Documents(lambda url: url.encode(), clock=lambda: clock[0])
+    for index in range(3):
+        clock[0] = float(index)
+        documents.get(f"https://keys.example/{index}", bytes, ttl_seconds=10)
+    assert [documents.holds(f"https://keys.example/{index}") for index in range(3)] == [False, True, True]
 
 
 def test_paypal_certificate_must_have_been_valid_at_the_transmission_time(published: FakeFetch):

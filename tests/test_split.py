@@ -22,7 +22,7 @@ from test_fan_out import (
     routed,
 )
 
-from conftest import TABLE
+from conftest import BUCKET, TABLE
 from dead_letters import REASON_ATTRIBUTE
 from sources import load_sources
 
@@ -169,3 +169,77 @@ def test_each_stored_element_is_one_fan_out_event(consumer, aws, bus, monkeypatc
         ("delivered", "sendgrid#sg-2"),
         ("open", "sendgrid#sg-3"),
     ]
+
+
+def test_a_split_graph_notification_is_published_without_its_client_state(consumer, aws, bus, monkeypatch):  # noqa: F811
+    """Graph's clientState is the source's shared secret: an element of a split Graph body is one
+    notification, published without it, and a detail_type pointing at it finds nothing."""
+    import boto3
+
+    _, sqs, target = bus
+    secret_arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name="graph", SecretString="s3cr3t")["ARN"]
+    source = {"event_key": "/id", "split": "/value", "detail_type": "/clientState"}
+    source["signature"] = {"scheme": "microsoft-graph", "secret_arn": secret_arn}
+    monkeypatch.setenv("SOURCES", json.dumps({"graph": source}))
+    monkeypatch.setattr(consumer, "_signing_secrets", None)
+    body = {"value": [{"id": "n1", "clientState": "s3cr3t", "changeType": "created"}, {"id": "n2", "clientState": "s3cr3t"}]}
+    assert consumer.handler({"Records": [message("m1", "graph", body)]}, Context()) == {"batchItemFailures": []}
+    events = routed(sqs, target)
+    assert sorted(event["detail"]["eventId"] for event in events) == ["graph#n1", "graph#n2"]
+    assert "s3cr3t" not in json.dumps(events)
+
+
+def test_a_later_record_of_a_key_a_retried_batch_rewrites_is_retried_with_it(consumer, aws):
+    """Last write wins: m1 = [sg-1 old, sg-2] with sg-2's write throttled is retried whole, and its
+    return writes sg-1 again; so m2 = [sg-1 new], later in the batch, is retried with it (acknowledged,
+    m1's return would put sg-1 back to old). Both come back; the batch's latest wins again."""
+    table, _, _ = aws
+    m1 = [{"sg_event_id": "sg-1", "v": "old"}, {"sg_event_id": "sg-2"}]
+    m2 = [{"sg_event_id": "sg-1", "v": "new"}]
+    throttle_keys(table, {"sendgrid#sg-2"})
+    first = process(consumer, aws, [message("m1", "sendgrid", m1), message("m2", "sendgrid", m2)])
+    assert sorted(first.failures) == ["m1", "m2"]
+    table.meta.client.batch_write_item = type(table.meta.client).batch_write_item.__get__(table.meta.client)
+    second = process(consumer, aws, [message("m1", "sendgrid", m1), message("m2", "sendgrid", m2)])
+    assert second.failures == []
+    assert stored(table)["sendgrid#sg-1"]["v"] == "new"
+
+
+def test_with_the_ordering_guard_an_element_without_a_version_keeps_the_whole_batch_out(consumer, aws):
+    table, sqs, dlq_url = aws
+    settings = {
+        "TABLE_NAME": TABLE,
+        "SOURCES": json.dumps(SOURCES),
+        "ORDERING_ATTRIBUTE": "ver",
+        "DEAD_LETTER_QUEUE_URL": dlq_url,
+    }
+    body = [{"sg_event_id": "sg-1", "ver": 1}, {"sg_event_id": "sg-2"}]
+    result = consumer.process_batch([message("m1", "sendgrid", body)], consumer.load_config(settings), table, sqs, NO_WAIT, 0)
+    assert result.failures == [] and stored(table) == {}
+    [letter] = dead_letters(sqs, dlq_url)
+    assert letter["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"] == "missing_version"
+
+
+def test_a_batch_whose_archive_line_fails_is_retried_once_and_counted_once(consumer, aws, front, monkeypatch):
+    """An archived split source: the archive comes first, so nothing of the batch is stored when its line
+    cannot be written; the message is retried and counted once in Retried (not once per element)."""
+    _, s3, _, _ = front
+    table, sqs, dlq_url = aws
+
+    def down(**kwargs: Any) -> Any:
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"}}, "PutObject")
+
+    monkeypatch.setattr(s3, "put_object", down)
+    sources = {"sendgrid": {"event_key": "/sg_event_id", "split": "", "archive": True}}
+    settings = {"TABLE_NAME": TABLE, "SOURCES": json.dumps(sources), "DEAD_LETTER_QUEUE_URL": dlq_url, "PAYLOAD_BUCKET": BUCKET}
+    result = consumer.process_batch(
+        [message("m1", "sendgrid", SENDGRID), message("m2", "sendgrid", [])],
+        consumer.load_config(settings),
+        table,
+        sqs,
+        NO_WAIT,
+        0,
+        s3=s3,
+    )
+    assert result.failures == ["m1", "m2"] and stored(table) == {}
+    assert result.counts["Retried"] == 2

@@ -142,7 +142,10 @@ def process_batch(
     )
     poisoned, waiting = run_records(records, stages(context), writes)
     if buffer is not None:
-        buffer.flush_all()  # the lines of records that ended poison after their archive stage
+        # The lines still buffered: of records that ended poison after their archive stage (their
+        # dead letter keeps them), or that stored nothing (an empty split batch): retried when lost.
+        dead = {poison.message_id for _, poison in poisoned}
+        waiting |= buffer.flush_all() - dead
     return settle(records, config, sqs, writes, poisoned, waiting | writes.unarchived)
 
 
@@ -184,7 +187,8 @@ def settle(
             METRICS["stored"]: sum(outcome == Written.STORED for outcome in outcomes.values()),
             METRICS["duplicates"]: sum(outcome in (Written.DUPLICATE, Written.REPEATED) for outcome in outcomes.values()),
             METRICS["poison"]: len(poisoned),
-            METRICS["retried"]: len(retriable) + len(unsent) + len(waiting),
+            # Each record once: a split record whose archive line failed is both waiting and unwritten.
+            METRICS["retried"]: len(set(retriable) | unsent | waiting),
         }
     )
     if writes.publisher is not None:

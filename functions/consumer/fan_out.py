@@ -88,17 +88,21 @@ def json_text(value: Any) -> str:
 
 def published_attributes(scheme: str | None, attributes: dict[str, Any], raw_body_field: str) -> dict[str, Any]:
     """The item as published, for a source whose body carries its shared secret (Microsoft Graph's
-    clientState in each notification: contract.json items.secret_field): without it, and a raw
-    body (kept as text in `raw_body_field`, where the secret cannot be cut out) without the body;
-    for every other source the item itself (published as it is, not copied)."""
+    clientState in each notification: contract.json items.secret_field): without it, whether the
+    item is the whole body or one notification of it (split), and a raw body (kept as text in
+    `raw_body_field`, where the secret cannot be cut out) without the body; for every other source
+    the item itself (published as it is, not copied)."""
     facts = SIGNATURES["schemes"].get(scheme or "", {}).get("items", {})
     if "secret_field" not in facts:
         return attributes
     array_steps, field_steps = pointer_steps(facts["array"]), pointer_steps(facts["secret_field"])
     elements = pointer_value(attributes, facts["array"])
-    if not isinstance(elements, list):  # a raw body, or none to redact: nothing of the body is published
-        return {name: value for name, value in attributes.items() if name != raw_body_field and name not in (array_steps[:1])}
-    return replaced(attributes, array_steps, [without(element, field_steps) for element in elements])
+    if isinstance(elements, list):
+        return replaced(attributes, array_steps, [without(element, field_steps) for element in elements])
+    # A raw body (nothing of it is published: the secret cannot be cut out of text), or one element of
+    # a split body (split_batches.py: one notification, published without its own secret).
+    kept = {name: value for name, value in attributes.items() if name != raw_body_field and name not in array_steps[:1]}
+    return without(kept, field_steps)
 
 
 def without(value: Any, steps: tuple[str, ...]) -> Any:

@@ -42,6 +42,18 @@ def comparable(version: Any, stored_type: str) -> bool:
     return version_type(version) == stored_type
 
 
+def version_poison(message_id: str, attributes: Mapping[str, Any], attribute: str) -> Poison | None:
+    """Poison when the attributes hold no usable version: none, or one without an order."""
+    value = attributes.get(attribute)
+    if value is None:
+        return Poison(message_id, "missing_version", f"no {attribute!r} attribute (ordering guard)")
+    if version_type(value) is None:
+        return Poison(
+            message_id, "invalid_version", f"{attribute!r} must be a number or a non-empty string, got {type(value).__name__}"
+        )
+    return None
+
+
 def with_versions(items: Iterable[Item], attribute: str) -> tuple[list[Item], list[Poison]]:
     """Each item with its version set, or poison: a message without a version
     cannot be ordered, and versions of one key in one batch must be alike."""
@@ -51,11 +63,8 @@ def with_versions(items: Iterable[Item], attribute: str) -> tuple[list[Item], li
     for item in items:
         value = item.attributes.get(attribute)
         kind = version_type(value)
-        if value is None:
-            poisoned.append(Poison(item.message_id, "missing_version", f"no {attribute!r} attribute (ordering guard)"))
-        elif kind is None:
-            detail = f"{attribute!r} must be a number or a non-empty string, got {type(value).__name__}"
-            poisoned.append(Poison(item.message_id, "invalid_version", detail))
+        if (unusable := version_poison(item.message_id, item.attributes, attribute)) is not None:
+            poisoned.append(unusable)
         elif kind_per_key.setdefault(item.key, kind) != kind:
             detail = f"{attribute!r} is a {'number' if kind == 'N' else 'string'} here and not in another message for this key"
             poisoned.append(Poison(item.message_id, "version_not_comparable", detail))

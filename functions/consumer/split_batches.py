@@ -7,8 +7,8 @@ own, keyed by the source's event_key read inside the element (a pointer such as
 element's place in the array ("<key>#<index>").
 
 Atomic with respect to retries: every element is judged before any is written
-(one element that cannot be stored makes the whole message poison, nothing of
-it written), and the elements' keys depend only on the message, so a message
+(one element that cannot be stored, or has no usable version with the ordering
+guard, makes the whole message poison, nothing of it written), and the elements' keys depend only on the message, so a message
 that comes back (a write failed, a Lambda timed out) writes the same keys again:
 never an element twice, never one lost. The message's outcome folds its
 elements' (Writes.record_outcomes): any element to retry retries the message.
@@ -22,6 +22,7 @@ from event_keys import identifier
 from work import Context, Work, own_attributes, poison, reserved_poison
 
 from json_pointer import pointer_value
+from ordering import version_poison
 from pipeline import Outcome, Poison, Reason
 from records import Item, finish_item, parse_body
 from sources import KEY_SEPARATOR
@@ -69,6 +70,10 @@ def element_item(work: Work, context: Context, element: Any, index: int, own: di
         return poison(work, Reason.NOT_AN_OBJECT, f"a JSON {type(element).__name__}, expected an object")
     if (rejected := reserved_poison(work, element, context.spill_large)) is not None:
         return rejected
+    if context.version_attribute is not None and (
+        unordered := version_poison(work.message_id, element, context.version_attribute)
+    ):
+        return unordered  # now, before any element is written (the writer's check comes after)
     key = identifier(rule, work, element)  # a pointer reads the element; a header or the signed content, the message
     if isinstance(key, Poison):
         return key

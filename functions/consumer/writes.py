@@ -67,6 +67,7 @@ class Writes:
     # place among the pending items: only the items after it are held back.
     retried_marks: list[tuple[int, str]] = field(default_factory=list)
     elements: dict[str, list[str]] = field(default_factory=dict)  # a split record's id -> its elements' (split_batches.py)
+    record_keys: dict[str, set[str]] = field(default_factory=dict)  # each record's item keys, in the order records came
 
     def add(self, item: Item, size: int, event: Event | None = None) -> None:
         """Queue an item (the last stage), with its event when stored items are published.
@@ -74,6 +75,7 @@ class Writes:
         outside any one record's catch-all (flush_when_full)."""
         if item.record_id is not None:
             self.elements.setdefault(item.record_id, []).append(item.message_id)
+        self.record_keys.setdefault(item.record, set()).add(item.key)
         if self.publisher is not None:
             assert event is not None, "fan-out needs each item's event"
             self.publisher.add(item.message_id, event)
@@ -137,7 +139,22 @@ class Writes:
         for record_id, element_ids in self.elements.items():
             folded = [self.outcomes[element] for element in element_ids if element in self.outcomes]
             outcomes[record_id] = fold(record_id, folded)
+        if self.config.write_mode == "last-write-wins" and self.config.ordering_attribute is None:
+            self.retry_after_retried_splits(outcomes)
         return outcomes
+
+    def retry_after_retried_splits(self, outcomes: dict[str, Any]) -> None:
+        """Last write wins: a split record that is retried writes ALL its elements again when it
+        comes back, the stored ones too. A later record of this batch sharing one of its keys
+        must not be acknowledged, or the earlier record's return would replace it; failed
+        together, they come back together (the class docstring's rule, for whole records)."""
+        retried: set[str] = set()  # keys a retried split record will write again
+        for record_id, keys in self.record_keys.items():
+            outcome = outcomes.get(record_id)
+            if keys & retried and outcome in (Written.STORED, Written.DUPLICATE, Written.REPEATED):
+                outcomes[record_id] = outcome = Written.FAILED
+            if outcome == Written.FAILED and (record_id in self.elements or keys & retried):
+                retried |= keys
 
     @property
     def element_ids(self) -> set[str]:

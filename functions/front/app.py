@@ -40,11 +40,21 @@ from edge_config import Config, RouteRule, load_config
 from edge_delivery import direct_message, pointer_for, send_direct, store_claim
 from edge_handshakes import HandshakeSecrets, handshake_of, keep_learned_secret
 from edge_metrics import emit_rejection
-from edge_responses import INTERNAL_ERROR, METHOD_NOT_ALLOWED, NO_BODY, NOT_FOUND, accepted, handshake_answer, unauthorized
+from edge_responses import (
+    INTERNAL_ERROR,
+    KEYS_UNAVAILABLE,
+    METHOD_NOT_ALLOWED,
+    NO_BODY,
+    NOT_FOUND,
+    accepted,
+    handshake_answer,
+    unauthorized,
+)
 from envelope import DIRECT, Envelope
 from handshakes import PRESETS, WRONG_VERIFY_TOKEN, Request, Response, parse_query, preset
 
 from cached_secret import SecretUnavailable
+from key_documents import KeysUnavailable
 from signatures import Rejected, verify
 from signing_secrets import SigningSecrets
 
@@ -223,7 +233,10 @@ def accept(event: Mapping[str, Any], config: Config, clients: Clients) -> dict[s
         return METHOD_NOT_ALLOWED
     try:
         rejected = signature_rejection(rule, event, body, received_ms_of(event), clients.signing)
-    except SecretUnavailable:
+    except KeysUnavailable as error:  # the request named what cannot be fetched: keep nothing, the sender retries
+        log("ERROR", "sender's keys unavailable; not accepted", source=rule.source, error=str(error))
+        return KEYS_UNAVAILABLE
+    except SecretUnavailable:  # our own secret: no request can cause it; the consumer verifies
         log("ERROR", "signing secret unavailable; accepted for the consumer to verify", source=rule.source)
         rejected = None
     if rejected is not None:

@@ -29,6 +29,10 @@ def unauthorized(reason: str) -> dict[str, Any]:
 NOT_FOUND = refused(404, "Not Found")
 METHOD_NOT_ALLOWED = refused(405, "Method Not Allowed")
 INTERNAL_ERROR = refused(500, "Internal Server Error")
+# The sender's published keys could not be fetched (key_documents.KeysUnavailable): nothing is kept,
+# and the sender retries, as genuine senders do on a 5xx. A request cannot make us keep a forgery by
+# naming a key or a certificate that cannot be fetched.
+KEYS_UNAVAILABLE = {**refused(503, "Service Unavailable"), "headers": {"content-type": "application/json", "retry-after": "60"}}
 NO_BODY = refused(400, "The request has no body.")
 NOT_UTF8 = refused(400, "The body is not UTF-8: a direct route queues text.")
 NOT_QUEUEABLE = refused(400, "The request holds characters SQS does not accept.")

@@ -20,6 +20,8 @@ MAX_DOCUMENT_BYTES = 64 * 1024
 FETCH_TIMEOUT_SECONDS = 2.0
 # An unknown key id refetches the keys at most this often: a sender cannot make us fetch per request.
 MIN_REFETCH_SECONDS = 60.0
+# Documents kept at most (Google's one JWKS, PayPal's few certificates, Plaid's keys by id).
+MAX_CACHED = 256
 
 
 class KeysUnavailable(SecretUnavailable):
@@ -106,12 +108,19 @@ class Documents:
         try:
             value = parse((fetch or self._fetch)(url))
         except KeysUnavailable:
-            self._cache[url] = Cached(entry.value if entry else None, entry.fetched_at if entry else now, now, True)
+            self._keep(url, Cached(entry.value if entry else None, entry.fetched_at if entry else now, now, True))
             if entry is None or entry.value is None or refetch:
                 raise
             return entry.value
-        self._cache[url] = Cached(value, now, now, False)
+        self._keep(url, Cached(value, now, now, False))
         return value
+
+    def _keep(self, url: str, entry: Cached) -> None:
+        """Keep `entry`, dropping the least recently attempted when MAX_CACHED are kept (a sender
+        naming new documents cannot grow the cache without bound)."""
+        if url not in self._cache and len(self._cache) >= MAX_CACHED:
+            del self._cache[min(self._cache, key=lambda name: self._cache[name].attempted_at)]
+        self._cache[url] = entry
 
 
 DOCUMENTS = Documents()
@@ -163,10 +172,14 @@ def post_json(url: str, payload: Mapping[str, str]) -> tuple[int, bytes]:
     return status, answer
 
 
-def allowed_url(url: str, hosts: Sequence[str], path_prefix: str) -> bool:
-    """An https URL on one of `hosts` (default port, no user), under `path_prefix`, no fragment."""
+def allowed_url(url: str, hosts: Sequence[str], path_pattern: str) -> bool:
+    """An https URL on one of `hosts` (default port, no user), whose path matches `path_pattern`
+    whole, without query or fragment: the one form a sender's document is published at."""
+    import re
     import urllib.parse
 
+    if not url.isascii() or not url.isprintable():
+        return False
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
@@ -177,9 +190,9 @@ def allowed_url(url: str, hosts: Sequence[str], path_prefix: str) -> bool:
         and parts.hostname in hosts
         and port is None
         and parts.username is None
-        and parts.path.startswith(path_prefix)
-        and ".." not in parts.path.split("/")
+        and re.fullmatch(path_pattern, parts.path) is not None
+        and not parts.query
         and not parts.fragment
-        and url.isascii()
-        and url.isprintable()
+        and "?" not in url
+        and "#" not in url
     )

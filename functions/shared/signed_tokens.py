@@ -124,16 +124,22 @@ def plaid_token(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str
     if len(raw) != 64:  # JOSE's ES256 signature: r and s, 32 bytes each
         raise Rejected(INVALID, "the token's signature is not an ES256 signature")
     signature = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-    matched = False
-    for credentials in keys:  # one set, or several during a rotation of the secret
-        key = plaid_key(facts, json.loads(credentials), kid)
+    signed = f"{segments[0]}.{segments[1]}".encode("ascii")
+    matched, waiting, refused = False, None, None
+    for credentials in keys:  # one set, or several during a rotation of the secret: each is asked
         try:
-            key.verify(signature, f"{segments[0]}.{segments[1]}".encode("ascii"), ec.ECDSA(hashes.SHA256()))
+            key = plaid_key(facts, json.loads(credentials), kid)
+            key.verify(signature, signed, ec.ECDSA(hashes.SHA256()))
             matched = True
+        except KeysUnavailable as error:
+            waiting = error
+        except Rejected as error:
+            refused = error
         except InvalidSignature:
-            continue
+            refused = Rejected(INVALID, "the token's signature does not verify")
     if not matched:
-        raise Rejected(INVALID, "the token's signature does not verify")
+        # A set that could not ask Plaid may be the one that verifies: wait rather than refuse.
+        raise waiting or refused or Rejected(INVALID, "no credentials to ask Plaid with")
     check_plaid_claims(rule, claims, body, received_at)
 
 
@@ -159,9 +165,10 @@ def plaid_key(facts: Mapping, credentials: Mapping[str, str], kid: str) -> ec.El
         status, answer = key_documents.post_json(endpoint, payload)
         if status == 200:
             return answer
-        if plaid_error_code(answer) in facts["credential_errors"]:  # ours to fix: wait, never a forgery
-            raise KeysUnavailable("Plaid refused the client id and secret in the source's secret")
-        return json.dumps(NOT_PLAIDS).encode()
+        if status != 400 or plaid_error_code(answer) in facts["credential_errors"]:
+            # Rate limited (429), refused credentials (ours to fix), any other answer: wait, never a forgery.
+            raise KeysUnavailable(f"Plaid's key API answered {status} ({plaid_error_code(answer) or 'no error code'})")
+        return json.dumps(NOT_PLAIDS).encode()  # 400 to a key id: Plaid does not know it (its own verifier's reading)
 
     key = key_documents.DOCUMENTS.get(name, plaid_jwk, facts["keys_ttl_seconds"], fetch=ask)
     if key is NOT_PLAIDS:
@@ -172,12 +179,14 @@ def plaid_key(facts: Mapping, credentials: Mapping[str, str], kid: str) -> ec.El
     return public
 
 
-def plaid_error_code(answer: bytes) -> object:
+def plaid_error_code(answer: bytes) -> str | None:
+    """The error_code of one of Plaid's error answers (bounded: it may be logged), or None."""
     try:
         parsed = json.loads(answer)
     except (ValueError, RecursionError):
         return None
-    return parsed.get("error_code") if isinstance(parsed, dict) else None
+    code = parsed.get("error_code") if isinstance(parsed, dict) else None
+    return code[:64] if isinstance(code, str) else None
 
 
 def plaid_jwk(answer: bytes) -> tuple[ec.EllipticCurvePublicKey, bool] | bool:

@@ -249,3 +249,36 @@ def test_a_header_that_is_not_a_compact_jws_is_invalid(token):
     with pytest.raises(Rejected) as rejected:
         netlify({"x-webhook-signature": token}, b"{}", "secret")
     assert rejected.value.reason == INVALID
+
+
+# twilio-python @ 306691e793f417b6974640d1ef88785e9de03b2a, tests/unit/test_request_validator.py:
+# test_validation_of_body_succeeds: validate(uri + "&bodySHA256=" + bodyHash, body, "a9nBmqA0ju/hNViExpshrM61xv4=")
+# with token "12345", uri "https://mycompany.com/myapp.php?foo=1&bar=2" and this body (bodyHash its SHA-256).
+TWILIO_JSON_BODY = b'{"property": "value", "boolean": true}'
+TWILIO_JSON_SIGNATURE = "a9nBmqA0ju/hNViExpshrM61xv4="
+
+
+def twilio_json(body: bytes, url: str = "https://mycompany.com/myapp.php?foo=1&bar=2") -> None:
+    rule = load_signature({"scheme": "twilio", "url": url}, "twilio")
+    verify(rule, parse_signing_secrets(rule, "12345"), {"x-twilio-signature": TWILIO_JSON_SIGNATURE}, body, 1_790_000_000)
+
+
+def test_twilio_json_body_verifies_through_its_sha256_in_the_signed_url():
+    """Twilio signs a JSON body's request as the URL it was given with bodySHA256=<hex of the body> appended
+    (the body is covered through that hash): the SDK's vector verifies, computed from the configured URL."""
+    assert hashlib.sha256(TWILIO_JSON_BODY).hexdigest() == "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"
+    twilio_json(TWILIO_JSON_BODY)
+
+
+@pytest.mark.parametrize(
+    ("body", "url"),
+    [
+        (TWILIO_JSON_BODY.replace(b"true", b"false"), "https://mycompany.com/myapp.php?foo=1&bar=2"),  # another body
+        (TWILIO_JSON_BODY, "https://mycompany.com/myapp.php?foo=1"),  # another URL than the one Twilio was given
+    ],
+    ids=["body", "url"],
+)
+def test_twilio_json_body_changed_or_sent_elsewhere_is_invalid(body: bytes, url: str):
+    with pytest.raises(Rejected) as rejected:
+        twilio_json(body, url)
+    assert rejected.value.reason == INVALID

@@ -26,6 +26,7 @@ from signature_rules import (
     MAX_SIGNATURES,
     OUTSIDE_TOLERANCE,
     PLACEHOLDER,
+    PRESETS,
     TIMESTAMP,
     Pairs,
     Rejected,
@@ -167,6 +168,18 @@ def hmac_parts(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -> 
     fill = {"id": headers.get(rule.id_header, ""), "timestamp": timestamp or "", "url": rule.url}
     signed = text_bytes(fill_placeholders(before, fill)) + covered + text_bytes(fill_placeholders(after, fill))
     return signed, candidates, seconds
+
+
+def body_hash_url(rule: SignatureRule, body: bytes) -> bytes | None:
+    """Twilio's other way to sign (a JSON body): the URL it was given with its body's SHA-256 appended
+    as a query parameter (contract presets.twilio.body_hash_parameter), the body not signed otherwise;
+    twilio-python's RequestValidator.validate with bodySHA256. None for a preset without it. Computed
+    from the configured URL and the body: never from a query string the request brings."""
+    parameter = PRESETS.get(rule.scheme, {}).get("body_hash_parameter")
+    if parameter is None:
+        return None
+    separator = "&" if "?" in rule.url else "?"
+    return text_bytes(f"{rule.url}{separator}{parameter}=") + sha256_hex(body)
 
 
 def form_content(body: bytes) -> bytes:

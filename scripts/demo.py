@@ -170,6 +170,14 @@ def try_each_source(stack: local_runner.LocalRunner, samples: list[SampleRequest
         expect(item is not None, f"no item {sample.expected_key}")
 
 
+def what_to_try(samples: list[SampleRequest]) -> str:
+    """Several sources: each its sample; the single source of examples/local: the walkthrough; a
+    deployment whose every source is signed (examples/local-senders) has no sample to send."""
+    if any(sample.source for sample in samples):
+        return "each source"
+    return "the walkthrough" if samples else "nothing"
+
+
 def keep_running(
     stack: local_runner.LocalRunner, deployment: LocalDeployment, samples: list[SampleRequest], endpoint: str
 ) -> None:
@@ -240,10 +248,13 @@ def main(argv: list[str] | None = None) -> int:
 
             if args.keep_running:
                 keep_running(stack, deployment, samples, endpoint)
-            if any(sample.source for sample in samples):
+            tried = what_to_try(samples)
+            if tried == "each source":
                 try_each_source(stack, samples)
-            else:
+            elif tried == "the walkthrough":
                 walkthrough(stack, deployment_facts(stack), samples[0].url)
+            else:
+                step("Every source is signed: only its sender can sign a request (README, Connecting senders)")
         except KeyboardInterrupt:
             # A second Ctrl-C must not break the cleanup (it takes a few seconds now).
             signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -23,3 +23,15 @@ def test_the_demo_walks_through_a_root_of_the_users_own(capsys):
     printed = capsys.readouterr().out
     assert "/hooks/sample" in printed  # its own route was served
     assert "everything destroyed" in printed
+
+
+def test_a_deployment_whose_every_source_is_signed_has_nothing_to_try_and_does_not_fail():
+    """examples/local-senders: every source is signed, so no sample request exists (only a sender can
+    sign one); the demo says so instead of failing on the missing sample."""
+    from local_runner.samples import SampleRequest
+
+    sample = SampleRequest(None, "http://127.0.0.1:1/submit", {}, "{}", "hello-1")
+    named = SampleRequest("orders", "http://127.0.0.1:1/submit", {}, "{}", "orders#hello-1")
+    assert demo.what_to_try([]) == "nothing"
+    assert demo.what_to_try([sample]) == "the walkthrough"
+    assert demo.what_to_try([named, sample]) == "each source"

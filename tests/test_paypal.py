@@ -7,7 +7,6 @@ stored bytes with the pointer's headers. PayPal's certificate is served by a fak
 from __future__ import annotations
 
 import json
-import sys
 
 import boto3
 import pytest
@@ -53,7 +52,6 @@ def paypal(front, claim_consumer, monkeypatch):
     monkeypatch.setenv("SOURCES", json.dumps(sources))
     fetch = FakeFetch({PAYPAL["headers"]["paypal-cert-url"]: PAYPAL["public_key"].encode()})
     monkeypatch.setattr(key_documents, "DOCUMENTS", key_documents.Documents(fetch))
-    monkeypatch.setattr(sys.modules["public_keys"], "NEW_CERTIFICATES", key_documents.Spacing())
     return module, claim_consumer, s3, sqs, queue_url, fetch
 
 

@@ -57,12 +57,6 @@ class FakeFetch:
         return self.documents[url]
 
 
-@pytest.fixture(autouse=True)
-def new_certificates(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test starts with no certificate fetched lately (the spacing is per function instance)."""
-    monkeypatch.setattr(public_keys, "NEW_CERTIFICATES", key_documents.Spacing())
-
-
 @pytest.fixture
 def published(monkeypatch: pytest.MonkeyPatch) -> FakeFetch:
     """Google's JWKS holding the key of the documented token; PayPal's certificate at its URL."""
@@ -392,26 +386,34 @@ def test_paypal_fetches_a_certificate_only_from_paypals_hosts(url: str, publishe
     assert published.asked == []
 
 
-def test_paypal_fetches_a_certificate_not_seen_yet_at_most_once_a_minute(published: FakeFetch):
-    """A request naming new certificates (on PayPal's host, at PayPal's path) cannot make us fetch per
-    request: the second new one within the minute waits, unfetched; a cached one is still used."""
-    headers = dict(PAYPAL["headers"], **{"paypal-cert-url": "https://api.paypal.com/v1/notifications/certs/CERT-forged-1"})
-    with pytest.raises(SecretUnavailable):  # fetched: PayPal does not publish it
-        check("paypal", headers=headers)
-    headers["paypal-cert-url"] = "https://api.paypal.com/v1/notifications/certs/CERT-forged-2"
-    with pytest.raises(SecretUnavailable, match="a moment after another"):
-        check("paypal", headers=headers)
-    assert published.asked == ["https://api.paypal.com/v1/notifications/certs/CERT-forged-1"]
+def test_paypal_forged_certificate_names_cost_one_fetch_each_and_never_push_out_the_genuine_one(
+    published: FakeFetch, monkeypatch: pytest.MonkeyPatch
+):
+    """A forger naming new certificates on PayPal's host: each is fetched once (a failure is not asked
+    again for a minute), and the genuine certificate, in use between them, stays cached (least recently
+    used goes first), so genuine deliveries never wait on the forger."""
+    monkeypatch.setattr(key_documents, "MAX_CACHED", 3)
+    genuine = PAYPAL["headers"]["paypal-cert-url"]
+    for index in range(6):
+        forged = dict(
+            PAYPAL["headers"], **{"paypal-cert-url": f"https://api.paypal.com/v1/notifications/certs/CERT-forged-{index}"}
+        )
+        for _ in range(2):
+            with pytest.raises(SecretUnavailable):
+                check("paypal", headers=forged)
+        check("paypal")
+    assert published.asked.count(genuine) == 1
+    assert len(published.asked) == 7  # the genuine one once, each forged one once
 
 
-def test_a_cache_of_documents_keeps_at_most_max_cached(monkeypatch: pytest.MonkeyPatch):
+def test_a_cache_of_documents_keeps_at_most_max_cached_dropping_the_least_recently_used(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(key_documents, "MAX_CACHED", 2)
-    clock = [0.0]
-    documents = key_documents.Documents(lambda url: url.encode(), clock=lambda: clock[0])
-    for index in range(3):
-        clock[0] = float(index)
-        documents.get(f"https://keys.example/{index}", bytes, ttl_seconds=10)
-    assert [documents.holds(f"https://keys.example/{index}") for index in range(3)] == [False, True, True]
+    documents = key_documents.Documents(lambda url: url.encode(), clock=lambda: 0.0)
+    documents.get("https://keys.example/0", bytes, ttl_seconds=10)
+    documents.get("https://keys.example/1", bytes, ttl_seconds=10)
+    documents.get("https://keys.example/0", bytes, ttl_seconds=10)  # used again: now the most recent
+    documents.get("https://keys.example/2", bytes, ttl_seconds=10)
+    assert [documents.holds(f"https://keys.example/{index}") for index in range(3)] == [True, False, True]
 
 
 def test_paypal_certificate_must_have_been_valid_at_the_transmission_time(published: FakeFetch):

@@ -282,3 +282,15 @@ def test_twilio_json_body_changed_or_sent_elsewhere_is_invalid(body: bytes, url:
     with pytest.raises(Rejected) as rejected:
         twilio_json(body, url)
     assert rejected.value.reason == INVALID
+
+
+def test_twilio_json_body_that_is_no_form_still_verifies_through_its_hash():
+    """A JSON body with more '&' than a form may hold fields (1000) is not a form at all: its
+    bodySHA256 reading is still tried, signed here as Twilio signs (HMAC-SHA1 of the URL with the
+    body's hash, by OpenSSL) with twilio-python's test token and URL."""
+    body = json.dumps({"text": "&" * 1001}).encode()
+    url = "https://mycompany.com/myapp.php?foo=1&bar=2"
+    signed = f"{url}&bodySHA256={hashlib.sha256(body).hexdigest()}".encode()
+    signature = base64.b64encode(openssl_digest(b"12345", signed, hashes.SHA1())).decode()  # noqa: S303 - Twilio's
+    rule = load_signature({"scheme": "twilio", "url": url}, "twilio")
+    verify(rule, parse_signing_secrets(rule, "12345"), {"x-twilio-signature": signature}, body, 1_790_000_000)

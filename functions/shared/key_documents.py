@@ -101,6 +101,7 @@ class Documents:
         entry, now = self._cache.get(url), self._clock()
         if entry is not None:
             due = refetch or entry.value is None or now - entry.fetched_at >= ttl_seconds
+            self._cache[url] = self._cache.pop(url)  # the most recently used: evicted last
             if not due or now - entry.attempted_at < MIN_REFETCH_SECONDS:
                 if entry.value is None or (refetch and entry.failed):
                     raise KeysUnavailable("the keys could not be fetched a moment ago")
@@ -116,10 +117,11 @@ class Documents:
         return value
 
     def _keep(self, url: str, entry: Cached) -> None:
-        """Keep `entry`, dropping the least recently attempted when MAX_CACHED are kept (a sender
-        naming new documents cannot grow the cache without bound)."""
+        """Keep `entry`, dropping the least recently used when MAX_CACHED are kept: a sender naming
+        new documents cannot grow the cache without bound, nor push out one genuine requests use."""
         if url not in self._cache and len(self._cache) >= MAX_CACHED:
-            del self._cache[min(self._cache, key=lambda name: self._cache[name].attempted_at)]
+            del self._cache[next(iter(self._cache))]
+        self._cache.pop(url, None)
         self._cache[url] = entry
 
 
@@ -127,17 +129,25 @@ DOCUMENTS = Documents()
 
 
 class Spacing:
-    """At most one event per MIN_REFETCH_SECONDS (a fetch a request can cause: an unknown key id)."""
+    """At most one new name (a key id a request names) admitted per MIN_REFETCH_SECONDS, whatever
+    requests ask; a name once admitted stays admitted (the last MAX_CACHED), so the sets of a
+    rotation asking for the same key share its admission."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._last: float | None = None
+        self._admitted: dict[str, None] = {}
 
-    def allow(self) -> bool:
+    def allow(self, name: str) -> bool:
+        if name in self._admitted:
+            return True
         now = self._clock()
         if self._last is not None and now - self._last < MIN_REFETCH_SECONDS:
             return False
         self._last = now
+        self._admitted[name] = None
+        if len(self._admitted) > MAX_CACHED:
+            del self._admitted[next(iter(self._admitted))]
         return True
 
 

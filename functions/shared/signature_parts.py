@@ -163,7 +163,12 @@ def hmac_parts(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -> 
     else:
         candidates, timestamp = paired_signatures(rule.pairs, rule.encoding, headers[rule.signature_header])
     seconds = None if timestamp is None else TIMESTAMP_READERS[rule.timestamp_format](timestamp)
-    covered, placeholder = (form_content(body), "{form}") if "{form}" in rule.signed_content else (body, "{body}")
+    try:
+        covered, placeholder = (form_content(body), "{form}") if "{form}" in rule.signed_content else (body, "{body}")
+    except Rejected:
+        if (other := body_hash_url(rule, body)) is None:
+            raise
+        return other, candidates, seconds  # no form (Twilio's JSON body): its other reading only
     before, _, after = rule.signed_content.partition(placeholder)
     fill = {"id": headers.get(rule.id_header, ""), "timestamp": timestamp or "", "url": rule.url}
     signed = text_bytes(fill_placeholders(before, fill)) + covered + text_bytes(fill_placeholders(after, fill))

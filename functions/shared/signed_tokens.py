@@ -157,7 +157,7 @@ def plaid_key(facts: Mapping, credentials: Mapping[str, str], kid: str) -> ec.El
     not know it or it has expired."""
     endpoint = facts["keys_endpoints"][credentials["environment"]]
     name = f"{endpoint}#{credentials['client_id']}#{kid}"
-    if not key_documents.DOCUMENTS.holds(name) and not NEW_PLAID_KEYS.allow():
+    if not key_documents.DOCUMENTS.holds(name) and not NEW_PLAID_KEYS.allow(f"{endpoint}#{kid}"):
         raise KeysUnavailable("a key id not asked of Plaid yet, a moment after another")
 
     def ask(_: str) -> bytes:

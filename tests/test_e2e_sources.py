@@ -39,6 +39,9 @@ SIGNED |= {
     "sendgrid",
     "mailgun",
     "adyen",
+    "notion",
+    "paypal",
+    "plaid",
 }  # senders by name: tests/test_e2e_senders.py
 TOKEN_SOURCES = {"stripe", "github", "large", "twilio", "graph", "gitlab"}
 BASIC_SOURCES = {"orders", "okta"}

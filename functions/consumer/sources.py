@@ -199,16 +199,23 @@ def received_at(record: Mapping[str, Any]) -> str | None:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def body_document(rule: SourceRule, body: str, message_id: str) -> dict[str, Any] | Poison:
-    """The attributes a body becomes: the JSON object, or the raw text as one attribute."""
-    if rule.raw_body:
-        return {RAW_BODY_FIELD: body}
+def parsed_json(body: str, message_id: str) -> Any:
+    """The body parsed exactly (records.parse_body), or the Poison that says why it is not JSON."""
     try:
-        parsed = parse_body(body)
+        return parse_body(body)
     except RecursionError:
         return Poison(message_id, Reason.TOO_DEEP, "JSON nesting exceeds what can be parsed")
     except ValueError as error:
         return Poison(message_id, Reason.INVALID_JSON, str(error)[:200])
+
+
+def body_document(rule: SourceRule, body: str, message_id: str) -> dict[str, Any] | Poison:
+    """The attributes a body becomes: the JSON object, or the raw text as one attribute."""
+    if rule.raw_body:
+        return {RAW_BODY_FIELD: body}
+    parsed = parsed_json(body, message_id)
+    if isinstance(parsed, Poison):
+        return parsed
     if not isinstance(parsed, dict):
         return Poison(message_id, Reason.NOT_AN_OBJECT, f"body is a JSON {type(parsed).__name__}, expected an object")
     return parsed

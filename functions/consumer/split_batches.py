@@ -8,9 +8,10 @@ element's place in the array ("<key>#<index>").
 
 Atomic with respect to retries: every element is judged before any is written
 (one element that cannot be stored, or has no usable version with the ordering
-guard, makes the whole message poison, nothing of it written), and the elements' keys depend only on the message, so a message
-that comes back (a write failed, a Lambda timed out) writes the same keys again:
-never an element twice, never one lost. The message's outcome folds its
+guard, makes the whole message poison, nothing of it written), and the
+elements' keys depend only on the message, so a message that comes back (a
+write failed, a Lambda timed out) writes the same keys again: never an element
+twice, never one lost. The message's outcome folds its
 elements' (Writes.record_outcomes): any element to retry retries the message.
 """
 
@@ -24,8 +25,8 @@ from work import Context, Work, own_attributes, poison, reserved_poison
 from json_pointer import pointer_value
 from ordering import version_poison
 from pipeline import Outcome, Poison, Reason
-from records import Item, finish_item, parse_body
-from sources import KEY_SEPARATOR
+from records import Item, finish_item
+from sources import KEY_SEPARATOR, parsed_json
 
 # An element's writer id: the record's id, this, and the element's index (never an SQS message id:
 # those hold no '#').
@@ -43,12 +44,9 @@ def judge_split(work: Work, context: Context) -> Outcome:
     assert rule is not None and rule.split is not None
     if work.text is None:
         return poison(work, Reason.INVALID_UTF8, "the body is not UTF-8 (JSON is); it was not stored")
-    try:
-        document = parse_body(work.text)
-    except RecursionError:
-        return poison(work, Reason.TOO_DEEP, "JSON nesting exceeds what can be parsed")
-    except ValueError as error:
-        return poison(work, Reason.INVALID_JSON, str(error)[:200])
+    document = parsed_json(work.text, work.message_id)
+    if isinstance(document, Poison):
+        return document
     elements = document if rule.split == "" else pointer_value(document, rule.split)
     if not isinstance(elements, list):
         return poison(work, Reason.NOT_AN_ARRAY, f"no array at {rule.split or 'the body'} to split")

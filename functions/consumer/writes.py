@@ -134,7 +134,7 @@ class Writes:
         """Each record's outcome (message id -> Written | Poison): a split record's elements
         folded into one. Any element to retry retries the record (its keys are written again,
         the same ones); else an element DynamoDB refused makes it poison (the others stay
-        stored; a redrive writes them again, unchanged); else it is stored if any element was."""
+        stored; a redrive writes them all again); else it is stored if any element was."""
         outcomes = {message_id: outcome for message_id, outcome in self.outcomes.items() if message_id not in self.element_ids}
         for record_id, element_ids in self.elements.items():
             folded = [self.outcomes[element] for element in element_ids if element in self.outcomes]

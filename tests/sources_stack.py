@@ -207,6 +207,10 @@ def signing(sources):
             SENDGRID_KEY.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         ).decode(),
         "paypal": json.loads((VECTORS / "paypal.json").read_text())["webhook_id"],
+        # Atlassian's library's vector installation (tests/fixtures/vendor_vectors/jira-app.json).
+        "jira": json.dumps(
+            {"dc9824e8-3f71-4979-9b78-6d68b28b88d9": json.loads((VECTORS / "jira-app.json").read_text())["secret"]}
+        ),
         "plaid": json.dumps(
             {"client_id": "5f1c0e8b2d3a4b0011aabbcc", "secret": secrets_module.token_hex(15), "environment": "sandbox"}
         ),

@@ -268,7 +268,7 @@ def console(directory: Path, expression: str, inputs: dict, tmp_path: Path) -> s
 
 def every_scheme_source(scheme: str) -> dict:
     signature = {"scheme": scheme, "header": "x-sig"} if scheme == "hmac" else {"scheme": scheme}
-    signed_content = SIGNATURES["presets"].get(scheme, {}).get("signed_content", "")
+    signed_content = {**SIGNATURES["schemes"], **SIGNATURES["presets"]}.get(scheme, {}).get("signed_content", "")
     if "{url}" in signed_content:
         signature["url"] = "https://hooks.example.com/hooks/" + scheme  # what the root sets: the source's URL
     if "{form}" in signed_content:  # a signed form is stored as it came (keyed by what was signed)
@@ -385,7 +385,8 @@ def test_every_contract_scheme_has_code_that_verifies_it() -> None:
     # A scheme added to the contract alone would be accepted by Terraform and fail every message.
     import signatures
 
-    assert set(signatures.SCHEME_PARTS) | signatures.PUBLIC_KEY_SCHEMES | signatures.ITEM_SCHEMES == set(SIGNATURES["schemes"])
+    verified = set(signatures.SCHEME_PARTS) | signatures.PUBLIC_KEY_SCHEMES | signatures.ITEM_SCHEMES | signatures.TENANT_SCHEMES
+    assert verified == set(SIGNATURES["schemes"])
     import public_keys
 
     assert {facts["public_key"]["verifier"] for facts in public_keys.SCHEMES.values()} <= set(public_keys.VERIFIERS)

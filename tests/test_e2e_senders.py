@@ -353,3 +353,41 @@ def test_plaid_refuses_a_token_that_is_not_es256_before_asking_plaid(sources):
     )
     assert (status, json.loads(answer)["reason"]) == (401, "signature_invalid")
     assert queued_count(sources) == before
+
+
+def test_a_jira_connect_token_for_the_sources_url_is_stored_and_one_for_another_is_refused(sources, signing):
+    """A token as Atlassian's library makes them (jira-connect.json: the qsh of POST /hooks/jira, the
+    installation and shared secret of jira-app.json), minted now (tokens live 3 minutes) with
+    OpenSSL's HMAC. The source's URL is the runner's /hooks/jira, so the library's qsh of
+    https://hooks.example.com/hooks/jira is its own (the host is not hashed); one made for another
+    path is 401 at the edge, nothing queued."""
+    app = json.loads((VECTORS / "jira-app.json").read_text())
+    library = json.loads((VECTORS / "jira-connect.json").read_text())
+    assert urllib.parse.urlsplit(sources.url("jira")).path == urllib.parse.urlsplit(library["tokens"]["plain_url"]).path
+
+    def token(qsh: str) -> str:
+        now = int(time.time())
+        claims = {"iss": "dc9824e8-3f71-4979-9b78-6d68b28b88d9", "iat": now, "exp": now + 180, "qsh": qsh}
+        segments = [segment(json.dumps(part).encode()) for part in ({"typ": "JWT", "alg": "HS256"}, claims)]
+        mac = openssl_digest(app["secret"].encode(), ".".join(segments).encode(), hashes.SHA256())
+        return "JWT " + ".".join([*segments, segment(mac)])
+
+    body = app["body"].encode()
+    elsewhere = library["canonical"][0]["qsh"]  # POST /jira/issue-updated?...: another URL of the app
+    before = queued_count(sources)
+    status, _, answer = exchange(
+        sources.url("jira"), "POST", body, {"authorization": token(elsewhere), "x-atlassian-webhook-identifier": "w-2"}
+    )
+    assert (status, json.loads(answer)["reason"]) == (401, "signature_invalid")
+    assert queued_count(sources) == before
+    headers = {
+        "authorization": token(library["tokens"]["plain_qsh"]),
+        "x-atlassian-webhook-identifier": "w-1",
+        "content-type": "application/json",
+    }
+    assert exchange(sources.url("jira"), "POST", body, headers)[0] == 200
+    assert stored_keys(sources, "jira") == {"jira#w-1"}
+
+
+def segment(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")

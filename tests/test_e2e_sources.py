@@ -42,6 +42,7 @@ SIGNED |= {
     "notion",
     "paypal",
     "plaid",
+    "jira",
 }  # senders by name: tests/test_e2e_senders.py
 TOKEN_SOURCES = {"stripe", "github", "large", "twilio", "graph", "gitlab"}
 BASIC_SOURCES = {"orders", "okta"}

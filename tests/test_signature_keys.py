@@ -28,6 +28,7 @@ from signatures import (
     PRESETS,
     SCHEMES,
     SIGNED_CONTENT_KEY_PREFIX,
+    TENANT_SCHEMES,
     event_key_from_header,
     load_signature,
     parse_signing_secrets,
@@ -220,6 +221,8 @@ DOCUMENTED_SIGNATURE_HEADERS = {
     "paypal": "paypal-transmission-sig",
     # plaid.com/docs/api/webhooks/webhook-verification: the JWT is in Plaid-Verification
     "plaid": "plaid-verification",
+    # developer.atlassian.com/cloud/jira/platform/understanding-jwt-for-connect-apps: "Authorization: JWT <token>"
+    "jira-connect": "authorization",
     "hmac": "x-signature",  # CUSTOM_HMAC's own setting
 }
 
@@ -236,6 +239,7 @@ def test_a_scheme_signing_in_the_body_reads_no_header():
 
 @pytest.mark.parametrize("scheme", [scheme for scheme in SCHEMES if scheme not in PRESETS and scheme not in IN_THE_BODY])
 def test_each_scheme_names_its_documented_signature_header(scheme):
-    rule = load_signature(CUSTOM_HMAC if scheme == "hmac" else {"scheme": scheme}, scheme)
+    url = {"url": "https://hooks.example.com/hooks/jira"} if scheme in TENANT_SCHEMES else {}  # the token binds it
+    rule = load_signature(CUSTOM_HMAC if scheme == "hmac" else {"scheme": scheme, **url}, scheme)
     assert rule.signature_header == DOCUMENTED_SIGNATURE_HEADERS[scheme]
     assert rule.signature_header in rule.headers

@@ -52,6 +52,9 @@ module "webhook_ingest" {
     paypal = { auth = "none", event_key = "/id", signature = { scheme = "paypal" } }
     # Plaid: an ES256 token whose key is asked of Plaid's API with the credentials in the secret.
     plaid = { auth = "none", event_key = "@signed-content", signature = { scheme = "plaid" } }
+    # A Jira Connect app: its JWT binds the URL (source_urls.jira by default) and names the installation
+    # whose shared secret signs it; the secret holds {"<clientKey>": "<sharedSecret>"}.
+    jira = { auth = "none", event_key = "x-atlassian-webhook-identifier", signature = { scheme = "jira-connect" } }
     # Signatures in the body: Mailgun's signature object, Adyen's HMAC in each item (answered [accepted]).
     mailgun = { auth = "none", event_key = "/signature/token", signature = { scheme = "mailgun" } }
     adyen   = { auth = "none", event_key = "/notificationItems/0/NotificationRequestItem/pspReference", signature = { scheme = "adyen" }, response = { body = "[accepted]" } }

@@ -135,6 +135,8 @@ SIGNATURE_HEADERS: dict[str, str] = {
 MULTI_SIGNATURE_SCHEMES = frozenset(name for name, scheme in SIGNATURES["schemes"].items() if scheme.get("several_signatures"))
 # Schemes verified with a public key (public_keys.py, which needs the layer holding cryptography).
 PUBLIC_KEY_SCHEMES = frozenset(name for name, scheme in SIGNATURES["schemes"].items() if "public_key" in scheme)
+# Schemes whose key is chosen by the token, one per tenant (jira-connect: the installation's shared secret).
+TENANT_SCHEMES = frozenset(name for name, scheme in SIGNATURES["schemes"].items() if "tenant_jwt" in scheme)
 # Schemes whose body is a batch of items, each verified (adyen's HMAC, microsoft-graph's clientState).
 ITEM_SCHEMES = frozenset(name for name, scheme in SIGNATURES["schemes"].items() if "items" in scheme)
 # A single-signature header is prefix + encoded digest; "hmac" configures its own.
@@ -167,6 +169,9 @@ def load_signature(settings: Mapping, where: str) -> SignatureRule:
     rule = SignatureRule(scheme=settings["scheme"], tolerance_seconds=tolerance, pairs=pairs, url=url, **fields)
     if rule.family == "hmac":
         check_hmac(rule, where)
+    if rule.family in TENANT_SCHEMES and not public_url(url):
+        # The token binds the URL the app gave Jira (qsh): without it, any URL's token would do.
+        raise ValueError(f"{where}: scheme {rule.scheme} needs url, the https:// URL the app's descriptor gives Jira")
     if rule.family in PUBLIC_KEY_SCHEMES:
         # Now, with the settings: a function deployed without the layer fails as it starts, not
         # later as a signing secret that cannot be read (its requests would wait, or pass the edge).
@@ -242,6 +247,8 @@ def parse_signing_secrets(rule: SignatureRule, secret_string: str) -> tuple[byte
     bytes; every other scheme keys with the text's UTF-8 bytes (Stripe's whsec_ included).
     """
     text = secret_string.strip(SECRET_PADDING) if isinstance(secret_string, str) else ""
+    if rule.scheme in TENANT_SCHEMES:
+        return tenant_keys(rule.scheme, text)
     secrets = rotation_list(text)
     if secrets is None:
         if not text:
@@ -250,6 +257,38 @@ def parse_signing_secrets(rule: SignatureRule, secret_string: str) -> tuple[byte
     if len(secrets) > MAX_SECRETS:
         raise InvalidSecret(f"a rotation list holds at most {MAX_SECRETS} signing secrets")
     return tuple(signing_key(rule, secret) for secret in secrets)
+
+
+# A tenant's key is "<tenant>" TENANT_SEPARATOR "<secret>": a tenant name never holds the separator.
+TENANT_SEPARATOR = b"\n"
+
+
+def tenant_keys(scheme: str, text: str) -> tuple[bytes, ...]:
+    """A secret of one shared secret per tenant, {"<tenant>": "<secret>", ...} (jira-connect: each
+    installation's clientKey and sharedSecret): one key each, its tenant first (tenant_key finds it).
+    Anything else waits as InvalidSecret, never shown in the error."""
+    tenant = re.compile(SIGNATURES["schemes"][scheme]["tenant_jwt"]["tenant"])
+    try:
+        parsed = json.loads(text) if text else None
+    except (ValueError, RecursionError):
+        parsed = None
+    if not isinstance(parsed, dict) or not parsed:
+        raise InvalidSecret('the secret holds {"<clientKey>": "<sharedSecret>", ...}: one entry per installation of the app')
+    for name, secret in parsed.items():
+        if not tenant.fullmatch(name) or not isinstance(secret, str) or not secret.strip(SECRET_PADDING):
+            raise InvalidSecret("each entry is a clientKey (letters, digits, ':', '.', '_', '-') and its non-empty sharedSecret")
+    return tuple(
+        name.encode("ascii") + TENANT_SEPARATOR + secret.strip(SECRET_PADDING).encode("utf-8") for name, secret in parsed.items()
+    )
+
+
+def tenant_key(keys: tuple[bytes, ...], tenant: str) -> bytes | None:
+    """The key of `tenant` among tenant_keys' keys; None when the secret has no entry for it."""
+    prefix = tenant.encode("utf-8", "replace") + TENANT_SEPARATOR
+    for key in keys:
+        if key.startswith(prefix):
+            return key[len(prefix) :]
+    return None
 
 
 def rotation_list(text: str) -> list[str] | None:

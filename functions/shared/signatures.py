@@ -66,6 +66,7 @@ from signature_rules import (
     SIGNATURE_HEADERS,
     SIGNED_CONTENT_KEY_PREFIX,
     SINGLE_SIGNATURE_FORMS,
+    TENANT_SCHEMES,
     TIMESTAMP,
     TOLERANCE,
     Rejected,
@@ -80,6 +81,7 @@ from signature_rules import (
 # The scheme definitions, settings and secrets (signature_rules.py) and the header
 # parsing (signature_parts.py) live beside this module; their public names are
 # re-exported so that every caller keeps importing `signatures` alone.
+import connect_tokens
 from body_signatures import compares_secret, item_parts, item_signed_content, mailgun_parts
 
 __all__ = [
@@ -105,6 +107,7 @@ __all__ = [
     "SIGNATURE_HEADERS",
     "SIGNED_CONTENT_KEY_PREFIX",
     "SINGLE_SIGNATURE_FORMS",
+    "TENANT_SCHEMES",
     "TIMESTAMP",
     "TOLERANCE",
     "Parts",
@@ -151,6 +154,9 @@ def verify(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str, str
     if rule.family in ITEM_SCHEMES:
         verify_items(rule, keys, body)
         return
+    if rule.family in TENANT_SCHEMES:
+        connect_tokens.verify(rule, keys, headers, received_at)
+        return
     signed, candidates, timestamp = SCHEME_PARTS[rule.family](rule, headers, body)
     digest = hashlib.sha256 if rule.family != "hmac" else ALGORITHMS[rule.algorithm]
     if not any_match(keys, signed, candidates, digest):
@@ -171,6 +177,8 @@ def signed_content_digest(rule: SignatureRule, headers: Mapping[str, str], body:
         return hashlib.sha256(public_key_scheme().signed_content(rule, headers, body)).hexdigest()
     if rule.family in ITEM_SCHEMES:
         return hashlib.sha256(item_signed_content(rule, body)).hexdigest()
+    if rule.family in TENANT_SCHEMES:
+        return hashlib.sha256(connect_tokens.signed_content(rule, headers)).hexdigest()
     signed, _, _ = SCHEME_PARTS[rule.family](rule, headers, body)
     return hashlib.sha256(signed).hexdigest()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 import unicodedata
 
 import boto3
@@ -301,3 +302,24 @@ def test_the_authorizer_serves_exactly_the_contracts_authenticated_modes(authori
     authenticated = {mode for mode, spec in AUTH_MODES.items() if isinstance(spec, dict) and spec.get("identity_source")}
     assert set(authorizer.MODES) == authenticated == {"basic", "token"}
     assert "none" in AUTH_MODES and AUTH_MODES["none"]["identity_source"] is None
+    for mode in authenticated:  # each mode is the module the contract names, with its two entry points
+        module = authorizer.MODES[mode]
+        assert module.__name__ == AUTH_MODES[mode]["module"]
+        assert callable(module.parse_secret) and callable(module.decide)
+
+
+def test_a_new_mode_is_its_contract_entry_and_its_module(monkeypatch, tmp_path):
+    """Issue 21: a new auth mode touches the contract, its own module and its test, not app.py.
+    A mode added to the contract (token's identity source, served by a module of its own) is served."""
+    import contract
+
+    monkeypatch.setitem(contract.AUTH_MODES, "api-key", dict(contract.AUTH_MODES["token"], module="api_key_auth"))
+    (tmp_path / "api_key_auth.py").write_text("from token_auth import decide, parse_secret  # noqa: F401\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "api_key_auth", raising=False)
+    app = load_handler_module("authorizer")
+    assert set(app.MODES) == {"basic", "token", "api-key"}
+    assert app.auth_mode({"AUTH_MODE": "api-key"}) == "api-key"
+    secret = CachedSecret(fetch=lambda: json.dumps({"token": "t" * 20}), ttl_seconds=300, parse=app.MODES["api-key"].parse_secret)
+    response, reason, _ = app.decide({"queryStringParameters": {"token": "t" * 20}}, secret, "api-key", "s")
+    assert (response["isAuthorized"], reason) == (True, "match")

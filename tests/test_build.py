@@ -63,7 +63,7 @@ def test_builds_are_byte_identical_across_mtimes_modes_and_umasks(tmp_path):
 
 def test_zips_hold_exactly_the_sources_with_fixed_metadata():
     expected = {
-        "authorizer": ["app.py", "basic_auth.py", "cached_secret.py", "token_auth.py"],
+        "authorizer": ["app.py", "basic_auth.py", "cached_secret.py", "contract.json", "contract.py", "token_auth.py"],
         "consumer": [
             "app.py",
             "archive.py",

@@ -55,8 +55,10 @@ GENERIC = (
         for role in ("verifier", "holds", "signature_encoding")
         if role in facts["public_key"]
     }
-    | {"{url}"}
-)  # a placeholder of signed_content (google-pubsub-push's whole one): the vocabulary, as {body} is
+    | {"{url}"}  # a placeholder of signed_content (google-pubsub-push's whole one): the vocabulary, as {body} is
+    # The placeholders of an auth mode's templates (secret_description, generated_secret): modules/auth fills them.
+    | {"{name}", "{source}", "{username}", "{password}"}
+)
 DISTINCTIVE = sorted(
     {value for value in strings(CONTRACT) if len(value) > 1 and value not in GENERIC}
     - set(SIGNATURES["algorithms"])

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from cached_secret import InvalidSecret, json_object
+from cached_secret import CachedSecret, InvalidSecret, SecretUnavailable, json_object
 
 # Longest token we decode. A real Basic token is a few hundred bytes; refusing
 # early keeps a hostile 1 MB header from costing base64 work on every request.
@@ -120,3 +120,25 @@ def parse_credentials(secret_string: str) -> tuple[Credential, ...]:
             raise InvalidSecret("usernames are 1-128 characters of letters, digits, '.', '_', '@', '+' or '-'")
         credentials.append(Credential(username.encode("utf-8"), password.encode("utf-8")))
     return tuple(credentials)
+
+
+parse_secret = parse_credentials
+
+
+def decide(event: Mapping, secret: CachedSecret, source: str) -> tuple[dict, str, bool]:
+    """(authorizer response, reason category, served from a stale secret): the username is the principal."""
+    header = authorization_header(event)
+    if header is None:
+        return {"isAuthorized": False}, "missing", False
+    try:
+        candidate = parse_basic(header)
+    except Malformed:
+        return {"isAuthorized": False}, "malformed", False
+    try:
+        credentials, stale = secret.get()
+    except SecretUnavailable:
+        return {"isAuthorized": False}, "secret_unavailable", False
+    principal = matching_username(candidate, credentials)
+    if principal is None:
+        return {"isAuthorized": False}, "mismatch", stale
+    return {"isAuthorized": True, "context": {"principal": principal}}, "match", stale

@@ -10,10 +10,11 @@ URLs, so out of proxies' and access logs.
 from __future__ import annotations
 
 import hmac
+import os
 from collections.abc import Iterable, Mapping
 
 from basic_auth import Malformed
-from cached_secret import InvalidSecret, json_object
+from cached_secret import CachedSecret, InvalidSecret, SecretUnavailable, json_object
 
 QUERY_PARAMETER = "token"
 # A generated token is 40 characters; anything much longer is not one of ours.
@@ -73,3 +74,25 @@ def token_matches(candidate: str, known: Iterable[bytes]) -> bool:
     for token in known:
         matched |= hmac.compare_digest(given, token)
     return matched
+
+
+parse_secret = parse_tokens
+
+
+def decide(event: Mapping, secret: CachedSecret, source: str) -> tuple[dict, str, bool]:
+    """(authorizer response, reason category, served from a stale secret): the token from the
+    TOKEN_HEADER request header when the function has one, else from the query string."""
+    header = os.environ.get("TOKEN_HEADER", "").strip().lower()
+    try:
+        candidate = header_token(event, header) if header else query_token(event)
+    except Malformed:
+        return {"isAuthorized": False}, "malformed", False
+    if candidate is None:
+        return {"isAuthorized": False}, "missing", False
+    try:
+        tokens, stale = secret.get()
+    except SecretUnavailable:
+        return {"isAuthorized": False}, "secret_unavailable", False
+    if not token_matches(candidate, tokens):
+        return {"isAuthorized": False}, "mismatch", stale
+    return {"isAuthorized": True, "context": {"principal": f"{source or 'token'}-token"}}, "match", stale

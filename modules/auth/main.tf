@@ -9,6 +9,9 @@ locals {
   function_name = var.source_name == null ? "${var.name}-authorizer" : "${var.name}-${var.source_name}-auth"
   secret_prefix = var.source_name == null ? "${var.name}-credentials-" : "${var.name}-${var.source_name}-credentials-"
 
+  # What contract.json says of the mode: its label, the secret's description, the generated secret's fields.
+  mode = local.contract.auth_modes[var.mode]
+
   # The key that encrypts the secret: ours for a created secret, the owner's for a brought one.
   secret_kms_key_arn = local.create_secret ? var.kms_key_arn : var.secret_kms_key_arn
 
@@ -23,7 +26,7 @@ resource "aws_secretsmanager_secret" "this" {
 
   #checkov:skip=CKV2_AWS_57:Rotation is by secret_version: bump it and apply to write a new generated password. Automatic rotation would need a rotation Lambda and would break senders that cannot be told the new password.
   name_prefix             = local.secret_prefix
-  description             = var.mode == "token" ? "Token accepted on the ${var.source_name} route of the ${var.name} webhook endpoint." : "HTTP Basic credentials accepted by the ${var.name} webhook endpoint."
+  description             = replace(replace(local.mode.secret_description, "{name}", var.name), "{source}", var.source_name == null ? "" : var.source_name)
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = var.secret_recovery_window_in_days
 
@@ -44,11 +47,10 @@ resource "aws_secretsmanager_secret_version" "this" {
   count = local.create_secret ? 1 : 0
 
   secret_id = aws_secretsmanager_secret.this[0].id
-  secret_string_wo = var.mode == "token" ? jsonencode({
-    token = ephemeral.aws_secretsmanager_random_password.this[0].random_password
-    }) : jsonencode({
-    username = var.username
-    password = ephemeral.aws_secretsmanager_random_password.this[0].random_password
+  secret_string_wo = jsonencode({
+    for field, value in local.mode.generated_secret : field => replace(
+      replace(value, "{username}", var.username), "{password}", ephemeral.aws_secretsmanager_random_password.this[0].random_password
+    )
   })
   secret_string_wo_version = var.secret_version
 }
@@ -62,7 +64,7 @@ module "function" {
 
   create        = var.create
   function_name = local.function_name
-  description   = var.source_name == null ? "HTTP Basic authorizer for the ${var.name} webhook endpoint." : "${var.mode == "token" ? "Token" : "HTTP Basic"} authorizer of the ${var.source_name} source of the ${var.name} webhook endpoint."
+  description   = var.source_name == null ? "${local.contract.auth_modes.basic.label} authorizer for the ${var.name} webhook endpoint." : "${local.mode.label} authorizer of the ${var.source_name} source of the ${var.name} webhook endpoint."
   # One settings object, validated by modules/_function.
   settings = merge(var.function, {
     architecture          = var.architecture

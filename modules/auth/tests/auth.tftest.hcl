@@ -52,6 +52,29 @@ run "creates_a_secret_whose_password_stays_out_of_state" {
   }
 }
 
+run "descriptions_name_the_mode_as_the_contract_says" {
+  command = plan
+
+  assert {
+    condition     = aws_secretsmanager_secret.this[0].description == "HTTP Basic credentials accepted by the unit-auth webhook endpoint." && module.function.lambda_function.description == "HTTP Basic authorizer for the unit-auth webhook endpoint."
+    error_message = "The single Basic source's secret and function keep the descriptions of the first releases."
+  }
+}
+
+run "a_token_sources_descriptions" {
+  command = plan
+
+  variables {
+    mode        = "token"
+    source_name = "github"
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret.this[0].description == "Token accepted on the github route of the unit-auth webhook endpoint." && module.function.lambda_function.description == "Token authorizer of the github source of the unit-auth webhook endpoint."
+    error_message = "A token source's secret and function are described from contract.json's auth_modes.token, as before."
+  }
+}
+
 run "bring_your_own_secret_with_cmk" {
   command = plan
 

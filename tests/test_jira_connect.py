@@ -8,18 +8,22 @@ without a query, for a context token and for HS512), each file saying how it was
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import pathlib
 
 import pytest
+from cryptography.hazmat.primitives import hashes
 from test_claim_check import queued
 from test_consumer import Context, dead_letters, stored
 from test_edge import make_edge
+from test_signatures import openssl_digest
 
 import connect_tokens
 from cached_secret import InvalidSecret
 from dead_letters import REASON_ATTRIBUTE
+from key_documents import KeysUnavailable
 from signatures import (
     INVALID,
     OUTSIDE_TOLERANCE,
@@ -39,7 +43,8 @@ SHARED_SECRET = WEBHOOK["secret"]
 ISSUED = WEBHOOK["signed_at"]  # iat; exp is 180 s later
 WEBHOOK_URL = "https://hooks.example.com/jira/issue-updated?project_key=ACME&issue_id=10042"  # its request line
 PLAIN_URL = LIBRARY["tokens"]["plain_url"]
-TENANTS = json.dumps({"other-site": "a-different-secret", CLIENT_KEY: SHARED_SECRET})
+OTHER_SECRET = "another-installations-shared-secret-0123456789"
+TENANTS = json.dumps({"other-site": OTHER_SECRET, CLIENT_KEY: SHARED_SECRET})
 
 
 def check(url: str, authorization: str, received_at: float = ISSUED + 1, secret: str = TENANTS, body: bytes = b"{}") -> None:
@@ -85,13 +90,16 @@ def test_only_hs256_is_accepted():
 
 def test_the_installation_chooses_the_secret():
     token = WEBHOOK["headers"]["authorization"]
-    others = json.dumps({"other-site": SHARED_SECRET, CLIENT_KEY: "not-its-secret"})
+    others = json.dumps({"other-site": SHARED_SECRET, CLIENT_KEY: OTHER_SECRET})
     assert refusal(WEBHOOK_URL, token, secret=others)[0] == INVALID
-    unknown = json.dumps({"other-site": SHARED_SECRET})
-    assert refusal(WEBHOOK_URL, token, secret=unknown) == (
-        INVALID,
-        "the token's installation (iss) has no shared secret in the source's secret",
-    )
+
+
+def test_an_installation_not_in_the_secret_yet_waits():
+    """The app's installed handler adds a site to the secret; until the functions read it again the
+    site's tokens wait (503 at the edge, which Jira retries; the consumer keeps the message), never
+    401 (Jira does not retry a 4xx: the webhook would be lost)."""
+    with pytest.raises(KeysUnavailable):
+        check(WEBHOOK_URL, WEBHOOK["headers"]["authorization"], secret=json.dumps({"other-site": SHARED_SECRET}))
 
 
 def test_the_header_is_jwt_and_a_compact_token():
@@ -112,13 +120,53 @@ def test_the_token_must_be_recent_and_unexpired():
 
 @pytest.mark.parametrize(
     "secret",
-    ["", "NvuLk-gkhbPmQLYFO5GsbFRmcpLYb0TBY_DZtc22EJA", "[]", "{}", '{"has space": "x"}', '{"site": ""}', '{"site": 1}'],
+    [
+        "",
+        SHARED_SECRET,  # one secret, no installation
+        "[]",
+        "{}",
+        json.dumps({"has space": SHARED_SECRET}),
+        json.dumps({"site": ""}),
+        json.dumps({"site": 1}),
+        json.dumps({"site": "short"}),  # HS256 wants 256 bits: Atlassian's are longer
+        '{"site": "' + "\\ud800" * 40 + '"}',  # a lone surrogate: no text
+        # Connect's installed payload stored as it came: its public values would be keys (iss "eventType").
+        json.dumps({"key": "com.example.app", "clientKey": CLIENT_KEY, "sharedSecret": SHARED_SECRET, "eventType": "installed"}),
+        json.dumps({"username": "webhook", "password": SHARED_SECRET}),  # a Basic secret named by mistake
+    ],
 )
 def test_a_secret_that_is_no_map_of_installations_waits_and_is_never_shown(secret):
     rule = load_signature({"scheme": "jira-connect", "url": PLAIN_URL}, "jira")
     with pytest.raises(InvalidSecret) as caught:
         parse_signing_secrets(rule, secret)
     assert SHARED_SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize("iat", ["NaN", "Infinity", "1" + "0" * 400, "-1", "true", '"1764491400"'])
+def test_claims_that_are_no_times_are_refused(iat):
+    """A token signed with the installation's secret whose iat is no time (JSON's NaN, which Python reads
+    and which compares false with everything; a number no float holds): refused, never accepted or a crash."""
+    header = base64.urlsafe_b64encode(b'{"typ":"JWT","alg":"HS256"}').decode().rstrip("=")
+    claims = f'{{"iss":"{CLIENT_KEY}","iat":{iat},"exp":{iat},"qsh":"{LIBRARY["tokens"]["plain_qsh"]}"}}'
+    payload = base64.urlsafe_b64encode(claims.encode()).decode().rstrip("=")
+    mac = openssl_digest(SHARED_SECRET.encode(), f"{header}.{payload}".encode(), hashes.SHA256())
+    token = f"JWT {header}.{payload}." + base64.urlsafe_b64encode(mac).decode().rstrip("=")
+    assert refusal(PLAIN_URL, token, received_at=ISSUED + 10**9) == (INVALID, "the token's iat and exp are not times")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://h[x/hooks/jira",  # no host urlsplit reads
+        "https://hooks.example.com\\hooks\\jira",  # Atlassian's library reads a backslash as /
+        "https://hooks.example.com/hooks/x'y",  # and %-encodes a quote
+        "https://hooks.example.com/hooks/jira?q=\u00e9",  # not percent-encoded
+        "ftp://hooks.example.com/hooks/jira",
+    ],
+)
+def test_a_url_whose_hash_could_differ_from_atlassians_is_refused_when_loaded(url):
+    with pytest.raises(ValueError, match="RFC 3986"):
+        load_signature({"scheme": "jira-connect", "url": url}, "jira")
 
 
 def test_a_source_without_its_url_is_refused_when_loaded():
@@ -198,3 +246,12 @@ def test_the_consumer_checks_the_token_again(jira, aws):
     assert stored(table) == {}
     [letter] = dead_letters(edge.sqs, dlq_url)
     assert letter["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"] == "signature_invalid"
+
+
+def test_an_installation_not_in_the_secret_yet_is_503_at_the_edge_and_nothing_is_kept(jira):
+    """Jira retries a 5xx, not a 401: the site's webhook comes again once the secret holds it."""
+    edge, _ = jira
+    edge.secrets.put_secret_value(SecretId="jira-installations", SecretString=json.dumps({"other-site": OTHER_SECRET}))
+    answer = edge.call(request(WEBHOOK["headers"]["authorization"]))
+    assert answer["statusCode"] == 503 and answer["headers"]["retry-after"] == "60"
+    assert edge.nothing_kept()

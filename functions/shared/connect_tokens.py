@@ -20,9 +20,13 @@ from collections.abc import Mapping, Sequence
 from signature_parts import base64url, compact_jws, within_tolerance
 from signature_rules import INVALID, OUTSIDE_TOLERANCE, SIGNATURES, Rejected, SignatureRule, tenant_key
 
+from key_documents import KeysUnavailable
+
 # RFC 3986's unreserved characters stay; everything else is %XX, upper case (Atlassian's encodeRfc3986).
 UNRESERVED = "-_.~"
 # Connect's query parameter carrying the token itself: never part of the hash.
+# Seconds since 1970 below the year 5138: a claim past it is no time a sender means (NaN is not below it).
+LATEST_TIME = 10**11
 TOKEN_PARAMETER = "jwt"  # noqa: S105 (a parameter name, not a password)
 
 
@@ -57,7 +61,9 @@ def verify(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str, str
         raise Rejected(INVALID, "the token names no installation (iss)")
     key = tenant_key(tuple(keys), tenant)
     if key is None:
-        raise Rejected(INVALID, "the token's installation (iss) has no shared secret in the source's secret")
+        # Not yet in the secret (the app's installed handler writes it; functions re-read the secret every
+        # few minutes), or a forger's: either way the request waits (503 at the edge, Jira retries), not 401.
+        raise KeysUnavailable("the token's installation (iss) has no shared secret in the source's secret yet")
     mac = hmac.new(key, f"{segments[0]}.{segments[1]}".encode("ascii"), hashlib.sha256).digest()
     if not hmac.compare_digest(mac, base64url(segments[2])):
         raise Rejected(INVALID, "the token's signature matches not the installation's shared secret")
@@ -72,12 +78,17 @@ def verify(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str, str
 
 def check_times(rule: SignatureRule, claims: Mapping, received_at: float) -> None:
     """iat within the rule's tolerance of the receipt; exp not passed (a few seconds' leeway, as Atlassian's own apps)."""
-    issued, expires = claims.get("iat"), claims.get("exp")
-    if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in (issued, expires)):
-        raise Rejected(INVALID, "the token has no iat and exp")
+    issued, expires = claim_time(claims.get("iat")), claim_time(claims.get("exp"))
     within_tolerance(rule, issued, received_at)
     if received_at > expires + facts(rule)["expiry_leeway_seconds"]:
         raise Rejected(OUTSIDE_TOLERANCE, f"the token expired {received_at - expires:.0f} s before it was received")
+
+
+def claim_time(value: object) -> float:
+    """A NumericDate: JSON's NaN and Infinity (which Python reads) and numbers no float holds are no time."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < LATEST_TIME:
+        raise Rejected(INVALID, "the token's iat and exp are not times")
+    return float(value)
 
 
 def query_string_hash(method: str, url: str) -> str:
@@ -98,8 +109,16 @@ def canonical_request(method: str, url: str) -> str:
     for name, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True):
         if name != TOKEN_PARAMETER:
             values.setdefault(name, []).append(value)
-    query = "&".join(f"{encode(name)}={','.join(encode(value) for value in sorted(values[name]))}" for name in sorted(values))
+    query = "&".join(
+        f"{encode(name)}={','.join(encode(value) for value in sorted(values[name], key=utf16))}"
+        for name in sorted(values, key=utf16)
+    )
     return f"{method.upper()}&{path}&{query}"
+
+
+def utf16(text: str) -> bytes:
+    """JavaScript's sort order (UTF-16 code units), which Atlassian's library sorts by."""
+    return text.encode("utf-16-be", "surrogatepass")
 
 
 def encode(text: str) -> str:

@@ -49,6 +49,8 @@ BODY_PLACEHOLDERS = ("{body}", "{form}")
 # ASCII whitespace only (Terraform's [[:space:]]); load_signature bounds the length to 2,048 as Terraform does.
 PUBLIC_URL = re.compile(r"https?://[^\t\n\v\f\r ]+")
 MAX_URL_LENGTH = 2048
+# A URL a token binds (jira-connect): scheme, a host (no brackets: no IPv6 literal), RFC 3986's characters.
+REQUEST_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?][A-Za-z0-9\-._~!$&()*+,;=:@/?%]*)?")
 # What is taken off a secret and each entry of a rotation list: ASCII whitespace
 # (space, tab, CR, LF, VT, FF) at either end, what `echo`, a copied line or a
 # pasted indent adds. No sender issues a secret that begins or ends with it.
@@ -169,9 +171,13 @@ def load_signature(settings: Mapping, where: str) -> SignatureRule:
     rule = SignatureRule(scheme=settings["scheme"], tolerance_seconds=tolerance, pairs=pairs, url=url, **fields)
     if rule.family == "hmac":
         check_hmac(rule, where)
-    if rule.family in TENANT_SCHEMES and not public_url(url):
-        # The token binds the URL the app gave Jira (qsh): without it, any URL's token would do.
-        raise ValueError(f"{where}: scheme {rule.scheme} needs url, the https:// URL the app's descriptor gives Jira")
+    if rule.family in TENANT_SCHEMES and not (public_url(url) and REQUEST_URL.fullmatch(url)):
+        # The token binds the URL the app gave Jira (qsh): without it, any URL's token would do. RFC 3986's
+        # characters only: others Atlassian's library encodes or rewrites (' as %27, a backslash as /), so hashes would differ.
+        raise ValueError(
+            f"{where}: scheme {rule.scheme} needs url, the http(s):// URL the app's descriptor gives Jira, "
+            "in RFC 3986's characters (percent-encode any other)"
+        )
     if rule.family in PUBLIC_KEY_SCHEMES:
         # Now, with the settings: a function deployed without the layer fails as it starts, not
         # later as a signing secret that cannot be read (its requests would wait, or pass the edge).
@@ -263,23 +269,45 @@ def parse_signing_secrets(rule: SignatureRule, secret_string: str) -> tuple[byte
 TENANT_SEPARATOR = b"\n"
 
 
+# Names a tenant never has: the fields of Connect's installed payload (developer.atlassian.com,
+# "Lifecycle"), and the credentials of the module's other secrets. A secret holding such a document
+# (the payload stored as it came, a Basic secret named by mistake) is refused, not read as tenants
+# whose public values would be keys (iss "eventType", key "installed").
+NOT_TENANTS = frozenset(
+    {"key", "clientKey", "publicKey", "oauthClientId", "sharedSecret", "serverVersion", "pluginsVersion", "baseUrl"}
+    | {"displayUrl", "displayUrlServicedeskHelpCenter", "productType", "description", "serviceEntitlementNumber"}
+    | {"entitlementId", "entitlementNumber", "eventType", "cloudId", "installationId"}
+    | {"username", "password", "token", "tokens", "credentials"}
+)
+
+
 def tenant_keys(scheme: str, text: str) -> tuple[bytes, ...]:
     """A secret of one shared secret per tenant, {"<tenant>": "<secret>", ...} (jira-connect: each
     installation's clientKey and sharedSecret): one key each, its tenant first (tenant_key finds it).
-    Anything else waits as InvalidSecret, never shown in the error."""
-    tenant = re.compile(SIGNATURES["schemes"][scheme]["tenant_jwt"]["tenant"])
+    A shared secret is at least min_secret_length characters (Atlassian's are longer; HS256 wants 256
+    bits). Anything else waits as InvalidSecret, never shown in the error."""
+    facts = SIGNATURES["schemes"][scheme]["tenant_jwt"]
+    tenant = re.compile(facts["tenant"])
     try:
         parsed = json.loads(text) if text else None
     except (ValueError, RecursionError):
         parsed = None
     if not isinstance(parsed, dict) or not parsed:
         raise InvalidSecret('the secret holds {"<clientKey>": "<sharedSecret>", ...}: one entry per installation of the app')
-    for name, secret in parsed.items():
-        if not tenant.fullmatch(name) or not isinstance(secret, str) or not secret.strip(SECRET_PADDING):
-            raise InvalidSecret("each entry is a clientKey (letters, digits, ':', '.', '_', '-') and its non-empty sharedSecret")
-    return tuple(
-        name.encode("ascii") + TENANT_SEPARATOR + secret.strip(SECRET_PADDING).encode("utf-8") for name, secret in parsed.items()
-    )
+    keys = []
+    for name, value in parsed.items():
+        if not tenant.fullmatch(name) or name in NOT_TENANTS or not isinstance(value, str):
+            raise InvalidSecret(
+                "each entry is an installation's clientKey (letters, digits, ':', '.', '_', '-') and its sharedSecret"
+            )
+        secret = value.strip(SECRET_PADDING)
+        if len(secret) < facts["min_secret_length"]:
+            raise InvalidSecret(f"a sharedSecret is at least {facts['min_secret_length']} characters")
+        try:
+            keys.append(name.encode("ascii") + TENANT_SEPARATOR + secret.encode("utf-8"))
+        except UnicodeEncodeError as error:  # a lone surrogate from a JSON escape
+            raise InvalidSecret("a sharedSecret is not valid text") from error
+    return tuple(keys)
 
 
 def tenant_key(keys: tuple[bytes, ...], tenant: str) -> bytes | None:

@@ -154,3 +154,12 @@ def claim_consumer(consumer, aws, front, monkeypatch):
     monkeypatch.setattr(consumer, "_signing_secrets", None)
     monkeypatch.setitem(consumer._clients, "s3", s3)
     return consumer
+
+
+def batch_client(table):
+    """The client the consumer's BatchWriteItem goes through (store.wire_client): its items and
+    UnprocessedItems are in DynamoDB's wire form ({"eventId": {"S": "k1"}}). Patch its
+    batch_write_item to inject throttling; del its attribute to restore the real one."""
+    from store import wire_client
+
+    return wire_client(table)

@@ -17,7 +17,7 @@ from envelope import DROPPED_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_ID_ATTRIBUTE
 from test_consumer import Context, body, dead_letters, record, stored
 
 import stages
-from conftest import TABLE, load_handler_module
+from conftest import TABLE, batch_client, load_handler_module
 from dead_letters import dead_letter_entry
 from records import Poison
 
@@ -134,7 +134,7 @@ def test_a_permanently_throttled_table_returns_every_record_failed_before_the_de
 def test_no_call_starts_without_time_for_it(consumer, aws):
     table, sqs, _ = aws
     calls: list[int] = []
-    table.meta.client.batch_write_item = lambda **kwargs: calls.append(1)
+    batch_client(table).batch_write_item = lambda **kwargs: calls.append(1)
     table.put_item = lambda **kwargs: calls.append(1)
     retry = consumer.RetryPolicy(deadline=lambda: 1.0, safety_margin=2.0)
     for mode in ("last-write-wins", "first-write-wins"):

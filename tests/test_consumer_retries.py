@@ -17,22 +17,22 @@ from hypothesis import strategies as st
 from moto import mock_aws
 from test_consumer import NO_WAIT, Context, body, dead_letters, record, stored
 
-from conftest import TABLE, load_handler_module, table_and_dead_letter_queue
+from conftest import TABLE, batch_client, load_handler_module, table_and_dead_letter_queue
 
 # --- retriable failures ----------------------------------------------------------------
 
 
 def throttle_keys(table, keys: set[str]) -> list[int]:
     """Make BatchWriteItem leave `keys` unprocessed, as DynamoDB does under throttling."""
-    client = table.meta.client
+    client = batch_client(table)
     real = client.batch_write_item
     calls: list[int] = []
 
     def throttled(RequestItems: dict) -> dict:
         requests = RequestItems[TABLE]
         calls.append(len(requests))
-        kept = [r for r in requests if r["PutRequest"]["Item"]["eventId"] not in keys]
-        dropped = [r for r in requests if r["PutRequest"]["Item"]["eventId"] in keys]
+        kept = [r for r in requests if r["PutRequest"]["Item"]["eventId"]["S"] not in keys]
+        dropped = [r for r in requests if r["PutRequest"]["Item"]["eventId"]["S"] in keys]
         response = real(RequestItems={TABLE: kept}) if kept else {"UnprocessedItems": {}}
         response["UnprocessedItems"] = {TABLE: dropped} if dropped else {}
         return response
@@ -53,7 +53,7 @@ def test_throttled_items_return_exactly_their_message_ids(consumer, aws):
 
 def test_unprocessed_items_are_retried_until_written(consumer, aws):
     table, sqs, _ = aws
-    client = table.meta.client
+    client = batch_client(table)
     real = client.batch_write_item
     attempts: list[int] = []
 
@@ -86,11 +86,11 @@ def test_batches_over_25_are_split(consumer, aws):
 
 def test_request_level_throttling_fails_only_that_chunk(consumer, aws):
     table, sqs, _ = aws
-    client = table.meta.client
+    client = batch_client(table)
     real = client.batch_write_item
 
     def throttle_first_chunk(RequestItems: dict) -> dict:
-        if RequestItems[TABLE][0]["PutRequest"]["Item"]["eventId"] == "k0":
+        if RequestItems[TABLE][0]["PutRequest"]["Item"]["eventId"]["S"] == "k0":
             raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "BatchWriteItem")
         return real(RequestItems=RequestItems)
 
@@ -103,13 +103,18 @@ def test_request_level_throttling_fails_only_that_chunk(consumer, aws):
 
 def test_item_dynamodb_rejects_is_isolated_and_poisoned(consumer, aws):
     table, sqs, dlq_url = aws
-    client = table.meta.client
+    client = batch_client(table)
     real_batch = client.batch_write_item
     real_put = table.put_item
 
     def reject_k3(**kwargs: Any) -> Any:
-        items = [r["PutRequest"]["Item"] for r in kwargs["RequestItems"][TABLE]] if "RequestItems" in kwargs else [kwargs["Item"]]
-        if any(item["eventId"] == "k3" for item in items):
+        # BatchWriteItem's items are in the wire form, PutItem's (the resource's) plain values.
+        keys = (
+            [r["PutRequest"]["Item"]["eventId"]["S"] for r in kwargs["RequestItems"][TABLE]]
+            if "RequestItems" in kwargs
+            else [kwargs["Item"]["eventId"]]
+        )
+        if "k3" in keys:
             raise ClientError({"Error": {"Code": "ValidationException", "Message": "bad item"}}, "PutItem")
         return real_batch(**kwargs) if "RequestItems" in kwargs else real_put(**kwargs)
 
@@ -251,3 +256,27 @@ def test_every_record_is_stored_dead_lettered_or_failed_exactly_once(bodies, thr
             if mode == "last-write-wins" or key not in winners:
                 winners[key] = value
         assert {key: item.get("v", Decimal(0)) for key, item in items.items()} == winners
+
+
+def test_batch_writes_send_the_items_as_finish_item_serialised_them(consumer, aws):
+    """BatchWriteItem goes through a plain client with the items' wire form (Item.wire), never
+    through the resource client, which would serialise every item a second time (bench/cpu.py)."""
+    table, sqs, _ = aws
+    sent: list[dict] = []
+    client = batch_client(table)
+    real = client.batch_write_item
+
+    def recording(RequestItems: dict) -> dict:
+        sent.extend(request["PutRequest"]["Item"] for request in RequestItems[TABLE])
+        return real(RequestItems=RequestItems)
+
+    def resource_layer(**kwargs: Any) -> Any:
+        raise AssertionError("BatchWriteItem through the resource client")
+
+    client.batch_write_item = recording
+    table.meta.client.batch_write_item = resource_layer
+    batch = [record("m1", json.dumps({"eventId": "k1", "amount": 12.5, "tags": ["a"]}))]
+    result = consumer.process_batch(batch, consumer.load_config({"TABLE_NAME": TABLE}), table, sqs, NO_WAIT, 0)
+    assert result.failures == []
+    assert sent == [{"eventId": {"S": "k1"}, "amount": {"N": "12.5"}, "tags": {"L": [{"S": "a"}]}}]
+    assert stored(table)["k1"]["amount"] == Decimal("12.5")

@@ -20,7 +20,7 @@ from test_pipeline import claim_record, put_claim, with_attributes
 from test_signatures import NOW, sign_stripe
 
 import stages
-from conftest import BUCKET
+from conftest import BUCKET, batch_client
 from pipeline import Reason
 
 
@@ -102,14 +102,16 @@ def stripe(secret: str = STRIPE_SECRET, signed_at: int = NOW, drop: bool = False
 
 def rejected_by_dynamodb(setting: Setting) -> list[dict]:
     setting.without_sources()
-    client = setting.table.meta.client
+    client = batch_client(setting.table)
     real_batch, real_put = client.batch_write_item, setting.table.put_item
 
     def reject(**kwargs: Any) -> Any:
-        items = (
-            [r["PutRequest"]["Item"] for r in kwargs["RequestItems"]["events"]] if "RequestItems" in kwargs else [kwargs["Item"]]
+        # BatchWriteItem's items are in the wire form, PutItem's (the resource's) plain values.
+        batch = kwargs.get("RequestItems", {}).get("events", [])
+        keys = (
+            [r["PutRequest"]["Item"]["eventId"]["S"] for r in batch] if "RequestItems" in kwargs else [kwargs["Item"]["eventId"]]
         )
-        if any(item["eventId"] == "bad-key" for item in items):
+        if "bad-key" in keys:
             raise ClientError({"Error": {"Code": "ValidationException", "Message": "bad item"}}, "PutItem")
         return real_batch(**kwargs) if "RequestItems" in kwargs else real_put(**kwargs)
 

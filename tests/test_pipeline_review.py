@@ -31,7 +31,7 @@ from test_pipeline import BytesS3, claims_in, peak_bytes, reasons
 
 import sources
 import stages
-from conftest import TABLE
+from conftest import TABLE, batch_client
 from dead_letters import send_batches, send_to_dead_letter_queue
 from pipeline import Poison
 from records import MAX_ITEM_BYTES, NumberText
@@ -69,7 +69,7 @@ def test_last_write_wins_never_acknowledges_a_later_record_while_an_earlier_one_
     """The first chunk is throttled: 'first' is retried. Had 'second' been acknowledged,
     the redelivered 'first' would replace it, and the batch's later record would be lost."""
     table, sqs, _ = aws
-    client = table.meta.client
+    client = batch_client(table)
     real = client.batch_write_item
     calls: list[int] = []
 
@@ -94,7 +94,7 @@ def test_last_write_wins_retries_only_the_later_record_when_it_alone_failed(one_
     """The earlier record stored, the later one throttled: the later comes back and wins then; the
     earlier stays acknowledged (nothing more is retried than needed)."""
     table, sqs, _ = aws
-    client = table.meta.client
+    client = batch_client(table)
     real = client.batch_write_item
 
     def second_chunk_throttled(RequestItems: dict) -> dict:

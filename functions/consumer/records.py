@@ -63,6 +63,12 @@ class _Serializer(TypeSerializer):
 _serializer = _Serializer()
 
 
+def serialized(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """Each attribute as a DynamoDB AttributeValue ({"S": ...}, {"N": ...}, ...): TypeError or
+    ArithmeticError for a value DynamoDB cannot store exactly."""
+    return {name: _serializer.serialize(value) for name, value in attributes.items()}
+
+
 @dataclass(frozen=True)
 class Item:
     message_id: str  # what the writer's outcomes are keyed by: the record's id, or an element's (split)
@@ -70,6 +76,12 @@ class Item:
     attributes: dict[str, Any]  # Python values (Decimal for numbers), ready for the resource layer
     version: Any = None  # the ordering guard's version (ordering.py), when it is on
     record_id: str | None = None  # an element of a split record: that record's id (split_batches.py)
+    # DynamoDB's wire form of `attributes`, as finish_item serialised them to measure the item:
+    # BatchWriteItem sends it as it is (store.write_last_wins), never serialising twice.
+    wire: Mapping[str, Any] | None = None
+
+    def wire_form(self) -> Mapping[str, Any]:
+        return self.wire if self.wire is not None else serialized(self.attributes)
 
     @property
     def record(self) -> str:
@@ -184,25 +196,8 @@ def element_start(text: str, index: int, position: int) -> int | None:
     return index
 
 
-def nesting_depth(value: Any) -> int:
-    """Levels of maps/lists below an item's top-level attributes (iterative:
-    a hostile body must not be able to exhaust the Python stack)."""
-    deepest = 0
-    stack = [(child, 1) for child in _children(value)]
-    while stack:
-        current, depth = stack.pop()
-        if isinstance(current, (dict, list)):
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in _children(current))
-    return deepest
-
-
-def _children(value: Any) -> list:
-    if isinstance(value, dict):
-        return list(value.values())
-    if isinstance(value, list):
-        return list(value)
-    return []
+class TooDeep(Exception):
+    """A map or list nested deeper than DynamoDB takes (MAX_NESTING_DEPTH)."""
 
 
 def _number_size(text: str) -> int:
@@ -231,8 +226,40 @@ def attribute_value_size(value: Mapping[str, Any]) -> int:
     raise ValueError(f"unknown attribute type {kind}")
 
 
-def item_size(serialized: Mapping[str, Mapping[str, Any]]) -> int:
-    return sum(len(name.encode("utf-8")) + attribute_value_size(value) for name, value in serialized.items())
+def wire_and_size(value: Any, depth: int = 1) -> tuple[dict[str, Any], int]:
+    """One value's AttributeValue and the bytes DynamoDB counts for it, in one pass: exactly what
+    _serializer.serialize and attribute_value_size give (tests/test_records.py compares them), at a
+    fraction of their cost for the types a JSON body holds (str, Decimal, int, bool, None, dict with
+    text names, list); any other value goes through those two. `depth` is the value's level below
+    the item's attributes (a top-level map is 1): a map or list past MAX_NESTING_DEPTH raises TooDeep
+    before anything below it is visited, so a hostile body never runs deep."""
+    kind = type(value)
+    if (kind is dict or kind is list) and depth > MAX_NESTING_DEPTH:
+        raise TooDeep
+    if kind is str:
+        return {"S": value}, len(value.encode("utf-8"))
+    if kind is Decimal or kind is int:
+        number = _serializer._serialize_n(value)
+        return {"N": number}, _number_size(number)
+    if kind is bool:
+        return {"BOOL": value}, 1
+    if value is None:
+        return {"NULL": True}, 1
+    if kind is dict and all(type(name) is str for name in value):
+        members, size = {}, 3
+        for name, element in value.items():
+            members[name], element_size = wire_and_size(element, depth + 1)
+            size += 1 + len(name.encode("utf-8")) + element_size
+        return {"M": members}, size
+    if kind is list:
+        elements, size = [], 3
+        for element in value:
+            wire, element_size = wire_and_size(element, depth + 1)
+            elements.append(wire)
+            size += 1 + element_size
+        return {"L": elements}, size
+    wire = _serializer.serialize(value)
+    return wire, attribute_value_size(wire)
 
 
 def finish_item(message_id: str, partition_key: str, key: Any, attributes: dict[str, Any]) -> Item | Poison:
@@ -249,15 +276,17 @@ def finish_item(message_id: str, partition_key: str, key: Any, attributes: dict[
     if len(key.encode("utf-8")) > MAX_PARTITION_KEY_BYTES:
         return poison(Reason.INVALID_KEY, f"{partition_key!r} is over {MAX_PARTITION_KEY_BYTES} bytes")
     attributes = {**attributes, partition_key: key}
-    depth = nesting_depth(attributes)
-    if depth > MAX_NESTING_DEPTH:
-        return poison(Reason.TOO_DEEP, f"nesting depth {depth} exceeds {MAX_NESTING_DEPTH}")
+    wire: dict[str, Any] = {}
+    size = 0
     try:
-        serialized = {name: _serializer.serialize(value) for name, value in attributes.items()}
+        for name, value in attributes.items():
+            wire[name], value_size = wire_and_size(value)
+            size += len(name.encode("utf-8")) + value_size
+    except TooDeep:
+        return poison(Reason.TOO_DEEP, f"maps and lists nest deeper than {MAX_NESTING_DEPTH} levels")
     except (TypeError, ArithmeticError) as error:
         # Decimal traps: more than 38 significant digits, or out of DynamoDB's range.
         return poison(Reason.UNSUPPORTED_VALUE, f"{type(error).__name__}: a number DynamoDB cannot store exactly")
-    size = item_size(serialized)
     if size > MAX_ITEM_BYTES:
         return poison(Reason.TOO_LARGE, f"item is {size} bytes; DynamoDB's limit is {MAX_ITEM_BYTES}")
-    return Item(message_id=message_id, key=key, attributes=attributes)
+    return Item(message_id=message_id, key=key, attributes=attributes, wire=wire)

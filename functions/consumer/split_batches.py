@@ -17,6 +17,7 @@ elements' (Writes.record_outcomes): any element to retry retries the message.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from event_keys import identifier
@@ -83,4 +84,4 @@ def element_item(work: Work, context: Context, element: Any, index: int, own: di
         return poison(work, Reason.INVALID_UNICODE, "a string or name holds a lone UTF-16 surrogate (U+D800-U+DFFF)")
     if isinstance(item, Poison):
         return item
-    return Item(item.message_id, item.key, item.attributes, record_id=work.message_id)
+    return replace(item, record_id=work.message_id)

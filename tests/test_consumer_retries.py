@@ -280,3 +280,23 @@ def test_batch_writes_send_the_items_as_finish_item_serialised_them(consumer, aw
     assert result.failures == []
     assert sent == [{"eventId": {"S": "k1"}, "amount": {"N": "12.5"}, "tags": {"L": [{"S": "a"}]}}]
     assert stored(table)["k1"]["amount"] == Decimal("12.5")
+
+
+def test_a_conditional_writer_is_not_handed_the_wire_form(consumer, aws, monkeypatch):
+    """First write wins sends values through PutItem: the wire form is not held while a chunk fills."""
+    import writes
+
+    table, sqs, _ = aws
+    seen: list = []
+    real = writes.write_conditionally
+
+    def recording(table, items, rules, retry):
+        seen.extend(item.wire for item in items)
+        return real(table, items, rules, retry)
+
+    monkeypatch.setattr(writes, "write_conditionally", recording)
+    batch = [record(f"m{i}", body(f"k{i}")) for i in range(3)]
+    config = consumer.load_config({"TABLE_NAME": TABLE, "WRITE_MODE": "first-write-wins"})
+    assert consumer.process_batch(batch, config, table, sqs, NO_WAIT, 0).failures == []
+    assert seen == [None, None, None]
+    assert set(stored(table)) == {"k0", "k1", "k2"}

@@ -94,3 +94,24 @@ def test_nesting_stops_at_dynamodbs_depth_before_going_deeper():
             wire_and_size(nested(levels)["a"])
     assert finish_item("m1", "eventId", "k", nested(33)).reason == "too_deep"
     assert finish_item("m1", "eventId", "k", nested(32)).key == "k"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('{"a": 1e200, "b": ' + "[" * 33 + "]" * 33 + "}", "too_deep"),
+        ('{"a": "\\ud800", "b": 1e200}', "unsupported_value"),
+        ('{"a": {"\\ud800": 1}, "b": ' + "[" * 33 + "]" * 33 + "}", "too_deep"),
+        ('{"b": ' + "[" * 33 + "]" * 33 + ', "a": 1e200}', "too_deep"),
+        ('{"a": "\\ud800", "b": 1}', UnicodeEncodeError),  # the caller's invalid_unicode
+    ],
+)
+def test_a_body_with_several_faults_gets_the_reason_of_the_first_check(body, reason):
+    """The checks' order (depth, then numbers, then text) decides, not the order of the members:
+    the reasons are metric dimensions and dead-letter attributes users alarm on."""
+    attributes = parse_body(body)
+    if isinstance(reason, str):
+        assert finish_item("m1", "eventId", "k", attributes).reason == reason
+    else:
+        with pytest.raises(reason):
+            finish_item("m1", "eventId", "k", attributes)

@@ -41,9 +41,14 @@ def sdk_config(max_pool_connections: int) -> Any:
 
 def table_and_sqs(table_name: str, max_pool_connections: int) -> tuple[Any, Any]:
     import boto3  # the runtime ships it; imported on first use to keep imports cheap
+    from botocore.config import Config
 
     config = sdk_config(max_pool_connections)
-    return boto3.resource("dynamodb", config=config).Table(table_name), boto3.client("sqs", config=config)
+    table = boto3.resource("dynamodb", config=config).Table(table_name)
+    # BatchWriteItem's own client, from the same session and settings (store.wire_client): items go
+    # as the consumer serialised them; botocore's client-side check of each is skipped (DynamoDB checks).
+    table._wire_client = boto3.client("dynamodb", config=config.merge(Config(parameter_validation=False)))
+    return table, boto3.client("sqs", config=config)
 
 
 def events_client(max_pool_connections: int) -> Any:

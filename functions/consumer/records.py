@@ -200,6 +200,19 @@ class TooDeep(Exception):
     """A map or list nested deeper than DynamoDB takes (MAX_NESTING_DEPTH)."""
 
 
+def too_deep(attributes: Mapping[str, Any]) -> bool:
+    """Whether a map or list nests past MAX_NESTING_DEPTH below the attributes (iterative, and it
+    stops at the first: a hostile body never exhausts the stack)."""
+    stack = [(value, 1) for value in attributes.values()]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_NESTING_DEPTH:
+                return True
+            stack.extend((child, depth + 1) for child in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
 def _number_size(text: str) -> int:
     digits = text.lstrip("-").replace(".", "").lstrip("0") or "0"
     significant = digits.split("E")[0].split("e")[0]
@@ -262,6 +275,15 @@ def wire_and_size(value: Any, depth: int = 1) -> tuple[dict[str, Any], int]:
     return wire, attribute_value_size(wire)
 
 
+def unstorable_number(attributes: Mapping[str, Any]) -> Exception | None:
+    """The error a number of the attributes raises when serialised, if one does."""
+    try:
+        serialized(attributes)
+    except (TypeError, ArithmeticError) as error:
+        return error
+    return None
+
+
 def finish_item(message_id: str, partition_key: str, key: Any, attributes: dict[str, Any]) -> Item | Poison:
     """The checks DynamoDB will make of a keyed item: the key's type and size,
     nesting, numbers and the item's size."""
@@ -282,11 +304,16 @@ def finish_item(message_id: str, partition_key: str, key: Any, attributes: dict[
         for name, value in attributes.items():
             wire[name], value_size = wire_and_size(value)
             size += len(name.encode("utf-8")) + value_size
-    except TooDeep:
-        return poison(Reason.TOO_DEEP, f"maps and lists nest deeper than {MAX_NESTING_DEPTH} levels")
-    except (TypeError, ArithmeticError) as error:
-        # Decimal traps: more than 38 significant digits, or out of DynamoDB's range.
-        return poison(Reason.UNSUPPORTED_VALUE, f"{type(error).__name__}: a number DynamoDB cannot store exactly")
+    except (TooDeep, TypeError, ArithmeticError, UnicodeEncodeError) as error:
+        # One pass meets the faults in the order of the members; a body with several gets the reason
+        # the checks gave in their own order: depth, then numbers, then text (the caller's, re-raised).
+        if too_deep(attributes):
+            return poison(Reason.TOO_DEEP, f"maps and lists nest deeper than {MAX_NESTING_DEPTH} levels")
+        number_error = error if isinstance(error, TypeError | ArithmeticError) else unstorable_number(attributes)
+        if number_error is not None:
+            # Decimal traps: more than 38 significant digits, or out of DynamoDB's range.
+            return poison(Reason.UNSUPPORTED_VALUE, f"{type(number_error).__name__}: a number DynamoDB cannot store exactly")
+        raise
     if size > MAX_ITEM_BYTES:
         return poison(Reason.TOO_LARGE, f"item is {size} bytes; DynamoDB's limit is {MAX_ITEM_BYTES}")
     return Item(message_id=message_id, key=key, attributes=attributes, wire=wire)

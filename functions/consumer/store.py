@@ -144,7 +144,9 @@ def chunks(values: list, size: int) -> Iterable[list]:
 
 
 def wire_client(table: Any) -> Any:
-    """A plain DynamoDB client beside the table's resource client, made once per table.
+    """A plain DynamoDB client beside the table's resource client: the one clients.table_and_sqs made
+    with it (the same session and settings), else one made now with the resource client's region,
+    endpoint and settings (a table built elsewhere: tests, scripts).
 
     BatchWriteItem takes the items as finish_item serialised them (Item.wire). Through the
     resource client each would be serialised again and every request's parameters copied:

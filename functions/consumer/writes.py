@@ -8,7 +8,7 @@ holds other records' items, so it runs outside any one record's catch-all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from consumer_config import Config
@@ -25,8 +25,14 @@ WRITE_CHUNK_ITEMS = BATCH_WRITE_LIMIT
 WRITE_CHUNK_BYTES = 4 * 1024 * 1024
 
 
+def batched(config: Config) -> bool:
+    """Whether items are written by BatchWriteItem (last write wins, no ordering guard), which sends
+    their wire form; the conditional writers send their values through the table's PutItem."""
+    return config.write_mode == "last-write-wins" and config.ordering_attribute is None
+
+
 def write(items: list[Item], config: Config, table: Any, retry: RetryPolicy, now: float) -> dict[str, Any]:
-    if config.write_mode == "last-write-wins" and config.ordering_attribute is None:
+    if batched(config):
         return write_last_wins(table, items, config.partition_key, retry)
     rules = WriteRules(config.partition_key, config.ttl_attribute, config.ordering_attribute, now, config.fan_out is not None)
     return write_conditionally(table, items, rules, retry)
@@ -79,7 +85,8 @@ class Writes:
         if self.publisher is not None:
             assert event is not None, "fan-out needs each item's event"
             self.publisher.add(item.message_id, event)
-        self.pending.append(item)
+        # A conditional writer never sends the wire form: not held while the chunk fills.
+        self.pending.append(item if batched(self.config) else replace(item, wire=None))
         self.pending_bytes += size
 
     def retried(self, key: str) -> None:
@@ -139,7 +146,7 @@ class Writes:
         for record_id, element_ids in self.elements.items():
             folded = [self.outcomes[element] for element in element_ids if element in self.outcomes]
             outcomes[record_id] = fold(record_id, folded)
-        if self.config.write_mode == "last-write-wins" and self.config.ordering_attribute is None:
+        if batched(self.config):
             self.retry_after_retried_splits(outcomes)
         return outcomes
 

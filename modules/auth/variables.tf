@@ -93,6 +93,12 @@ variable "mode" {
     condition     = contains([for mode, spec in local.contract.auth_modes : mode if try(spec.identity_source != null, false)], var.mode)
     error_message = "mode must be one of ${join(", ", [for mode, spec in local.contract.auth_modes : mode if try(spec.identity_source != null, false)])}."
   }
+
+  validation {
+    # The single source of the first releases (source_name null) is HTTP Basic: its names say so.
+    condition     = var.mode == "basic" || var.source_name != null
+    error_message = "mode: only basic serves the single source of the first releases (source_name = null); another mode guards a named source. At the root, the source named default is that one: give it auth = \"basic\" (or \"none\" with a signature), or another name."
+  }
 }
 
 variable "token_header" {

@@ -75,6 +75,16 @@ run "a_token_sources_descriptions" {
   }
 }
 
+run "a_token_authorizer_guards_a_named_source" {
+  command = plan
+
+  variables {
+    mode = "token"
+  }
+
+  expect_failures = [var.mode]
+}
+
 run "bring_your_own_secret_with_cmk" {
   command = plan
 

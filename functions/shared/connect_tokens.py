@@ -25,9 +25,9 @@ from key_documents import KeysUnavailable
 # RFC 3986's unreserved characters stay; everything else is %XX, upper case (Atlassian's encodeRfc3986).
 UNRESERVED = "-_.~"
 # Connect's query parameter carrying the token itself: never part of the hash.
+TOKEN_PARAMETER = "jwt"  # noqa: S105 (a parameter name, not a password)
 # Seconds since 1970 below the year 5138: a claim past it is no time a sender means (NaN is not below it).
 LATEST_TIME = 10**11
-TOKEN_PARAMETER = "jwt"  # noqa: S105 (a parameter name, not a password)
 
 
 def facts(rule: SignatureRule) -> Mapping:
@@ -53,7 +53,8 @@ def signed_content(rule: SignatureRule, headers: Mapping[str, str]) -> bytes:
 
 
 def verify(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str, str], received_at: float) -> None:
-    """Return if the token is the named tenant's, for the source's URL, valid when received; raise Rejected otherwise."""
+    """Return if the token is the named tenant's, for the source's URL, valid when received; raise Rejected
+    otherwise, or KeysUnavailable when the secret has no entry for the installation the token names."""
     jwt = facts(rule)
     segments, _, claims = token_segments(rule, headers)
     tenant = claims.get("iss")  # the installation: its clientKey

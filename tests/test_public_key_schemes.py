@@ -17,6 +17,7 @@ import json
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -515,6 +516,17 @@ class KeyServer(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_POST(self) -> None:  # a key API (Plaid's): /refused answers 400 with its error, the rest as GET
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path == "/refused":
+            body = b'{"error_code": "INVALID_API_KEYS"}'
+            self.send_response(400)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        self.do_GET()
+
     def log_message(self, *args: object) -> None:
         return None
 
@@ -535,6 +547,25 @@ def test_fetch_document_reads_a_published_document(key_server: str):
 def test_fetch_document_refuses_a_redirect_an_oversized_document_and_a_failure(key_server: str, path: str):
     with pytest.raises(public_keys.KeysUnavailable):
         key_documents.fetch_document(key_server + path)
+
+
+def api_request(url: str) -> urllib.request.Request:
+    return urllib.request.Request(url, data=b"{}", headers={"Content-Type": "application/json"}, method="POST")  # noqa: S310 - loopback
+
+
+def test_a_key_apis_answer_and_its_4xx_are_answers(key_server: str):
+    """What post_json asks through (key_documents.exchange): a 2xx or a 4xx is the API's answer."""
+    assert key_documents.exchange(api_request(key_server + "/keys"), "the key API") == (200, b'{"keys": []}')
+    assert key_documents.exchange(api_request(key_server + "/refused"), "the key API") == (
+        400,
+        b'{"error_code": "INVALID_API_KEYS"}',
+    )
+
+
+@pytest.mark.parametrize("path", ["/moved", "/huge", "/down", "/broken"])
+def test_a_key_apis_redirect_5xx_oversized_or_broken_answer_waits(key_server: str, path: str):
+    with pytest.raises(key_documents.KeysUnavailable):
+        key_documents.exchange(api_request(key_server + path), "the key API")
 
 
 def test_a_function_without_the_layer_fails_as_it_loads_its_settings():

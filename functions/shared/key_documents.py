@@ -1,7 +1,8 @@
-"""Documents a public-key scheme fetches (Google's keys, PayPal's certificates): only over HTTPS
-from the hosts the contract names, never through a redirect, bounded in time and size, and
-cached (Documents). A fetch that fails is not the sender's fault: KeysUnavailable (a
-SecretUnavailable) keeps the message waiting, as an unreadable signing secret does.
+"""What a public-key scheme fetches (Google's keys, PayPal's certificates) or asks (Plaid's key API):
+only over HTTPS from the hosts the contract names, never through a redirect, bounded in time and
+size, and cached (Documents). A fetch that fails is not the sender's fault: KeysUnavailable (a
+SecretUnavailable) keeps the message waiting in the consumer, as an unreadable signing secret does,
+and is answered 503 at the edge, which keeps nothing (senders retry a 5xx).
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ class KeysUnavailable(SecretUnavailable):
 @functools.cache
 def opener() -> Any:
     """An opener that follows no redirect (one could leave the sender's host). Built on first use:
-    only Google's keys and PayPal's certificates are fetched, so discord and sendgrid never load
-    http and ssl."""
+    only Google's keys, PayPal's certificates and Plaid's key API are fetched, so discord and
+    sendgrid never load http and ssl."""
     import urllib.request
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -46,20 +47,36 @@ def opener() -> Any:
 
 
 def fetch_document(url: str) -> bytes:
-    """GET a key document (an HTTPS URL the contract allows), bounded in time and size; KeysUnavailable
-    for any failure of the network, TLS or HTTP (a broken status line, a truncated body)."""
+    """GET a key document (an HTTPS URL the contract allows): its bytes when answered 200;
+    KeysUnavailable for any other answer and any failure (exchange)."""
+    status, document = exchange(url, "the key document")
+    if status != 200:
+        raise KeysUnavailable(f"the key document answered {status}")
+    return document
+
+
+def exchange(request: Any, what: str) -> tuple[int, bytes]:
+    """Open `request` (a URL or a urllib Request) without following a redirect, bounded in time and
+    size: (status, answer) for a 2xx or 4xx answer; KeysUnavailable for anything else (the network,
+    TLS, a broken status line or a truncated body, a redirect, a 5xx, an answer larger than any a
+    sender gives). No error chains the original: a request may hold credentials (Plaid's)."""
     import http.client
+    import urllib.error
 
     try:
-        with opener().open(url, timeout=FETCH_TIMEOUT_SECONDS) as response:
-            if response.status != 200:
-                raise KeysUnavailable(f"the key document answered {response.status}")
-            document = response.read(MAX_DOCUMENT_BYTES + 1)
+        try:
+            with opener().open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
+                status, answer = response.status, response.read(MAX_DOCUMENT_BYTES + 1)
+        except urllib.error.HTTPError as error:  # a 4xx is an answer; a 3xx (no redirect is followed) or 5xx is not
+            with error:
+                if not 400 <= error.code < 500:
+                    raise KeysUnavailable(f"{what} answered {error.code}") from None
+                status, answer = error.code, error.read(MAX_DOCUMENT_BYTES + 1)
     except (OSError, ValueError, http.client.HTTPException) as error:  # URLError and HTTPError are OSErrors
-        raise KeysUnavailable(f"the key document could not be fetched ({type(error).__name__})") from error
-    if len(document) > MAX_DOCUMENT_BYTES:
-        raise KeysUnavailable("the key document is larger than any a sender publishes")
-    return document
+        raise KeysUnavailable(f"{what} could not be fetched ({type(error).__name__})") from None
+    if len(answer) > MAX_DOCUMENT_BYTES:
+        raise KeysUnavailable(f"{what} is larger than any a sender publishes")
+    return status, answer
 
 
 @dataclass
@@ -153,12 +170,9 @@ class Spacing:
 
 def post_json(url: str, payload: Mapping[str, str]) -> tuple[int, bytes]:
     """POST `payload` as JSON to an API the contract names: (status, answer) for a 2xx or 4xx
-    answer, bounded in time and size; KeysUnavailable for anything else (the network, TLS, a
-    redirect, a 5xx), which is never the sender's fault. The payload may hold credentials:
-    nothing of it is ever in an error."""
-    import http.client
+    answer; KeysUnavailable for anything else (exchange), which is never the sender's fault. The
+    payload may hold credentials: nothing of it is ever in an error."""
     import json
-    import urllib.error
     import urllib.request
 
     if not url.startswith("https://"):
@@ -166,20 +180,7 @@ def post_json(url: str, payload: Mapping[str, str]) -> tuple[int, bytes]:
     request = urllib.request.Request(  # noqa: S310 - https only, checked above
         url, data=json.dumps(payload).encode("utf-8"), headers={"Content-Type": "application/json"}, method="POST"
     )
-    try:
-        try:
-            with opener().open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
-                status, answer = response.status, response.read(MAX_DOCUMENT_BYTES + 1)
-        except urllib.error.HTTPError as error:  # a 4xx is an answer; a 3xx (no redirect is followed) or 5xx is not
-            with error:
-                if not 400 <= error.code < 500:
-                    raise KeysUnavailable(f"the key API answered {error.code}") from None
-                status, answer = error.code, error.read(MAX_DOCUMENT_BYTES + 1)
-    except (OSError, ValueError, http.client.HTTPException) as error:
-        raise KeysUnavailable(f"the key API could not be reached ({type(error).__name__})") from None
-    if len(answer) > MAX_DOCUMENT_BYTES:
-        raise KeysUnavailable("the key API's answer is larger than any it gives")
-    return status, answer
+    return exchange(request, "the key API")
 
 
 def allowed_url(url: str, hosts: Sequence[str], path_pattern: str) -> bool:

@@ -17,7 +17,7 @@ import re
 import urllib.parse
 from collections.abc import Mapping, Sequence
 
-from signature_parts import base64url, compact_jws, within_tolerance
+from signature_parts import base64url, compact_jws, signing_input, within_tolerance
 from signature_rules import INVALID, OUTSIDE_TOLERANCE, SIGNATURES, Rejected, SignatureRule, tenant_key
 
 from key_documents import KeysUnavailable
@@ -49,7 +49,7 @@ def token_segments(rule: SignatureRule, headers: Mapping[str, str]) -> tuple[lis
 def signed_content(rule: SignatureRule, headers: Mapping[str, str]) -> bytes:
     """What the MAC covers: the token's header and claims segments as sent."""
     segments, _, _ = token_segments(rule, headers)
-    return f"{segments[0]}.{segments[1]}".encode("ascii")
+    return signing_input(segments)
 
 
 def verify(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str, str], received_at: float) -> None:
@@ -65,7 +65,7 @@ def verify(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str, str
         # Not yet in the secret (the app's installed handler writes it; functions re-read the secret every
         # few minutes), or a forger's: either way the request waits (503 at the edge, Jira retries), not 401.
         raise KeysUnavailable("the token's installation (iss) has no shared secret in the source's secret yet")
-    mac = hmac.new(key, f"{segments[0]}.{segments[1]}".encode("ascii"), hashlib.sha256).digest()
+    mac = hmac.new(key, signing_input(segments), hashlib.sha256).digest()
     if not hmac.compare_digest(mac, base64url(segments[2])):
         raise Rejected(INVALID, "the token's signature matches not the installation's shared secret")
     request_hash = claims.get(jwt["request_hash_claim"])

@@ -239,7 +239,7 @@ def jws_parts(rule: SignatureRule, headers: Mapping[str, str], body: bytes) -> P
     body_hash = claims.get(jws["body_sha256_claim"])
     if not isinstance(body_hash, str) or not hmac.compare_digest(body_hash.encode("utf-8", "replace"), sha256_hex(body)):
         raise Rejected(INVALID, "the JWS covers another body")
-    return f"{segments[0]}.{segments[1]}".encode("ascii"), [base64url(segments[2])], None
+    return signing_input(segments), [base64url(segments[2])], None
 
 
 def compact_jws(value: str, what: str) -> tuple[list[str], dict, dict]:
@@ -250,6 +250,11 @@ def compact_jws(value: str, what: str) -> tuple[list[str], dict, dict]:
         raise Rejected(INVALID, f"{what} is not a compact JWS")
     header, claims = (json_segment(segment) for segment in segments[:2])
     return segments, header, claims
+
+
+def signing_input(segments: list[str]) -> bytes:
+    """What a compact JWS's signature covers: its header and claims segments as sent, joined by "."."""
+    return f"{segments[0]}.{segments[1]}".encode("ascii")
 
 
 def within_tolerance(rule: SignatureRule, seconds: float, received_at: float) -> None:

@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from signature_parts import base64url, compact_jws, within_tolerance
+from signature_parts import base64url, compact_jws, signing_input, within_tolerance
 from signature_rules import INVALID, OUTSIDE_TOLERANCE, Rejected, SignatureRule
 
 import key_documents
@@ -50,7 +50,7 @@ def oidc_token(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str,
         raise Rejected(INVALID, "the token is not RS256 with a key id")
     key = google_key(facts, header["kid"])
     try:
-        key.verify(base64url(segments[2]), f"{segments[0]}.{segments[1]}".encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+        key.verify(base64url(segments[2]), signing_input(segments), padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature as error:
         raise Rejected(INVALID, "the token's signature does not verify") from error
     check_claims(rule, facts, claims, keys, received_at)
@@ -124,7 +124,7 @@ def plaid_token(rule: SignatureRule, keys: Sequence[bytes], headers: Mapping[str
     if len(raw) != 64:  # JOSE's ES256 signature: r and s, 32 bytes each
         raise Rejected(INVALID, "the token's signature is not an ES256 signature")
     signature = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-    signed = f"{segments[0]}.{segments[1]}".encode("ascii")
+    signed = signing_input(segments)
     matched, waiting, refused = False, None, None
     for credentials in keys:  # one set, or several during a rotation of the secret: each is asked
         try:

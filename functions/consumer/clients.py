@@ -41,14 +41,21 @@ def sdk_config(max_pool_connections: int) -> Any:
 
 def table_and_sqs(table_name: str, max_pool_connections: int) -> tuple[Any, Any]:
     import boto3  # the runtime ships it; imported on first use to keep imports cheap
-    from botocore.config import Config
 
     config = sdk_config(max_pool_connections)
     table = boto3.resource("dynamodb", config=config).Table(table_name)
-    # BatchWriteItem's own client, from the same session and settings (store.wire_client): items go
-    # as the consumer serialised them; botocore's client-side check of each is skipped (DynamoDB checks).
-    table._wire_client = boto3.client("dynamodb", config=config.merge(Config(parameter_validation=False)))
+    table._wire_client = wire_client_for(config)  # the same session and settings (store.wire_client)
     return table, boto3.client("sqs", config=config)
+
+
+def wire_client_for(config: Any, **where: Any) -> Any:
+    """BatchWriteItem's plain DynamoDB client (store.wire_client): the items go as the consumer
+    serialised them, and botocore's client-side check of every parameter (a third of a request's
+    CPU) is skipped: they are well-formed by construction, and DynamoDB checks them."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("dynamodb", config=config.merge(Config(parameter_validation=False)), **where)
 
 
 def events_client(max_pool_connections: int) -> Any:

@@ -24,6 +24,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
+from clients import wire_client_for
 from ordering import comparable, stored_version_type, version_type
 from records import Item, Poison
 
@@ -153,15 +154,8 @@ def wire_client(table: Any) -> Any:
     a quarter of the consumer's CPU per message (bench/cpu.py)."""
     client = getattr(table, "_wire_client", None)
     if client is None:
-        import boto3
-        from botocore.config import Config
-
         meta = table.meta.client.meta
-        # Botocore's client-side check of every parameter (a third of a request's CPU) is skipped:
-        # the items are finish_item's serialisation, well-formed by construction, and DynamoDB checks them.
-        config = meta.config.merge(Config(parameter_validation=False))
-        client = boto3.client("dynamodb", region_name=meta.region_name, endpoint_url=meta.endpoint_url, config=config)
-        table._wire_client = client
+        client = table._wire_client = wire_client_for(meta.config, region_name=meta.region_name, endpoint_url=meta.endpoint_url)
     return client
 
 

@@ -307,7 +307,7 @@ def finish_item(message_id: str, partition_key: str, key: Any, attributes: dict[
     except (TooDeep, TypeError, ArithmeticError, UnicodeEncodeError) as error:
         # One pass meets the faults in the order of the members; a body with several gets the reason
         # the checks gave in their own order: depth, then numbers, then text (the caller's, re-raised).
-        if too_deep(attributes):
+        if isinstance(error, TooDeep) or too_deep(attributes):  # the pass itself may have found it
             return poison(Reason.TOO_DEEP, f"maps and lists nest deeper than {MAX_NESTING_DEPTH} levels")
         number_error = error if isinstance(error, TypeError | ArithmeticError) else unstorable_number(attributes)
         if number_error is not None:

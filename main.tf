@@ -19,7 +19,8 @@ locals {
   # authorizer under the names those releases gave them.
   legacy = var.sources == null
   given_sources = local.legacy ? {
-    default = {
+    # (every edge step's setting null: the first releases had none)
+    default = merge({ for setting in local.edge_step_settings : setting => null }, {
       route_key              = var.api.route_key
       auth                   = "basic"
       secret_arn             = var.auth.secret_arn
@@ -35,9 +36,8 @@ locals {
       detail_type            = null
       split                  = null
       handshake              = null
-      response               = null
       signature              = null
-    }
+    })
   } : var.sources
   given_sources_normalised = {
     for name, source in local.given_sources : name => merge(source, {
@@ -51,6 +51,8 @@ locals {
         source.auth == "none" || try(local.handshakes[source.handshake.preset].signed || local.handshakes[source.handshake.preset].secret == "learned", false)
       )
       legacy_keys = local.legacy
+      # Each edge step's settings, by setting name, as the edge function reads them (JSON).
+      edge_steps = { for setting in local.edge_step_settings : setting => jsonencode(source[setting]) if source[setting] != null }
       # The request headers its consumer needs, carried with each message: its key
       # header, its detail-type header (fan-out) and its signature's.
       carried_headers = distinct(compact(concat(
@@ -72,7 +74,7 @@ locals {
       # (PayPal signs four): a claim check carries them in its pointer.
       delivery = source.delivery != null ? source.delivery : length(source.carried_headers) > local.attributes.max_carried_headers ? "claim-check" : "direct"
       integration = (
-        source.delivery == "claim-check" || source.verify_at_edge || source.handshake != null || source.response != null || length(source.carried_headers) > 0
+        source.delivery == "claim-check" || source.verify_at_edge || source.handshake != null || length(source.edge_steps) > 0 || length(source.carried_headers) > 0
       ) ? "function" : "sqs"
       # A handshake that arrives as a GET has its own route, on the same path.
       handshake_route_key = try(local.handshakes[source.handshake.preset].method == "GET", false) ? "GET ${split(" ", source.route_key)[1]}" : null
@@ -133,6 +135,10 @@ locals {
   # The ways a route admits a sender (contract.json): none has no authorizer.
   auth_modes = [for mode, spec in local.contract.auth_modes : mode if can(spec.identity_source)]
   handshakes = { for preset, spec in local.contract.handshakes : preset => spec if can(spec.method) }
+  # The edge's optional steps (a fixed response, ...): one module each, functions/front/edge_step_<setting>.py,
+  # acting on sources.<name>.<setting>. The file's name is the one place that ties the two; a step
+  # whose setting variables.tf does not declare fails the plan here (Invalid index).
+  edge_step_settings = sort([for file in fileset("${path.module}/functions/front", "edge_step_*.py") : trimsuffix(trimprefix(file, "edge_step_"), ".py")])
 }
 
 ################################################################################
@@ -254,7 +260,7 @@ module "front" {
             try(local.handshakes[local.sources[name].handshake.preset].secret, null) == "signing" && !local.sources[name].verify_at_edge
           ) ? module.consumer.secretsmanager_secret_arns[name] : local.sources[name].handshake.secret_arn
         }
-        response = local.sources[name].response
+        steps = local.sources[name].edge_steps
       }
     }
   ]...)
@@ -391,12 +397,14 @@ module "api" {
       authorizer_name                = source.authorizer_name
       authorizer_function_invoke_arn = try(module.auth[name].lambda_function_invoke_arn, null)
       identity_sources               = source.identity_sources
-      # Static per route: a sender cannot choose its source. receivedAt (ms)
-      # survives a redrive, where SentTimestamp would be the redrive's time. Only
-      # API Gateway's own context is interpolated: a route that carries request
-      # headers is the edge function's (local.sources, integration). The first
-      # releases' route set neither: its messages are the legacy source's.
-      message_attributes     = source.legacy_keys ? {} : { (local.attributes.source) = name, (local.attributes.received_at) = "$${context.requestTimeEpoch}" }
+      # What a direct route writes (contract.json message_attributes.carried, whose
+      # direct_route values trust.py allows too): static per route, so a sender cannot
+      # choose its source; receivedAt (ms) survives a redrive, where SentTimestamp would
+      # be the redrive's time. Only API Gateway's own context is interpolated: a route
+      # that carries request headers is the edge function's (local.sources,
+      # integration). The first releases' route set neither: its messages are the
+      # legacy source's.
+      message_attributes     = source.legacy_keys ? {} : { for key, facts in local.attributes.carried : local.attributes[key] => replace(facts.direct_route, "{source}", name) if can(facts.direct_route) }
       throttling_burst_limit = source.throttling_burst_limit
       throttling_rate_limit  = source.throttling_rate_limit
       integration            = source.integration

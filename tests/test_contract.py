@@ -58,6 +58,8 @@ GENERIC = (
     | {"{url}"}  # a placeholder of signed_content (google-pubsub-push's whole one): the vocabulary, as {body} is
     # The placeholders of an auth mode's templates (secret_description, generated_secret): modules/auth fills them.
     | {"{name}", "{source}", "{username}", "{password}"}
+    # Where a message attribute may come from (message_attributes.carried): the words trust.py branches on.
+    | {facts["on"] for facts in ATTRIBUTES["carried"].values()}
 )
 DISTINCTIVE = sorted(
     {value for value in strings(CONTRACT) if len(value) > 1 and value not in GENERIC}
@@ -186,6 +188,7 @@ NOT_A_COPY = {
     ): "a field of the archive's JSON lines (Envelope.to_archive_line), not the attribute",
     ("functions/consumer/records.py", "Poison"): "the class Poison in __all__, not the metric",
     ("functions/front/app.py", "requestId"): "API Gateway's requestContext.requestId, not the attribute",
+    ("functions/shared/envelope.py", "requestId"): "API Gateway's requestContext.requestId (Envelope.from_proxy_event), not the attribute",
     ("functions/front/handshakes.py", "sha256="): "X's CRC response_token (developer.x.com), not github's prefix",
     ("functions/shared/signature_parts.py", "netlify"): "the scheme's name (SCHEME_PARTS' key), not its JWS issuer",
 }

@@ -25,7 +25,7 @@ def one(route: dict, route_key: str = "POST /hooks/s"):
 
 def test_the_routes_of_earlier_releases_are_claim_checks():
     rule = config({"POST /hooks/big": {"source": "big", "headers": ["X-Delivery"]}}).routes["POST /hooks/big"]
-    assert (rule.delivery, rule.headers, rule.handshake, rule.response) == ("claim-check", ("x-delivery",), None, None)
+    assert (rule.delivery, rule.headers, rule.handshake, rule.steps) == ("claim-check", ("x-delivery",), None, ())
 
 
 def test_defaults_and_settings():

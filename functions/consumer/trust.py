@@ -1,15 +1,15 @@
 """Which message attributes a source's messages may carry, and what they may hold.
 
 Every attribute the consumer reads was written by one of four producers, and
-the allowed set is derived from the names they all take from envelope.py
-(which reads them from contract.json), never restated:
-- API Gateway's SQS mapping on a direct route (root main.tf, modules/api):
-  source, receivedAt, requestId, principal (routes with an authorizer), and
-  header.<name> for exactly the source's carried headers (SourceRule.carried_headers);
-- the front function on a claim-check route (functions/front/app.py): delivery,
-  source, receivedAt, requestId, principal;
-- scripts/replay.py: the archived message's attributes again, replayOf, and
-  delivery for a body sent as a claim check;
+the allowed set is contract.json's message_attributes.carried (where each
+attribute may come from, which the root main.tf reads too), never restated:
+- every route: API Gateway's SQS mapping on a direct route (root main.tf,
+  modules/api: source, receivedAt, requestId, principal on routes with an
+  authorizer), the edge function on the others (functions/front/app.py), which
+  also writes header.<name> for exactly the source's carried headers
+  (SourceRule.carried_headers);
+- claim_check: delivery, on a claim-check route or a replay sent as one;
+- replay: scripts/replay.py's replayOf, for an archived source;
 - dead_letters.py: its ingest.* attributes, which a redriven message brings back.
 
 Any other attribute is poison `unexpected_attribute`: an attribute a route does
@@ -35,19 +35,16 @@ legacy source's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
 from envelope import (
+    CARRIED_ON,
     CLAIM_CHECK,
     DEAD_LETTER_ATTRIBUTES,
     DELIVERY_ATTRIBUTE,
-    PRINCIPAL_ATTRIBUTE,
     RECEIVED_AT_ATTRIBUTE,
-    REPLAY_ATTRIBUTE,
-    REQUEST_ID_ATTRIBUTE,
-    SOURCE_ATTRIBUTE,
     UNIX_MILLISECONDS,
     header_attribute,
     string_attribute,
@@ -56,23 +53,24 @@ from envelope import (
 from pipeline import Poison, Reason
 from sources import SourceRule
 
-# Set by every route of a source, direct or claim-check.
-ROUTE_ATTRIBUTES = frozenset({SOURCE_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE, REQUEST_ID_ATTRIBUTE, PRINCIPAL_ATTRIBUTE})
-
 
 def may_be_claim_check(rule: SourceRule) -> bool:
     return rule.claim_check or rule.archive
 
 
+# Which sources' messages may carry an attribute, by where it comes from (contract.json's words).
+PRODUCED_FOR: dict[str, Callable[[SourceRule], bool]] = {
+    "every_route": lambda rule: True,
+    "claim_check": may_be_claim_check,
+    "replay": lambda rule: rule.archive,  # scripts/replay.py replays only what is archived
+}
+
+
 @cache  # a deployment has a few rules, each asked for every one of its records
 def allowed_attributes(rule: SourceRule) -> frozenset[str]:
     """Every attribute a message of this source can carry, whichever producer sent it."""
-    allowed = set(ROUTE_ATTRIBUTES) | set(DEAD_LETTER_ATTRIBUTES)
+    allowed = {name for name, on in CARRIED_ON.items() if PRODUCED_FOR[on](rule)} | set(DEAD_LETTER_ATTRIBUTES)
     allowed |= {header_attribute(header) for header in rule.carried_headers}
-    if may_be_claim_check(rule):
-        allowed.add(DELIVERY_ATTRIBUTE)
-    if rule.archive:
-        allowed.add(REPLAY_ATTRIBUTE)
     return frozenset(allowed)
 
 

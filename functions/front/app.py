@@ -8,11 +8,13 @@ Per request, in this order:
    becomes the source's signing secret while that is empty (edge_handshakes.py);
 3. GET without a handshake: 405 (GET routes exist only for handshakes);
 4. the signature, when the route has one: 401 with the reason, nothing kept;
-5. delivery (edge_delivery.py): a claim check (the exact body to S3, a pointer to
+5. the route's edge steps that may answer before delivery (edge_steps.py);
+6. delivery (edge_delivery.py): a claim check (the exact body to S3, a pointer to
    the queue) or direct (the body as the message, attributes built with the SDK
    from the Envelope: no sender value can become a trusted attribute);
-6. the answer: the route's fixed response, else the JSON receipt, only once the
-   message is durable. Any failure to queue is a 500: the sender retries.
+7. the answer, only once the message is durable: the JSON receipt, as the route's
+   edge steps shape it (edge_step_response.py: a fixed response). Any failure to
+   queue is a 500: the sender retries.
 
 Settings: edge_config.py. Each rejection is one metrics line (edge_metrics.py).
 A signed timestamp is compared with when API Gateway received the request
@@ -30,7 +32,6 @@ import base64
 import json
 import os
 import sys
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPMethod
@@ -46,11 +47,13 @@ from edge_responses import (
     METHOD_NOT_ALLOWED,
     NO_BODY,
     NOT_FOUND,
-    accepted,
+    answer,
     handshake_answer,
     unauthorized,
 )
-from envelope import DIRECT, Envelope
+from edge_steps import answer as step_answer
+from edge_steps import before_delivery
+from envelope import DIRECT, Envelope, proxy_received_ms
 from handshakes import PRESETS, WRONG_VERIFY_TOKEN, Request, Response, parse_query, preset
 
 from cached_secret import SecretUnavailable
@@ -101,27 +104,6 @@ def headers_of(event: Mapping[str, Any]) -> dict[str, str]:
     return {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
 
 
-def received_ms_of(event: Mapping[str, Any]) -> int:
-    return int((event.get("requestContext") or {}).get("timeEpoch") or time.time() * 1000)
-
-
-def envelope_of(event: Mapping[str, Any], rule: RouteRule, body: bytes, received_ms: int) -> Envelope:
-    """The request as the route delivers it: only the route's headers are carried, each as a value;
-    "-" for a request id API Gateway did not give."""
-    context = event.get("requestContext") or {}
-    headers = headers_of(event)
-    principal = ((context.get("authorizer") or {}).get("lambda") or {}).get("principal")
-    return Envelope(
-        source=rule.source,
-        body=body,
-        headers={name: headers[name] for name in rule.headers if name in headers},
-        received_ms=received_ms,
-        request_id=str(context.get("requestId") or "-"),
-        principal=str(principal) if principal else None,
-        delivery=rule.delivery,
-    )
-
-
 # --- the steps ---------------------------------------------------------------------------------------
 
 
@@ -158,16 +140,20 @@ def recognised(name: str, request: Request) -> bool:
     return preset(name, PROBE_KEY if PRESETS[name].needs_secret else None).answer(request) is not None
 
 
+def request_of(event: Mapping[str, Any], body: bytes) -> Request:
+    return Request(method_of(event), headers_of(event), query_of(event), body)
+
+
 def handshake_step(event: Mapping[str, Any], rule: RouteRule, body: bytes, config: Config, clients: Clients) -> dict | None:
     """The answer to a handshake; None when the request is not one."""
     assert rule.handshake is not None
-    request = Request(method_of(event), headers_of(event), query_of(event), body)
+    request = request_of(event, body)
     if not recognised(rule.handshake.preset, request):
         return None
     try:
         response = handshake_of(rule, clients.handshake_secrets, lambda: signing_keys(rule, clients.signing)).answer(request)
         signed = rule.handshake.signed
-        rejected = signature_rejection(rule, event, body, received_ms_of(event), clients.signing) if signed else None
+        rejected = signature_rejection(rule, event, body, proxy_received_ms(event), clients.signing) if signed else None
     except SecretUnavailable as error:
         log("ERROR", "handshake secret unavailable; not answered", source=rule.source, error=str(error))
         return INTERNAL_ERROR
@@ -198,8 +184,9 @@ def learned_secret_step(rule: RouteRule, response: Response, config: Config, cli
 
 
 def deliver(event: Mapping[str, Any], rule: RouteRule, body: bytes, config: Config, clients: Clients) -> dict[str, Any]:
-    """Queue the request (direct or claim check) and answer once it is durable; 500 if it is not."""
-    envelope = envelope_of(event, rule, body, received_ms_of(event))
+    """Queue the request (direct or claim check) and answer once it is durable, as the route's
+    steps shape the answer; 500 if it is not durable."""
+    envelope = Envelope.from_proxy_event(event, rule.source, rule.headers, rule.delivery, body)
     message = direct_message(envelope, config.max_message_bytes) if rule.delivery == DIRECT else None
     if isinstance(message, dict):  # refused: the answer says why
         return message
@@ -213,7 +200,7 @@ def deliver(event: Mapping[str, Any], rule: RouteRule, body: bytes, config: Conf
     except Exception as error:  # any failure: the sender must retry, and nothing was accepted
         log("ERROR", "not accepted", source=rule.source, error=error_code(error))
         return INTERNAL_ERROR
-    return accepted(rule.response, receipt)
+    return step_answer(rule.steps, request_of(event, body), answer(200, receipt))
 
 
 def claim(event: Mapping[str, Any], envelope: Envelope, config: Config, clients: Clients) -> dict[str, Any]:
@@ -232,7 +219,7 @@ def accept(event: Mapping[str, Any], config: Config, clients: Clients) -> dict[s
     if method_of(event) == HTTPMethod.GET:
         return METHOD_NOT_ALLOWED
     try:
-        rejected = signature_rejection(rule, event, body, received_ms_of(event), clients.signing)
+        rejected = signature_rejection(rule, event, body, proxy_received_ms(event), clients.signing)
     except KeysUnavailable as error:  # the request named what cannot be fetched: keep nothing, the sender retries
         log("ERROR", "sender's keys unavailable; not accepted", source=rule.source, error=str(error))
         return KEYS_UNAVAILABLE
@@ -241,6 +228,8 @@ def accept(event: Mapping[str, Any], config: Config, clients: Clients) -> dict[s
         rejected = None
     if rejected is not None:
         return reject(config, rule, rejected)
+    if rule.steps and (answered := before_delivery(rule.steps, request_of(event, body))) is not None:
+        return answered
     return deliver(event, rule, body, config, clients)
 
 

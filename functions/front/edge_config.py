@@ -7,8 +7,8 @@ ROUTES = {"<route key>": {
     "signature": {...},                                       optional: verified here, 401 with the reason
     "handshake": {"preset": "<name>", "secret_arn": "<arn>"}, optional; secret_arn only where the preset
                                                               has its own secret (see handshake_rule)
-    "response": {"status": 200-299, "content_type": "<type>", "body": "<text>"},  optional: the answer
-                                                              to an accepted request instead of the JSON receipt
+    "<setting>": {...},                                       optional: an edge step's settings
+                                                              (edge_steps.py: edge_step_<setting>.py)
 }}
 ROUTES is that JSON, or the same gzip-compressed and base64-encoded (what Terraform's base64gzip
 writes: Lambda's environment holds 4 KB in all, and a dozen signed routes' JSON does not fit).
@@ -20,13 +20,13 @@ AWS_LAMBDA_FUNCTION_NAME (Lambda's: the metrics' FunctionName).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPMethod
 from typing import Any
 
 from contract import ATTRIBUTES, METRICS
+from edge_steps import ConfiguredStep, configured_steps, step_modules
 from envelope import CLAIM_CHECK, DELIVERIES, DIRECT
 from environment_json import json_text
 from handshakes import HANDSHAKES, PRESETS
@@ -48,9 +48,8 @@ LEARNED_SECRET_PRESETS = frozenset(name for name, facts in HANDSHAKES.items() if
 MIN_MESSAGE_BYTES, MAX_SQS_MESSAGE_BYTES, DEFAULT_MESSAGE_BYTES = 1024, 1_048_576, 262_144
 # A direct message carries source, receivedAt, requestId, principal and the headers (a replay adds replayOf).
 MAX_DIRECT_HEADERS: int = ATTRIBUTES["max_carried_headers"]
-# A content type is one header line: printable ASCII, bounded.
-CONTENT_TYPE = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")
-MAX_RESPONSE_BODY = 64 * 1024
+# What a route says besides its steps' settings.
+ROUTE_SETTINGS = frozenset({"source", "headers", "delivery", "signature", "handshake"})
 
 
 @dataclass(frozen=True)
@@ -68,13 +67,6 @@ class HandshakeRule:
 
 
 @dataclass(frozen=True)
-class FixedResponse:
-    status: int
-    content_type: str
-    body: str = ""
-
-
-@dataclass(frozen=True)
 class RouteRule:
     source: str
     headers: tuple[str, ...]
@@ -82,7 +74,11 @@ class RouteRule:
     signing_secret_arn: str = ""
     delivery: str = CLAIM_CHECK
     handshake: HandshakeRule | None = None
-    response: FixedResponse | None = None
+    steps: tuple[ConfiguredStep, ...] = ()
+
+    def step(self, setting: str) -> Any:
+        """The rule of the step this route configures under that setting; None when it has none."""
+        return next((step.rule for step in self.steps if step.setting == setting), None)
 
     @property
     def name(self) -> str:  # the signing secret's cache is per source (signing_secrets.SourceRule)
@@ -134,6 +130,9 @@ def route_rule(route_key: str, settings: Any) -> RouteRule:
     where = f"ROUTES: {route_key!r}"
     if not isinstance(settings, Mapping) or not isinstance(settings.get("source"), str) or not settings["source"]:
         raise ValueError(f"{where} needs a source")
+    steps = step_modules()
+    if unknown := sorted(set(settings) - ROUTE_SETTINGS - set(steps)):
+        raise ValueError(f"{where}: no edge step reads {', '.join(unknown)}")
     delivery = settings.get("delivery") or CLAIM_CHECK
     if delivery not in DELIVERIES:
         raise ValueError(f"{where}: delivery must be one of {', '.join(DELIVERIES)}")
@@ -151,7 +150,7 @@ def route_rule(route_key: str, settings: Any) -> RouteRule:
         signing_secret_arn=secret_arn,
         delivery=delivery,
         handshake=handshake,
-        response=fixed_response(where, settings.get("response")),
+        steps=configured_steps(where, settings, steps),
     )
 
 
@@ -183,26 +182,3 @@ def handshake_rule(where: str, settings: Any, signature: SignatureRule | None) -
     if signature is None and (rule.signed or rule.uses_signing_secret or preset in LEARNED_SECRET_PRESETS):
         raise ValueError(f"{where}: the {preset} handshake needs the route's signature (and its secret_arn)")
     return rule
-
-
-def fixed_response(where: str, settings: Any) -> FixedResponse | None:
-    if settings is None:
-        return None
-    if not isinstance(settings, Mapping) or set(settings) - {"status", "content_type", "body"}:
-        raise ValueError(f"{where}: response takes status, content_type and body only")
-    status, content_type, body = settings.get("status"), settings.get("content_type"), settings.get("body", "")
-    if not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 299:
-        raise ValueError(f"{where}: response.status must be a success status, 200-299")
-    if not isinstance(content_type, str) or not CONTENT_TYPE.fullmatch(content_type):
-        raise ValueError(f"{where}: response.content_type must be a media type (printable ASCII)")
-    size = utf8_size(body) if isinstance(body, str) else None
-    if size is None or size > MAX_RESPONSE_BODY:
-        raise ValueError(f"{where}: response.body must be text of at most {MAX_RESPONSE_BODY} bytes")
-    return FixedResponse(status, content_type, body)
-
-
-def utf8_size(text: str) -> int | None:
-    try:
-        return len(text.encode("utf-8"))
-    except UnicodeEncodeError:  # a lone surrogate from a JSON escape: no response can carry it
-        return None

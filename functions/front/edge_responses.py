@@ -10,7 +10,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from edge_config import FixedResponse
 from handshakes import Response
 
 
@@ -47,17 +46,3 @@ def handshake_answer(response: Response) -> dict[str, Any]:
         "body": response.body.decode("ascii"),
         "isBase64Encoded": False,
     }
-
-
-def fixed(response: FixedResponse) -> dict[str, Any]:
-    """The route's configured answer to an accepted request, exactly as configured."""
-    return {
-        "statusCode": response.status,
-        "headers": {"content-type": response.content_type},
-        "body": response.body,
-        "isBase64Encoded": False,
-    }
-
-
-def accepted(configured: FixedResponse | None, receipt: Mapping[str, Any]) -> dict[str, Any]:
-    return fixed(configured) if configured is not None else answer(200, receipt)

@@ -4,8 +4,9 @@ An Envelope is what the module knows of a request: its source, the exact body
 bytes, the headers its source's route carries, when API Gateway received it,
 the request id and principal, how the body travels (in the message, or as a
 claim check) and, for a replay, the archived message's id. It is written to
-SQS message attributes (the front function, scripts/replay.py; API Gateway's
-mapping on a direct route writes the same names from contract.json), read from
+SQS message attributes (the front function, from its Lambda proxy event;
+scripts/replay.py; API Gateway's mapping on a direct route writes the same names
+from contract.json), read from
 an SQS Lambda record (the consumer), written as and read from an archive line
 (the consumer's archive, scripts/replay.py). Nothing else knows the attribute
 names or the carried-header form: a carried header is the attribute
@@ -22,6 +23,7 @@ import base64
 import binascii
 import json
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +41,8 @@ DELIVERY_ATTRIBUTE: str = ATTRIBUTES["delivery"]
 REPLAY_ATTRIBUTE: str = ATTRIBUTES["replay_of"]
 HEADER_ATTRIBUTE_PREFIX: str = ATTRIBUTES["header_prefix"]
 HEADER_VALUE_PREFIX: str = ATTRIBUTES["header_value_prefix"]
+# Where each attribute may come from, by name: every_route, claim_check or replay (trust.py).
+CARRIED_ON: dict[str, str] = {ATTRIBUTES[key]: facts["on"] for key, facts in ATTRIBUTES["carried"].items()}
 MAX_MESSAGE_ATTRIBUTES: int = ATTRIBUTES["sqs_limit"]  # SQS takes at most this many attributes on one message
 # A dead letter's own attributes (users filter and alarm on them; a redrive drops them).
 REASON_ATTRIBUTE: str = ATTRIBUTES["dead_letter"]["reason"]
@@ -185,6 +189,26 @@ class Envelope:
         return attributes
 
     @classmethod
+    def from_proxy_event(
+        cls, event: Mapping[str, Any], source: str, carried: tuple[str, ...], delivery: str, body: bytes
+    ) -> Envelope:
+        """A request as an edge route delivers it (the Lambda proxy event, payload 2.0): only its
+        carried headers (lower-case names), each as a value; "-" for a request id API Gateway
+        did not give."""
+        context = event.get("requestContext") or {}
+        headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
+        principal = ((context.get("authorizer") or {}).get("lambda") or {}).get("principal")
+        return cls(
+            source=source,
+            body=body,
+            headers={name: headers[name] for name in carried if name in headers},
+            received_ms=proxy_received_ms(event),
+            request_id=str(context.get("requestId") or "-"),
+            principal=str(principal) if principal else None,
+            delivery=delivery,
+        )
+
+    @classmethod
     def from_record(cls, record: Any, body: bytes | None = None) -> Envelope:
         """The envelope of an SQS Lambda record; `body`: its bytes when the caller has them
         already (a resolved claim check's, or not encoded again). Never raises:
@@ -262,6 +286,12 @@ class Envelope:
             )
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError, binascii.Error) as error:
             raise InvalidArchiveLine(f"not an archived message ({type(error).__name__})") from None
+
+
+def proxy_received_ms(event: Mapping[str, Any]) -> int:
+    """When API Gateway received a proxied request (requestContext.timeEpoch), Unix milliseconds;
+    now for an event without one."""
+    return int((event.get("requestContext") or {}).get("timeEpoch") or time.time() * 1000)
 
 
 def record_body(record: Mapping[str, Any]) -> bytes:

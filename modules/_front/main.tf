@@ -49,7 +49,7 @@ locals {
         # (decided by the preset, known at plan time; the ARN may not be)
         handshake = merge({ preset = route.handshake.preset }, contains(keys(local.handshake_secret_arns), route.source) ? { secret_arn = local.handshake_secret_arns[route.source][0] } : {})
       },
-      route.response == null ? {} : { response = route.response },
+      { for setting, settings in route.steps : setting => jsondecode(settings) },
     )
   }
 }

@@ -45,7 +45,7 @@ output "handshake_secret_arns" {
 }
 
 output "routes" {
-  description = "What the function reads (its ROUTES setting): each route's source, headers, delivery, signature, handshake and fixed response, nulls left out; for review and tests."
+  description = "What the function reads (its ROUTES setting): each route's source, headers, delivery, signature, handshake and edge steps' settings (a fixed response), nulls left out; for review and tests."
   value       = local.routes_setting
 }
 

@@ -54,7 +54,7 @@ variable "function" {
 ################################################################################
 
 variable "routes" {
-  description = "The routes the edge function serves, by route key (POST /hooks/big; a GET handshake route too): the source each belongs to, the lower-case request headers its consumer needs (signature and key headers), delivery (direct: the body is queued; claim-check: kept in S3, a pointer queued), the signature to check before accepting (null: the consumer alone checks), the handshake to answer (preset, and the secret it answers with: the signing secret, a verify token, or null) and the fixed response an accepted request gets (null: the default JSON)."
+  description = "The routes the edge function serves, by route key (POST /hooks/big; a GET handshake route too): the source each belongs to, the lower-case request headers its consumer needs (signature and key headers), delivery (direct: the body is queued; claim-check: kept in S3, a pointer queued), the signature to check before accepting (null: the consumer alone checks), the handshake to answer (preset, and the secret it answers with: the signing secret, a verify token, or null) and each edge step's settings as JSON by setting name (functions/front/edge_step_<setting>.py: response, the fixed answer to an accepted request)."
   type = map(object({
     source   = string
     headers  = list(string)
@@ -83,16 +83,18 @@ variable "routes" {
       preset     = string
       secret_arn = optional(string)
     }))
-    response = optional(object({
-      status       = number
-      content_type = string
-      body         = string
-    }))
+    # Each edge step's settings (JSON) by setting name: functions/front/edge_step_<setting>.py reads them.
+    steps = optional(map(string), {})
   }))
 
   validation {
     condition     = (length(var.routes) > 0 || !var.create) && alltrue([for route in values(var.routes) : can(regex("^[a-z][a-z0-9-]{0,19}$", route.source)) && length(route.headers) <= 10 && contains(["direct", "claim-check"], route.delivery)])
     error_message = "routes: at least one (when create is true); each source a source name (lower-case letters, digits, '-'), with at most 10 headers, and delivery direct or claim-check."
+  }
+
+  validation {
+    condition     = alltrue([for route in values(var.routes) : alltrue([for setting, settings in route.steps : fileexists("${path.module}/../../functions/front/edge_step_${setting}.py") && can(jsondecode(settings))])])
+    error_message = "routes: steps are edge steps' settings as JSON, each named by its module functions/front/edge_step_<setting>.py."
   }
 
   validation {

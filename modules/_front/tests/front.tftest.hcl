@@ -187,7 +187,7 @@ run "handshakes_read_their_secret_and_only_asana_may_write_one" {
         signature = { scheme = "hmac", header = "x-hook-signature", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:asana-signing-AbCdEf" }
         handshake = { preset = "asana" }
       }
-      "POST /hooks/twilio" = { source = "twilio", headers = [], delivery = "direct", response = { status = 200, content_type = "text/xml", body = "<Response/>" } }
+      "POST /hooks/twilio" = { source = "twilio", headers = [], delivery = "direct", steps = { response = jsonencode({ status = 200, content_type = "text/xml", body = "<Response/>" }) } }
     }
   }
 
@@ -219,7 +219,7 @@ run "handshakes_and_fixed_responses_reach_the_function" {
       "POST /hooks/meta"   = { source = "meta", headers = [], delivery = "direct", handshake = { preset = "meta", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:meta-verify-AbCdEf" } }
       "GET /hooks/meta"    = { source = "meta", headers = [], delivery = "direct", handshake = { preset = "meta", secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:meta-verify-AbCdEf" } }
       "POST /hooks/slack"  = { source = "slack", headers = [], delivery = "direct", handshake = { preset = "slack" } }
-      "POST /hooks/twilio" = { source = "twilio", headers = [], delivery = "direct", response = { status = 200, content_type = "text/xml", body = "<Response/>" } }
+      "POST /hooks/twilio" = { source = "twilio", headers = [], delivery = "direct", steps = { response = jsonencode({ status = 200, content_type = "text/xml", body = "<Response/>" }) } }
     }
   }
 
@@ -245,6 +245,20 @@ run "an_unknown_handshake_is_refused" {
   variables {
     routes = {
       "POST /hooks/x" = { source = "x", headers = [], delivery = "direct", handshake = { preset = "carrier-pigeon" } }
+    }
+  }
+
+  expect_failures = [var.routes]
+}
+
+# An edge step is its module, functions/front/edge_step_<setting>.py: a setting no module reads
+# (or a core route setting passed as a step) is refused at plan, not at the function's cold start.
+run "a_step_without_its_module_is_refused" {
+  command = plan
+
+  variables {
+    routes = {
+      "POST /hooks/x" = { source = "x", headers = [], delivery = "direct", steps = { signature = jsonencode({ scheme = "github" }) } }
     }
   }
 

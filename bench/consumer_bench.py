@@ -26,7 +26,12 @@ def sqs_records(count: int, round_index: int) -> list[dict]:
             ),
             # SentTimestamp: the consumer reports each stored message's lag (its log bytes count in the cost).
             "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
-            "messageAttributes": {},
+            # What modules/api's mapping writes on every route with an authorizer (the first releases'
+            # Basic route too): API Gateway's request id and the authorizer's principal.
+            "messageAttributes": {
+                "requestId": {"stringValue": f"req-{round_index}-{i}", "dataType": "String"},
+                "principal": {"stringValue": "webhook", "dataType": "String"},
+            },
         }
         for i in range(count)
     ]
@@ -44,6 +49,7 @@ def source_records(count: int, round_index: int, signed: bool) -> list[dict]:
     for record in sqs_records(count, round_index):
         body = record["body"].replace('"eventId"', '"id"')
         attributes = {
+            **record["messageAttributes"],
             "source": {"stringValue": "shop", "dataType": "String"},
             "receivedAt": {"stringValue": str(now * 1000), "dataType": "String"},
         }

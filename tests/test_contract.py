@@ -188,7 +188,10 @@ NOT_A_COPY = {
     ): "a field of the archive's JSON lines (Envelope.to_archive_line), not the attribute",
     ("functions/consumer/records.py", "Poison"): "the class Poison in __all__, not the metric",
     ("functions/front/app.py", "requestId"): "API Gateway's requestContext.requestId, not the attribute",
-    ("functions/shared/envelope.py", "requestId"): "API Gateway's requestContext.requestId (Envelope.from_proxy_event), not the attribute",
+    (
+        "functions/shared/envelope.py",
+        "requestId",
+    ): "API Gateway's requestContext.requestId (Envelope.from_proxy_event), not the attribute",
     ("functions/front/handshakes.py", "sha256="): "X's CRC response_token (developer.x.com), not github's prefix",
     ("functions/shared/signature_parts.py", "netlify"): "the scheme's name (SCHEME_PARTS' key), not its JWS issuer",
 }

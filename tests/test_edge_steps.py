@@ -20,7 +20,7 @@ from test_edge import Edge, make_edge, proxy
 
 # A step that ignores (200, nothing kept) events whose JSON type is listed, and marks every
 # accepted answer with a header: one step of each phase.
-IGNORE_STEP = '''
+IGNORE_STEP = """
 import json
 
 def parse(where, settings):
@@ -35,7 +35,7 @@ def before_delivery(rule, request):
 
 def answer(rule, request, accepted):
     return {**accepted, "headers": {**accepted["headers"], "x-ignore-checked": "1"}}
-'''
+"""
 
 
 def write_step(directory: Path, setting: str, source: str) -> None:

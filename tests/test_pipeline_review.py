@@ -179,6 +179,7 @@ def attributes(values: dict[str, str]) -> dict[str, dict[str, str]]:
         ({"receivedAt": "2024-01-01T00:00:00Z"}, "invalid_attribute"),  # API Gateway writes Unix milliseconds
         ({"receivedAt": "²"}, "invalid_attribute"),
         ({"receivedAt": "9" * 15}, "invalid_attribute"),
+        ({"receivedAt": ""}, "invalid_attribute"),
         ({"delivery": "express"}, "unexpected_attribute"),
         ({"delivery": "claim-check"}, "unexpected_attribute"),  # the legacy source is direct
         ({"replayOf": "m0"}, "unexpected_attribute"),  # and not archived
@@ -188,6 +189,7 @@ def attributes(values: dict[str, str]) -> dict[str, dict[str, str]]:
         "ISO receivedAt",
         "superscript receivedAt",
         "15-digit receivedAt",
+        "empty receivedAt",
         "delivery express",
         "delivery claim-check",
         "replayOf",

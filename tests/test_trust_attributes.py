@@ -8,11 +8,13 @@ its test: trust.py allows it on the sources its `on` names without a change of i
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import envelope
 import pytest
 
+import sources
 import trust
 from sources import SourceRule
 
@@ -73,3 +75,12 @@ def test_a_direct_route_writes_only_api_gateway_s_own_context_and_the_source_s_n
     # (modules/api refuses any other interpolation; the root writes these for every source's direct route)
     written = {key: facts["direct_route"] for key, facts in CARRIED.items() if "direct_route" in facts}
     assert written == {"source": "{source}", "received_at": "${context.requestTimeEpoch}"}
+
+
+@pytest.mark.parametrize("milliseconds", [0, 999, 1_700_000_000_123, 8_709_672_756_932, 9_999_999_999_999])
+def test_the_receive_time_is_stamped_to_the_exact_millisecond(milliseconds):
+    # Integer calendar arithmetic (the standard library's timedelta), not a float of seconds: at
+    # 8709672756932 a float's rounding gave .931 for .932.
+    exact = (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=milliseconds)).isoformat(timespec="milliseconds")
+    record = {"messageAttributes": {"receivedAt": {"stringValue": str(milliseconds), "dataType": "String"}}}
+    assert sources.received_at(record) == exact.replace("+00:00", "Z")

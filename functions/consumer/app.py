@@ -88,8 +88,8 @@ def secrets_for(
     records: list[Mapping[str, Any]], config: Config, secrets: SigningSecrets | None
 ) -> tuple[dict[str, tuple[bytes, ...]], dict[str, str]]:
     """(signing keys of the batch's signed sources, why by source for those that cannot be read)."""
-    if secrets is None:
-        return {}, {}
+    if secrets is None or not any(rule.signature is not None for rule in config.sources.values()):
+        return {}, {}  # (no record's source needs a key: none is looked up)
     rules = {rule.name: rule for record in records if (rule := config.sources.of(record)) is not None}
     return secrets.keys_for(rules.values())
 

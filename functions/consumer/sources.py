@@ -28,10 +28,11 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from contract import SIGNED_CONTENT_KEY
-from envelope import CLAIM_CHECK, DELIVERIES, DIRECT, SOURCE_ATTRIBUTE, Envelope, received_seconds, string_attribute
+from envelope import CLAIM_CHECK, DELIVERIES, DIRECT, SOURCE_ATTRIBUTE, Envelope, received_milliseconds, string_attribute
 from pointers import pointer_token
 
 from pipeline import Reason
@@ -192,11 +193,18 @@ def flag(settings: Mapping[str, Any], name: str, setting: str) -> bool:
 
 
 def received_at(record: Mapping[str, Any]) -> str | None:
-    """When the request was received (envelope.received_seconds), as ISO 8601 UTC."""
-    seconds = received_seconds(record)
-    if seconds is None:
+    """When the request was received (envelope.received_milliseconds), as ISO 8601 UTC to the
+    millisecond (2024-05-01T12:00:00.123Z)."""
+    milliseconds = received_milliseconds(record)
+    if milliseconds is None:
         return None
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    seconds, millis = divmod(milliseconds, 1000)
+    return f"{utc_second(seconds)}.{millis:03d}Z"
+
+
+@lru_cache(maxsize=256)  # a batch's messages were mostly received within the same few seconds
+def utc_second(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def parsed_json(body: str, message_id: str) -> Any:

@@ -23,6 +23,10 @@ from pipeline import Poison, Reason
 from records import Item
 from sources import RECEIVED_AT_FIELD, SOURCE_FIELD, STORED_BODY_FIELD, SourceRule, Sources, received_at
 
+# The names the consumer sets on a stamped source's items, sorted (a refusal names them in this order).
+RESERVED = tuple(sorted((SOURCE_FIELD, RECEIVED_AT_FIELD)))
+RESERVED_WITH_SPILL = tuple(sorted((SOURCE_FIELD, RECEIVED_AT_FIELD, STORED_BODY_FIELD)))
+
 
 @dataclass
 class Work:
@@ -97,8 +101,8 @@ def reserved_poison(work: Work, document: Mapping[str, Any], spill_large: bool) 
     if not work.rule.stamped:
         return None
     # With spilling on, a body holding _payload could pass for a spilled item.
-    names = {SOURCE_FIELD, RECEIVED_AT_FIELD} | ({STORED_BODY_FIELD} if spill_large else set())
-    reserved = sorted(names & set(document))
+    names = RESERVED_WITH_SPILL if spill_large else RESERVED
+    reserved = [name for name in names if name in document]  # (not set(document): a body may have many names)
     if reserved:
         return poison(work, Reason.RESERVED_ATTRIBUTE, f"the body holds {', '.join(reserved)}, which the consumer sets")
     return None

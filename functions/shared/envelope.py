@@ -84,8 +84,11 @@ class InvalidArchiveLine(ValueError):
 
 def string_attribute(record: Mapping[str, Any], name: str) -> str | None:
     attribute = (record.get("messageAttributes") or {}).get(name)
-    value = attribute.get("stringValue") if isinstance(attribute, Mapping) else None
-    return value if isinstance(value, str) else None
+    if attribute is None:
+        return None
+    # (type() first: a record is JSON, so a dict, and an ABC's isinstance costs more than the rest)
+    value = attribute.get("stringValue") if type(attribute) is dict or isinstance(attribute, Mapping) else None
+    return value if type(value) is str else None
 
 
 def header_value(record: Mapping[str, Any], name: str) -> str:
@@ -98,10 +101,12 @@ def received_milliseconds(record: Mapping[str, Any]) -> int | None:
     """When the request was received, in Unix milliseconds: API Gateway's receivedAt
     (kept through any redrive), else SQS's SentTimestamp (a copy made by a redrive has
     a new one)."""
-    for value in (string_attribute(record, RECEIVED_AT_ATTRIBUTE), (record.get("attributes") or {}).get("SentTimestamp")):
-        if isinstance(value, str) and UNIX_MILLISECONDS.fullmatch(value):
-            return int(value)
-    return None
+    value = string_attribute(record, RECEIVED_AT_ATTRIBUTE)
+    if value is None or not UNIX_MILLISECONDS.fullmatch(value):
+        value = (record.get("attributes") or {}).get("SentTimestamp")
+        if not isinstance(value, str) or not UNIX_MILLISECONDS.fullmatch(value):
+            return None
+    return int(value)
 
 
 def received_seconds(record: Mapping[str, Any]) -> float | None:

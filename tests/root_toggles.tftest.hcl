@@ -387,6 +387,26 @@ run "routes_that_need_the_edge_go_through_it" {
     error_message = "An open signed source is verified at the edge by default; each route's headers, handshake and fixed response reach the function."
   }
 
+  # Exactly what earlier releases wrote (the function's ROUTES and the SQS integration's attributes):
+  # the edge step's settings and the contract's direct-route attributes change neither.
+  assert {
+    condition = jsonencode(module.front.routes["POST /hooks/twilio"]) == jsonencode({
+      source   = "twilio", headers = [], delivery = "direct",
+      response = { status = 200, content_type = "text/xml", body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>" }
+    })
+    error_message = "A fixed response reaches the function's ROUTES exactly as before the edge steps were modules."
+  }
+
+  assert {
+    condition = module.api.apigatewayv2_integration_message_attributes["orders"] == {
+      principal  = { DataType = "String", StringValue = "$${context.authorizer.principal}" }
+      requestId  = { DataType = "String", StringValue = "$${context.requestId}" }
+      source     = { DataType = "String", StringValue = "orders" }
+      receivedAt = { DataType = "String", StringValue = "$${context.requestTimeEpoch}" }
+    }
+    error_message = "A direct route writes exactly principal, requestId, its source and API Gateway's receive time."
+  }
+
   assert {
     condition     = output.front_lambda_function_name == "root-toggles-front" && output.s3_bucket_id == null && module.consumer.lambda_function_memory_size == 256
     error_message = "Without claim checks, the edge function needs no bucket and the consumer keeps 256 MB."

@@ -17,6 +17,7 @@ import edge_steps
 import pytest
 from test_claim_check import queued
 from test_edge import Edge, make_edge, proxy
+from test_signatures import NOW, sign_stripe
 
 # A step that ignores (200, nothing kept) events whose JSON type is listed, and marks every
 # accepted answer with a header: one step of each phase.
@@ -119,4 +120,69 @@ def test_a_step_module_without_parse_or_a_phase_is_refused(tmp_path, monkeypatch
 
 def test_a_null_setting_configures_no_step():
     rule = edge_config.route_rule("POST /hooks/s", {"source": "s", "headers": [], "response": None})
-    assert rule.steps == () and rule.step("response") is None
+    assert rule.steps == ()
+
+
+# --- who a step may answer: only a request someone vouched for ----------------------------------------
+
+STRIPE_SECRET = "whsec_" + "cd" * 16
+PING = '{"type":"ping"}'
+
+
+def unauthorized(event: dict) -> dict:
+    """The event as an open route (no authorizer) gives it."""
+    event["requestContext"].pop("authorizer", None)
+    return event
+
+
+def ignoring_route(edge: Edge, signature: dict | None = None) -> None:
+    route = {"source": "s", "headers": ["stripe-signature"], "delivery": "direct", "ignore": {"types": ["ping"]}}
+    edge.configure({"POST /hooks/s": {**route, **({"signature": signature} if signature else {})}})
+
+
+def test_an_open_route_s_request_the_edge_did_not_verify_is_delivered_not_answered_by_a_step(edge, steps_dir):
+    write_step(steps_dir, "ignore", IGNORE_STEP)
+    ignoring_route(edge)
+    answer = edge.call(unauthorized(proxy("POST /hooks/s", PING.encode())))
+    assert answer["statusCode"] == 200 and answer["body"] != "ignored"
+    assert len(queued(edge.sqs, edge.queue_url)) == 1  # for the consumer, which checks what it must
+
+
+def test_a_verified_signature_lets_a_step_answer_on_an_open_route(edge, steps_dir):
+    write_step(steps_dir, "ignore", IGNORE_STEP)
+    ignoring_route(edge, {"scheme": "stripe", "secret_arn": edge.secret("s-signing", STRIPE_SECRET)})
+    signed = sign_stripe(PING, STRIPE_SECRET, NOW, "m")
+    assert edge.call(unauthorized(proxy("POST /hooks/s", PING.encode(), signed)))["body"] == "ignored"
+    forged = sign_stripe(PING, "whsec_" + "00" * 16, NOW, "m")
+    assert edge.call(unauthorized(proxy("POST /hooks/s", PING.encode(), forged)))["statusCode"] == 401
+    assert edge.nothing_kept()
+
+
+def test_a_signing_secret_that_cannot_be_read_leaves_the_request_to_the_consumer_not_to_a_step(edge, steps_dir):
+    write_step(steps_dir, "ignore", IGNORE_STEP)
+    ignoring_route(edge, {"scheme": "stripe", "secret_arn": edge.secret("s-empty", None)})  # no value yet
+    answer = edge.call(unauthorized(proxy("POST /hooks/s", PING.encode(), {"stripe-signature": "t=1,v1=forged"})))
+    assert answer["statusCode"] == 200 and answer["body"] != "ignored"
+    assert len(queued(edge.sqs, edge.queue_url)) == 1
+
+
+def test_a_step_failing_to_answer_after_the_message_is_kept_leaves_the_receipt(edge, steps_dir):
+    write_step(
+        steps_dir,
+        "broken",
+        "def parse(where, settings):\n    return settings\n\n\ndef answer(rule, request, accepted):\n    raise RuntimeError\n",
+    )
+    edge.configure({"POST /hooks/s": {"source": "s", "headers": [], "delivery": "direct", "broken": {}}})
+    answer = edge.call(proxy("POST /hooks/s", b'{"type":"push"}'))
+    [message] = queued(edge.sqs, edge.queue_url)
+    assert answer["statusCode"] == 200 and json.loads(answer["body"]) == {"messageId": message["messageId"]}
+
+
+def test_a_step_may_not_be_named_as_a_route_s_own_setting(steps_dir):
+    write_step(
+        steps_dir,
+        "signature",
+        "def parse(where, settings):\n    return settings\n\n\ndef answer(rule, request, accepted):\n    return accepted\n",
+    )
+    with pytest.raises(ValueError, match="may not be named as a route's own settings: signature"):
+        edge_config.route_rule("POST /hooks/s", {"source": "s", "headers": []})

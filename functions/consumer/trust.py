@@ -66,6 +66,10 @@ PRODUCED_FOR: dict[str, Callable[[SourceRule], bool]] = {
 }
 
 
+if unknown := sorted(set(CARRIED_ON.values()) - set(PRODUCED_FOR)):  # contract.json says a word this module does not know
+    raise ValueError(f"contract.json message_attributes.carried: no rule for on = {', '.join(unknown)}")
+
+
 @cache  # a deployment has a few rules, each asked for every one of its records
 def allowed_attributes(rule: SourceRule) -> frozenset[str]:
     """Every attribute a message of this source can carry, whichever producer sent it."""

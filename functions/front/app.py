@@ -8,7 +8,8 @@ Per request, in this order:
    becomes the source's signing secret while that is empty (edge_handshakes.py);
 3. GET without a handshake: 405 (GET routes exist only for handshakes);
 4. the signature, when the route has one: 401 with the reason, nothing kept;
-5. the route's edge steps that may answer before delivery (edge_steps.py);
+5. the route's edge steps that may answer before delivery (edge_steps.py), for a
+   request whose signature verified here or that the route's authorizer admitted;
 6. delivery (edge_delivery.py): a claim check (the exact body to S3, a pointer to
    the queue) or direct (the body as the message, attributes built with the SDK
    from the Envelope: no sender value can become a trusted attribute);
@@ -53,7 +54,7 @@ from edge_responses import (
 )
 from edge_steps import answer as step_answer
 from edge_steps import before_delivery
-from envelope import DIRECT, Envelope, proxy_received_ms
+from envelope import DIRECT, Envelope, authorizer_principal, proxy_received_ms
 from handshakes import PRESETS, WRONG_VERIFY_TOKEN, Request, Response, parse_query, preset
 
 from cached_secret import SecretUnavailable
@@ -200,7 +201,14 @@ def deliver(event: Mapping[str, Any], rule: RouteRule, body: bytes, config: Conf
     except Exception as error:  # any failure: the sender must retry, and nothing was accepted
         log("ERROR", "not accepted", source=rule.source, error=error_code(error))
         return INTERNAL_ERROR
-    return step_answer(rule.steps, request_of(event, body), answer(200, receipt))
+    receipt_answer = answer(200, receipt)
+    if not rule.steps:
+        return receipt_answer
+    try:
+        return step_answer(rule.steps, request_of(event, body), receipt_answer)
+    except Exception as error:  # durable already: a 500 would only make the sender send it again
+        log("ERROR", "an edge step failed to answer; the receipt is given", source=rule.source, error=type(error).__name__)
+        return receipt_answer
 
 
 def claim(event: Mapping[str, Any], envelope: Envelope, config: Config, clients: Clients) -> dict[str, Any]:
@@ -218,6 +226,7 @@ def accept(event: Mapping[str, Any], config: Config, clients: Clients) -> dict[s
         return answered
     if method_of(event) == HTTPMethod.GET:
         return METHOD_NOT_ALLOWED
+    verified = rule.signature is not None
     try:
         rejected = signature_rejection(rule, event, body, proxy_received_ms(event), clients.signing)
     except KeysUnavailable as error:  # the request named what cannot be fetched: keep nothing, the sender retries
@@ -225,10 +234,14 @@ def accept(event: Mapping[str, Any], config: Config, clients: Clients) -> dict[s
         return KEYS_UNAVAILABLE
     except SecretUnavailable:  # our own secret: no request can cause it; the consumer verifies
         log("ERROR", "signing secret unavailable; accepted for the consumer to verify", source=rule.source)
-        rejected = None
+        rejected, verified = None, False
     if rejected is not None:
         return reject(config, rule, rejected)
-    if rule.steps and (answered := before_delivery(rule.steps, request_of(event, body))) is not None:
+    # A step may answer instead of delivering only a request someone vouched for: its signature
+    # verified here, or the route's authorizer admitted it. Any other (an open route whose signature
+    # the consumer alone checks, a signing secret that cannot be read) is delivered for the consumer.
+    vouched_for = verified or authorizer_principal(event) is not None
+    if rule.steps and vouched_for and (answered := before_delivery(rule.steps, request_of(event, body))) is not None:
         return answered
     return deliver(event, rule, body, config, clients)
 

@@ -76,10 +76,6 @@ class RouteRule:
     handshake: HandshakeRule | None = None
     steps: tuple[ConfiguredStep, ...] = ()
 
-    def step(self, setting: str) -> Any:
-        """The rule of the step this route configures under that setting; None when it has none."""
-        return next((step.rule for step in self.steps if step.setting == setting), None)
-
     @property
     def name(self) -> str:  # the signing secret's cache is per source (signing_secrets.SourceRule)
         return self.source
@@ -131,6 +127,8 @@ def route_rule(route_key: str, settings: Any) -> RouteRule:
     if not isinstance(settings, Mapping) or not isinstance(settings.get("source"), str) or not settings["source"]:
         raise ValueError(f"{where} needs a source")
     steps = step_modules()
+    if clashing := sorted(ROUTE_SETTINGS & set(steps)):
+        raise ValueError(f"edge steps may not be named as a route's own settings: {', '.join(clashing)}")
     if unknown := sorted(set(settings) - ROUTE_SETTINGS - set(steps)):
         raise ValueError(f"{where}: no edge step reads {', '.join(unknown)}")
     delivery = settings.get("delivery") or CLAIM_CHECK

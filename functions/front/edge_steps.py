@@ -11,12 +11,16 @@ A step module defines
         the route's settings (JSON), checked: a ValueError saying why refuses the configuration;
 and one or both of
     before_delivery(rule, request: handshakes.Request) -> answer | None
-        once the request is authenticated and its signature verified, before anything is kept:
+        before anything is kept, for a request someone vouched for: its signature verified at
+        the edge, or the route's authorizer admitted it (any other request, say on an open
+        route whose signature only the consumer checks, is delivered without asking the step):
         an answer (a Lambda proxy response) ends the request with nothing queued; None goes on;
     answer(rule, request: handshakes.Request, accepted: answer) -> answer
         what an accepted request is answered, once its message is durable (the JSON receipt
-        unless a step replaces it).
-Steps run in the order of their settings' names.
+        unless a step replaces it; a step that raises here leaves the receipt: the message is
+        kept already, and a 500 would only make the sender send it again).
+Steps run in the order of their settings' names. A setting named as a route's own (source,
+headers, delivery, signature, handshake) cannot be a step's.
 """
 
 from __future__ import annotations

@@ -202,14 +202,14 @@ class Envelope:
         did not give."""
         context = event.get("requestContext") or {}
         headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
-        principal = ((context.get("authorizer") or {}).get("lambda") or {}).get("principal")
+        principal = authorizer_principal(event)
         return cls(
             source=source,
             body=body,
             headers={name: headers[name] for name in carried if name in headers},
             received_ms=proxy_received_ms(event),
             request_id=str(context.get("requestId") or "-"),
-            principal=str(principal) if principal else None,
+            principal=principal,
             delivery=delivery,
         )
 
@@ -291,6 +291,12 @@ class Envelope:
             )
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError, binascii.Error) as error:
             raise InvalidArchiveLine(f"not an archived message ({type(error).__name__})") from None
+
+
+def authorizer_principal(event: Mapping[str, Any]) -> str | None:
+    """The principal the route's Lambda authorizer admitted a proxied request as; None without one."""
+    principal = (((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda") or {}).get("principal")
+    return str(principal) if principal else None
 
 
 def proxy_received_ms(event: Mapping[str, Any]) -> int:

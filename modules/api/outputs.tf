@@ -92,3 +92,8 @@ output "route53_record_fqdn" {
   description = "The alias record created in domain.route53_zone_id; null when none was asked."
   value       = try(aws_route53_record.this[0].fqdn, null)
 }
+
+output "apigatewayv2_integration_message_attributes" {
+  description = "The SendMessage attributes each route on SQS's integration writes, by route name (API Gateway's $${context...} templates as configured): what the consumer's trust check allows, for review and tests."
+  value       = { for name in keys(local.direct_routes) : name => jsondecode(local.request_parameters[name].MessageAttributes) }
+}

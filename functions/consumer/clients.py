@@ -74,10 +74,15 @@ PRESERIALISED = "webhook_ingest_body"  # the key in the call's context
 
 def set_parameters_aside(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
     try:
-        context[PRESERIALISED] = json.dumps(params).encode("utf-8")  # what JSONSerializer writes for them
+        body = json.dumps(params)  # what JSONSerializer writes for them
     except (TypeError, ValueError):  # a value JSON cannot hold (bytes: B): botocore serialises them
         return
-    params["RequestItems"] = {}
+    if '"B": ' in body or '"BS": ' in body:  # a binary given as text, which botocore base64-encodes
+        return  # (or a map member named B: botocore then does its walk, no harm)
+    context[PRESERIALISED] = body.encode("utf-8")
+    # The tables stay (the endpoint is resolved from them after this event: a table ARN names the
+    # account); only the items, which botocore would walk, are left out.
+    params["RequestItems"] = dict.fromkeys(params["RequestItems"], ())
 
 
 def preserialised_body(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:

@@ -14,6 +14,7 @@ BatchWriteItem per 25 items through the same stubbed client.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import io
@@ -137,12 +138,13 @@ def consumer_handler(variant: str, name: str, stub: StubAws) -> Callable[[list[d
     """A warm consumer for one variant, loaded as its zip runs it. The bench times the success path
     only: a record retried or dead-lettered (a poison message, a forged signature) stops it."""
     os.environ.update(WRITE_ENVIRONMENT)
-    os.environ.pop("SOURCES", None)
-    if VARIANTS[variant] is not None:
-        os.environ["SOURCES"] = json.dumps(VARIANTS[variant])
+    sources = None if VARIANTS[variant] is None else json.dumps(VARIANTS[variant])
     module = load(ROOT / "functions" / "consumer" / "app.py", name)
 
     def handle(records: list[dict]) -> None:
+        # The variants' runs alternate in one process: each batch finds its own SOURCES.
+        if os.environ.get("SOURCES") != sources:
+            os.environ.pop("SOURCES", None) if sources is None else os.environ.update(SOURCES=sources)
         dead_letters = stub.calls["sqs.SendMessageBatch"]
         failures = module.handler({"Records": records}, Context()).get("batchItemFailures")
         if failures or stub.calls["sqs.SendMessageBatch"] != dead_letters:
@@ -177,6 +179,7 @@ def cpu_us_per_message(handle: Callable[[list[dict]], None], records: list[dict]
         handle(records)  # warm: clients made, the signing secret read once (cached for its TTL)
         per_message = []
         for _ in range(runs):
+            gc.collect()  # each run starts with no garbage of another's (the collector itself stays on, as in Lambda)
             started = time.process_time()
             for _ in range(batches):
                 handle(records)
@@ -187,25 +190,26 @@ def cpu_us_per_message(handle: Callable[[list[dict]], None], records: list[dict]
 
 
 def bench_cpu(quick: bool = False, batch_sizes: tuple[int, ...] = (10, 100), messages: int | None = None) -> dict:
-    """CPU per message for the floor and each consumer variant at each batch size, and the stub's call counts."""
+    """CPU per message for the floor and each consumer variant at each batch size, and the stub's call counts.
+    The variants' runs alternate (floor, legacy, source, signed, floor, ...): a drift of the machine
+    during the bench (frequency, a neighbour) falls on every variant alike, not on the last measured."""
     messages = messages or (200 if quick else 3000)
-    runs = 2 if quick else 5
+    runs = 2 if quick else 7
     stub = StubAws()
     stubbed_session(stub)
     rows = []
     for batch_size in batch_sizes:
-        floor_records = sqs_records(batch_size, 0)
-        rows.append(
-            {
-                "batch_size": batch_size,
-                "variant": "floor",
-                "cpu_us": cpu_us_per_message(floor_handler(), floor_records, messages, runs),
-            }
-        )
+        contenders = [("floor", floor_handler(), sqs_records(batch_size, 0))]
         for index, variant in enumerate(VARIANTS):
             handle = consumer_handler(variant, f"cpu_consumer_{batch_size}_{index}", stub)
-            figure = cpu_us_per_message(handle, records_for(variant, batch_size), messages, runs)
-            rows.append({"batch_size": batch_size, "variant": variant, "cpu_us": figure})
+            contenders.append((variant, handle, records_for(variant, batch_size)))
+        figures: dict[str, list[float]] = {name: [] for name, _, _ in contenders}
+        for _ in range(runs):
+            for name, handle, records in contenders:
+                figures[name].append(cpu_us_per_message(handle, records, messages, 1)["median"])
+        for name, values in figures.items():
+            figure = {"median": statistics.median(values), "min": min(values), "max": max(values), "n": runs}
+            rows.append({"batch_size": batch_size, "variant": name, "cpu_us": figure})
     os.environ.pop("SOURCES", None)
     boto3.setup_default_session(region_name="us-east-1")  # later benches get an unstubbed session
     return {"rows": rows, "stub_calls": dict(stub.calls), "messages_per_run": messages, "runs": runs}
@@ -233,8 +237,8 @@ def markdown(result: dict) -> list[str]:
         "",
         "### Our code's CPU per message (stub AWS at the HTTP layer: botocore serialises, signs and parses; no moto)",
         "",
-        f"time.process_time per message, median of {result['runs']} runs of ~{result['messages_per_run']} messages "
-        f"(spread below). Goals (issue 21): consumer/floor <= {GOAL_CONSUMER_OVER_FLOOR}, "
+        f"time.process_time per message, median of {result['runs']} runs of ~{result['messages_per_run']} messages, "
+        f"the variants' runs alternated (spread below). Goals (issue 21): consumer/floor <= {GOAL_CONSUMER_OVER_FLOOR}, "
         f"sources/legacy <= {GOAL_SOURCES_OVER_LEGACY}.",
         "",
         "| batch | floor µs | legacy µs | source µs | github-signed µs | legacy/floor | source/floor | signed/floor "

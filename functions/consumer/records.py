@@ -302,7 +302,10 @@ def finish_item(message_id: str, partition_key: str, key: Any, attributes: dict[
     size = 0
     try:
         for name, value in attributes.items():
-            wire[name], value_size = wire_and_size(value)
+            if type(value) is str:  # wire_and_size's first case, without its call: most top-level values are text
+                wire[name], value_size = {"S": value}, len(value.encode("utf-8"))
+            else:
+                wire[name], value_size = wire_and_size(value)
             size += len(name.encode("utf-8")) + value_size
     except (TooDeep, TypeError, ArithmeticError, UnicodeEncodeError) as error:
         # One pass meets the faults in the order of the members; a body with several gets the reason

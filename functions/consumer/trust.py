@@ -44,10 +44,11 @@ from envelope import (
     CLAIM_CHECK,
     DEAD_LETTER_ATTRIBUTES,
     DELIVERY_ATTRIBUTE,
+    MAX_MILLISECOND_DIGITS,
     RECEIVED_AT_ATTRIBUTE,
-    UNIX_MILLISECONDS,
     header_attribute,
     string_attribute,
+    unix_milliseconds,
 )
 
 from pipeline import Poison, Reason
@@ -91,9 +92,7 @@ def attribute_poison(record: Mapping[str, Any], rule: SourceRule) -> Poison | No
         return Poison(message_id, Reason.UNEXPECTED_ATTRIBUTE, f"no route of this source sets {', '.join(unexpected)[:150]}")
     if DELIVERY_ATTRIBUTE in attributes and string_attribute(record, DELIVERY_ATTRIBUTE) != CLAIM_CHECK:
         return Poison(message_id, Reason.UNEXPECTED_ATTRIBUTE, f"{DELIVERY_ATTRIBUTE} holds a value no producer writes")
-    received = string_attribute(record, RECEIVED_AT_ATTRIBUTE) if RECEIVED_AT_ATTRIBUTE in attributes else "0"
-    if not UNIX_MILLISECONDS.fullmatch(received or ""):
-        return Poison(
-            message_id, Reason.INVALID_ATTRIBUTE, f"{RECEIVED_AT_ATTRIBUTE} is not Unix milliseconds in at most 13 ASCII digits"
-        )
+    if RECEIVED_AT_ATTRIBUTE in attributes and unix_milliseconds(string_attribute(record, RECEIVED_AT_ATTRIBUTE)) is None:
+        detail = f"{RECEIVED_AT_ATTRIBUTE} is not Unix milliseconds in at most {MAX_MILLISECOND_DIGITS} ASCII digits"
+        return Poison(message_id, Reason.INVALID_ATTRIBUTE, detail)
     return None

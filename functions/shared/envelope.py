@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -64,7 +63,7 @@ NAMED_ATTRIBUTES = frozenset({SOURCE_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE, REQUEST_I
 NAMED_ATTRIBUTES |= {DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE}
 # A time in Unix milliseconds: 13 digits reach the year 2286; more would be refused by
 # datetime (15 digits) or be no receive time API Gateway or SQS ever wrote.
-UNIX_MILLISECONDS = re.compile(r"[0-9]{1,13}")
+MAX_MILLISECOND_DIGITS = 13
 # The archive's JSON Lines fields. Not the attribute names: archives written by earlier releases
 # must still replay, whatever the attributes are called.
 ARCHIVE_MESSAGE_ID, ARCHIVE_SOURCE, ARCHIVE_RECEIVED_AT = "messageId", "source", "receivedAt"
@@ -101,12 +100,18 @@ def received_milliseconds(record: Mapping[str, Any]) -> int | None:
     """When the request was received, in Unix milliseconds: API Gateway's receivedAt
     (kept through any redrive), else SQS's SentTimestamp (a copy made by a redrive has
     a new one)."""
-    value = string_attribute(record, RECEIVED_AT_ATTRIBUTE)
-    if value is None or not UNIX_MILLISECONDS.fullmatch(value):
-        value = (record.get("attributes") or {}).get("SentTimestamp")
-        if not isinstance(value, str) or not UNIX_MILLISECONDS.fullmatch(value):
-            return None
-    return int(value)
+    milliseconds = unix_milliseconds(string_attribute(record, RECEIVED_AT_ATTRIBUTE))
+    if milliseconds is None:
+        return unix_milliseconds((record.get("attributes") or {}).get("SentTimestamp"))
+    return milliseconds
+
+
+def unix_milliseconds(value: object) -> int | None:
+    """The time a text of 1 to MAX_MILLISECOND_DIGITS ASCII digits holds, else None (not a regular
+    expression: every message is read with it, and isdigit alone would take other scripts' digits)."""
+    if type(value) is str and 0 < len(value) <= MAX_MILLISECOND_DIGITS and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 def received_seconds(record: Mapping[str, Any]) -> float | None:

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import handshakes
 import pytest
-from handshakes import PRESETS, Request, parse_query, preset
+from handshakes import PRESETS, preset
+
+from edge_messages import Request, parse_query
 
 
 def header(response, name: str) -> str:

@@ -55,9 +55,10 @@ from edge_responses import (
 from edge_steps import answer as step_answer
 from edge_steps import before_delivery
 from envelope import DIRECT, Envelope, authorizer_principal, proxy_received_ms
-from handshakes import PRESETS, WRONG_VERIFY_TOKEN, Request, Response, parse_query, preset
+from handshakes import PRESETS, preset
 
 from cached_secret import SecretUnavailable
+from edge_messages import WRONG_VERIFY_TOKEN, Request, Response, parse_query
 from key_documents import KeysUnavailable
 from signatures import Rejected, verify
 from signing_secrets import SigningSecrets

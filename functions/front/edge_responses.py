@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from handshakes import Response
+from edge_messages import Response
 
 
 def answer(status: int, document: Mapping[str, Any]) -> dict[str, Any]:

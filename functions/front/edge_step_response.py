@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from handshakes import Request
+from edge_messages import Request
 
 # A content type is one header line: printable ASCII, bounded.
 CONTENT_TYPE = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")

@@ -10,12 +10,12 @@ A step module defines
     parse(where: str, settings: Any) -> rule
         the route's settings (JSON), checked: a ValueError saying why refuses the configuration;
 and one or both of
-    before_delivery(rule, request: handshakes.Request) -> answer | None
+    before_delivery(rule, request: edge_messages.Request) -> answer | None
         before anything is kept, for a request someone vouched for: its signature verified at
         the edge, or the route's authorizer admitted it (any other request, say on an open
         route whose signature only the consumer checks, is delivered without asking the step):
         an answer (a Lambda proxy response) ends the request with nothing queued; None goes on;
-    answer(rule, request: handshakes.Request, accepted: answer) -> answer
+    answer(rule, request: edge_messages.Request, accepted: answer) -> answer
         what an accepted request is answered, once its message is durable (the JSON receipt
         unless a step replaces it; a step that raises here leaves the receipt: the message is
         kept already, and a 500 would only make the sender send it again).
@@ -33,7 +33,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from handshakes import Request
+from edge_messages import Request
 
 STEP_PREFIX = "edge_step_"
 PHASES = ("before_delivery", "answer")

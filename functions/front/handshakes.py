@@ -13,7 +13,7 @@ endpoint cannot reflect content to a browser (`<script>` is refused with 400
 and a fixed body). Signed handshakes (slack, zoom, twitch, discord) must be verified by
 the edge before `answer` is asked; asana's and notion's learned secret is the caller's to
 store (see each class). Without API Gateway's decoded query parameters, build
-Request.query with parse_query.
+Request.query with edge_messages.parse_query.
 """
 
 from __future__ import annotations
@@ -23,13 +23,23 @@ import hashlib
 import hmac
 import json
 import re
-import urllib.parse
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import ClassVar
 
 from contract import CONTRACT
+
+from edge_messages import (
+    JSON,
+    MALFORMED,
+    TEXT,
+    WRONG_VERIFY_TOKEN,
+    Request,
+    Response,
+    as_json,
+    json_body,
+    plain,
+    respond,
+    well_formed,
+)
 
 # Each preset's method, whether it is signed and what secret it uses ("_" keys are notes).
 HANDSHAKES: dict[str, dict] = {name: facts for name, facts in CONTRACT["handshakes"].items() if not name.startswith("_")}
@@ -43,87 +53,6 @@ GRAPH_TOKEN = re.compile(r"[A-Za-z0-9 !#$%()*+,./:;=?@\[\]^_{|}~-]{1,1024}")
 # X signs the crc_token with the consumer secret, the key of every POST's
 # signature: only its opaque base64/base64url shape is signed (see X.answer).
 CRC_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{1,256}")
-# Handshake bodies are a few hundred bytes; a larger body is an event, never parsed here.
-MAX_HANDSHAKE_BODY = 16 * 1024
-
-TEXT = "text/plain; charset=utf-8"
-JSON = "application/json"
-
-
-@dataclass(frozen=True)
-class Request:
-    """What a handshake reads: header names lower-cased, query parameters decoded."""
-
-    method: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    query: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "method", self.method.upper())
-        object.__setattr__(self, "headers", {name.lower(): value for name, value in self.headers.items()})
-
-
-@dataclass(frozen=True)
-class Response:
-    """What the edge answers. `learned_secret` (asana, notion) is for the caller to store, never to log."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes = b""
-    learned_secret: str | None = None
-
-    def __repr__(self) -> str:  # header names and sizes only: values may be secrets (asana)
-        return f"Response(status={self.status}, headers={sorted(self.headers)}, body=<{len(self.body)} bytes>)"
-
-
-def parse_query(raw_query: str) -> dict[str, str]:
-    """Decode a raw query string ("+" and %XX); repeated names are joined with commas, as
-    API Gateway's queryStringParameters join them, so both inputs give the same answer."""
-    try:
-        pairs = urllib.parse.parse_qsl(raw_query, keep_blank_values=True, max_num_fields=100)
-    except ValueError:  # more than 100 parameters: no handshake looks like that
-        return {}
-    query: dict[str, str] = {}
-    for name, value in pairs:
-        query[name] = f"{query[name]},{value}" if name in query else value
-    return query
-
-
-def respond(
-    status: int, content_type: str, body: bytes, extra: Mapping[str, str] | None = None, learned_secret: str | None = None
-) -> Response:
-    headers = {"content-type": content_type, "x-content-type-options": "nosniff", **(extra or {})}
-    return Response(status, MappingProxyType(headers), body, learned_secret)  # read-only: MALFORMED is shared
-
-
-def plain(value: str) -> Response:
-    return respond(200, TEXT, value.encode("ascii"))
-
-
-def as_json(document: Mapping[str, str]) -> Response:
-    return respond(200, JSON, json.dumps(document, separators=(",", ":")).encode("ascii"))
-
-
-# Refusals carry a fixed reason, never the request's content.
-MALFORMED = respond(400, TEXT, b"malformed handshake challenge")
-WRONG_VERIFY_TOKEN = respond(403, TEXT, b"wrong verify token")
-
-
-def well_formed(value: object, pattern: re.Pattern[str]) -> str | None:
-    return value if isinstance(value, str) and pattern.fullmatch(value) else None
-
-
-def json_body(body: bytes, marker: bytes) -> dict | None:
-    """The body as a JSON object when it may be a handshake: small and holding `marker`
-    (a cheap test first, so an ordinary event is not parsed here); None otherwise."""
-    if len(body) > MAX_HANDSHAKE_BODY or marker not in body:
-        return None
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        return None
-    return document if isinstance(document, dict) else None
 
 
 class Handshake:

@@ -87,6 +87,7 @@ def test_zips_hold_exactly_the_sources_with_fixed_metadata():
             "signature_rules.py",
             "signatures.py",
             "signed_tokens.py",
+            "signing_keys.py",
             "signing_secrets.py",
         ],
         "front": [
@@ -106,6 +107,7 @@ def test_zips_hold_exactly_the_sources_with_fixed_metadata():
             "signature_rules.py",
             "signatures.py",
             "signed_tokens.py",
+            "signing_keys.py",
             "signing_secrets.py",
         ],
     }

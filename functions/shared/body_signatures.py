@@ -20,9 +20,9 @@ from typing import Any
 
 from contract import SIGNATURES
 from signature_parts import Parts, base64_signature, hex_signature, text_bytes, timestamp_of
-from signature_rules import INVALID, Rejected, SignatureRule
 
 from json_pointer import pointer_value
+from signature_rules import INVALID, Rejected, SignatureRule
 
 # A batch never holds more items than this (Adyen sends up to a few dozen; Graph up to 1,000).
 MAX_ITEMS = 1000

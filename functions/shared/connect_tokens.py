@@ -18,9 +18,10 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 
 from signature_parts import base64url, compact_jws, signing_input, within_tolerance
-from signature_rules import INVALID, OUTSIDE_TOLERANCE, SIGNATURES, Rejected, SignatureRule, tenant_key
 
 from key_documents import KeysUnavailable
+from signature_rules import INVALID, OUTSIDE_TOLERANCE, SIGNATURES, Rejected, SignatureRule
+from signing_keys import tenant_key
 
 # RFC 3986's unreserved characters stay; everything else is %XX, upper case (Atlassian's encodeRfc3986).
 UNRESERVED = "-_.~"

@@ -37,11 +37,11 @@ from signature_parts import (
     timestamp_of,
     within_tolerance,
 )
-from signature_rules import INVALID, Rejected, SignatureRule
 
 import key_documents
 from cached_secret import InvalidSecret
 from key_documents import KeysUnavailable, allowed_url
+from signature_rules import INVALID, Rejected, SignatureRule
 from signed_tokens import oidc_token, plaid_token
 
 # Each public-key scheme's facts (contract.json): its headers, and under public_key how it verifies.

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from contract import SIGNATURES
+
 from signature_rules import (
     HEX,
     INVALID,

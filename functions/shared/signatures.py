@@ -44,6 +44,12 @@ from signature_parts import (
     timestamp_of,
     within_tolerance,
 )
+
+# The scheme definitions and settings (signature_rules.py), the secrets' keys (signing_keys.py) and the header
+# parsing (signature_parts.py) live beside this module; their public names are
+# re-exported so that every caller keeps importing `signatures` alone.
+import connect_tokens
+from body_signatures import compares_secret, item_parts, item_signed_content, mailgun_parts
 from signature_rules import (
     ALGORITHMS,
     ENCODINGS,
@@ -52,7 +58,6 @@ from signature_rules import (
     HMAC_DEFAULTS,
     INVALID,
     ITEM_SCHEMES,
-    MAX_SECRETS,
     MAX_SIGNATURES,
     MISSING,
     MULTI_SIGNATURE_SCHEMES,
@@ -62,7 +67,6 @@ from signature_rules import (
     PUBLIC_KEY_SCHEMES,
     SCHEME_HEADERS,
     SCHEMES,
-    SECRET_PADDING,
     SIGNATURE_HEADERS,
     SIGNED_CONTENT_KEY_PREFIX,
     SINGLE_SIGNATURE_FORMS,
@@ -73,16 +77,8 @@ from signature_rules import (
     SignatureRule,
     check_hmac,
     load_signature,
-    parse_signing_secrets,
-    rotation_list,
-    signing_key,
 )
-
-# The scheme definitions, settings and secrets (signature_rules.py) and the header
-# parsing (signature_parts.py) live beside this module; their public names are
-# re-exported so that every caller keeps importing `signatures` alone.
-import connect_tokens
-from body_signatures import compares_secret, item_parts, item_signed_content, mailgun_parts
+from signing_keys import MAX_SECRETS, SECRET_PADDING, parse_signing_secrets, rotation_list, signing_key
 
 __all__ = [
     "ALGORITHMS",

@@ -21,10 +21,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from signature_parts import base64url, compact_jws, signing_input, within_tolerance
-from signature_rules import INVALID, OUTSIDE_TOLERANCE, Rejected, SignatureRule
 
 import key_documents
 from key_documents import KeysUnavailable
+from signature_rules import INVALID, OUTSIDE_TOLERANCE, Rejected, SignatureRule
 
 # A key id Plaid has not shown yet makes us ask Plaid's API: at most once a minute, whatever
 # requests ask (a forger inventing key ids cannot make us call Plaid per request).

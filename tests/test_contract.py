@@ -60,6 +60,8 @@ GENERIC = (
     | {"{name}", "{source}", "{username}", "{password}"}
     # Where a message attribute may come from (message_attributes.carried): the words trust.py branches on.
     | {facts["on"] for facts in ATTRIBUTES["carried"].values()}
+    # A route's own settings (edge_routes): keys of the edge's ROUTES, and everyday words (a source's signature).
+    | set(CONTRACT["edge_routes"]["settings"])
 )
 DISTINCTIVE = sorted(
     {value for value in strings(CONTRACT) if len(value) > 1 and value not in GENERIC}

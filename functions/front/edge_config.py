@@ -26,7 +26,7 @@ from http import HTTPMethod
 from typing import Any
 
 from contract import ATTRIBUTES, METRICS
-from edge_steps import ConfiguredStep, configured_steps, step_modules
+from edge_steps import ROUTE_SETTINGS, ConfiguredStep, configured_steps, step_modules
 from envelope import CLAIM_CHECK, DELIVERIES, DIRECT
 from environment_json import json_text
 from handshakes import HANDSHAKES, PRESETS
@@ -48,8 +48,6 @@ LEARNED_SECRET_PRESETS = frozenset(name for name, facts in HANDSHAKES.items() if
 MIN_MESSAGE_BYTES, MAX_SQS_MESSAGE_BYTES, DEFAULT_MESSAGE_BYTES = 1024, 1_048_576, 262_144
 # A direct message carries source, receivedAt, requestId, principal and the headers (a replay adds replayOf).
 MAX_DIRECT_HEADERS: int = ATTRIBUTES["max_carried_headers"]
-# What a route says besides its steps' settings.
-ROUTE_SETTINGS = frozenset({"source", "headers", "delivery", "signature", "handshake"})
 
 
 @dataclass(frozen=True)
@@ -127,8 +125,6 @@ def route_rule(route_key: str, settings: Any) -> RouteRule:
     if not isinstance(settings, Mapping) or not isinstance(settings.get("source"), str) or not settings["source"]:
         raise ValueError(f"{where} needs a source")
     steps = step_modules()
-    if clashing := sorted(ROUTE_SETTINGS & set(steps)):
-        raise ValueError(f"edge steps may not be named as a route's own settings: {', '.join(clashing)}")
     if unknown := sorted(set(settings) - ROUTE_SETTINGS - set(steps)):
         raise ValueError(f"{where}: no edge step reads {', '.join(unknown)}")
     delivery = settings.get("delivery") or CLAIM_CHECK

@@ -19,8 +19,8 @@ and one or both of
         what an accepted request is answered, once its message is durable (the JSON receipt
         unless a step replaces it; a step that raises here leaves the receipt: the message is
         kept already, and a 500 would only make the sender send it again).
-Steps run in the order of their settings' names. A setting named as a route's own (source,
-headers, delivery, signature, handshake) cannot be a step's.
+Steps run in the order of their settings' names. A setting named as a route's own
+(ROUTE_SETTINGS: contract.json edge_routes) cannot be a step's.
 """
 
 from __future__ import annotations
@@ -33,10 +33,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from contract import CONTRACT
+
 from edge_messages import Request
 
 STEP_PREFIX = "edge_step_"
 PHASES = ("before_delivery", "answer")
+# What a route says itself (contract.json; modules/_front validates the same names): never a step's name.
+ROUTE_SETTINGS = frozenset(CONTRACT["edge_routes"]["settings"])
 HERE = Path(__file__).resolve().parent
 
 
@@ -62,6 +66,8 @@ def _step_modules(directory: Path) -> tuple[tuple[str, ModuleType], ...]:
         if not callable(getattr(module, "parse", None)) or not any(callable(getattr(module, phase, None)) for phase in PHASES):
             raise ValueError(f"{path.name}: an edge step defines parse and {' or '.join(PHASES)}")
         found.append((path.stem.removeprefix(STEP_PREFIX), module))
+    if clashing := sorted(ROUTE_SETTINGS & {setting for setting, _ in found}):
+        raise ValueError(f"edge steps may not be named as a route's own settings: {', '.join(clashing)}")
     return tuple(found)
 
 

@@ -94,7 +94,7 @@ variable "routes" {
 
   validation {
     condition = alltrue([for route in values(var.routes) : alltrue([
-      for setting, settings in route.steps : !contains(["source", "headers", "delivery", "signature", "handshake"], setting) && fileexists("${path.module}/../../functions/front/edge_step_${setting}.py") && can(jsondecode(settings))
+      for setting, settings in route.steps : !contains(local.contract.edge_routes.settings, setting) && fileexists("${path.module}/../../functions/front/edge_step_${setting}.py") && can(jsondecode(settings))
     ])])
     error_message = "routes: steps are edge steps' settings as JSON, each named by its module functions/front/edge_step_<setting>.py, never as a route's own setting (source, headers, delivery, signature, handshake)."
   }

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import os
+import time
 
 import boto3
 import pytest
@@ -88,6 +89,20 @@ def test_the_body_is_kept_exactly_and_the_pointer_queued(front):
         "principal": "alice",
     }
     assert len(message["body"]) < 1024  # the queue carries the pointer, not the body
+
+
+@pytest.mark.parametrize("request_id", ["req-7", ""], ids=["API Gateway's request id", "no request id"])
+def test_a_claim_is_keyed_by_the_request_id_else_by_the_body_digest(front, request_id):
+    """One claim per request: the same request id (or, without one, the same body) keeps one object."""
+    module, s3, sqs, queue_url = front
+    body = b'{"eventId": "evt-key"}'
+    assert module.handler(request("POST /hooks/big", body, request_id=request_id), None)["statusCode"] == 200
+    [message] = queued(sqs, queue_url)
+    name = request_id or hashlib.sha256(body).hexdigest()[:20]
+    day = time.strftime("%Y/%m/%d", time.gmtime(NOW + 1))
+    key = f"{CLAIMS_PREFIX}big/{day}/{name}"
+    assert json.loads(message["body"])["claimCheck"]["key"] == key
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == body
 
 
 def test_a_binary_body_is_kept_byte_for_byte(front):

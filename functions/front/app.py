@@ -54,7 +54,7 @@ from edge_responses import (
 )
 from edge_steps import answer as step_answer
 from edge_steps import before_delivery
-from envelope import DIRECT, Envelope, authorizer_principal, proxy_received_ms
+from envelope import DIRECT, Envelope, authorizer_principal, proxy_headers, proxy_received_ms
 from handshakes import PRESETS, preset
 
 from cached_secret import SecretUnavailable
@@ -102,10 +102,6 @@ def query_of(event: Mapping[str, Any]) -> dict[str, str]:
     return {str(name): str(value) for name, value in (event.get("queryStringParameters") or {}).items()}
 
 
-def headers_of(event: Mapping[str, Any]) -> dict[str, str]:
-    return {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
-
-
 # --- the steps ---------------------------------------------------------------------------------------
 
 
@@ -117,14 +113,13 @@ def signing_keys(rule: RouteRule, signing: SigningSecrets) -> tuple[bytes, ...]:
 
 
 def signature_rejection(
-    rule: RouteRule, event: Mapping[str, Any], body: bytes, received_ms: int, signing: SigningSecrets
+    rule: RouteRule, headers: Mapping[str, str], body: bytes, received_ms: int, signing: SigningSecrets
 ) -> str | None:
     """Why the route's signature refuses this request; None when it verifies or the route has none.
     SecretUnavailable when the signing secret cannot be read."""
     if rule.signature is None:
         return None
     keys = signing_keys(rule, signing)
-    headers = headers_of(event)
     try:
         verify(rule.signature, keys, {name: headers.get(name, "") for name in rule.signature.headers}, body, received_ms / 1000)
     except Rejected as rejected:
@@ -142,20 +137,20 @@ def recognised(name: str, request: Request) -> bool:
     return preset(name, PROBE_KEY if PRESETS[name].needs_secret else None).answer(request) is not None
 
 
-def request_of(event: Mapping[str, Any], body: bytes) -> Request:
-    return Request(method_of(event), headers_of(event), query_of(event), body)
+def request_of(event: Mapping[str, Any], headers: Mapping[str, str], body: bytes) -> Request:
+    return Request(method_of(event), headers, query_of(event), body)
 
 
 def handshake_step(event: Mapping[str, Any], rule: RouteRule, body: bytes, config: Config, clients: Clients) -> dict | None:
     """The answer to a handshake; None when the request is not one."""
     assert rule.handshake is not None
-    request = request_of(event, body)
+    request = request_of(event, proxy_headers(event), body)
     if not recognised(rule.handshake.preset, request):
         return None
     try:
         response = handshake_of(rule, clients.handshake_secrets, lambda: signing_keys(rule, clients.signing)).answer(request)
         signed = rule.handshake.signed
-        rejected = signature_rejection(rule, event, body, proxy_received_ms(event), clients.signing) if signed else None
+        rejected = signature_rejection(rule, request.headers, body, proxy_received_ms(event), clients.signing) if signed else None
     except SecretUnavailable as error:
         log("ERROR", "handshake secret unavailable; not answered", source=rule.source, error=str(error))
         return INTERNAL_ERROR
@@ -185,10 +180,12 @@ def learned_secret_step(rule: RouteRule, response: Response, config: Config, cli
     return handshake_answer(response)
 
 
-def deliver(event: Mapping[str, Any], rule: RouteRule, body: bytes, config: Config, clients: Clients) -> dict[str, Any]:
+def deliver(
+    event: Mapping[str, Any], headers: Mapping[str, str], rule: RouteRule, body: bytes, config: Config, clients: Clients
+) -> dict[str, Any]:
     """Queue the request (direct or claim check) and answer once it is durable, as the route's
     steps shape the answer; 500 if it is not durable."""
-    envelope = Envelope.from_proxy_event(event, rule.source, rule.headers, rule.delivery, body)
+    envelope = Envelope.from_proxy_event(event, headers, rule.source, rule.headers, rule.delivery, body)
     message = direct_message(envelope, config.max_message_bytes) if rule.delivery == DIRECT else None
     if isinstance(message, dict):  # refused: the answer says why
         return message
@@ -198,7 +195,8 @@ def deliver(event: Mapping[str, Any], rule: RouteRule, body: bytes, config: Conf
         if message is not None:
             receipt = send_direct(clients.client("sqs"), config.queue_url, *message)
         else:
-            receipt = claim(event, envelope, config, clients)
+            pointer = pointer_for(envelope, config.bucket, headers.get("content-type"))
+            receipt = store_claim(clients.client("s3"), clients.client("sqs"), config.queue_url, envelope, pointer)
     except Exception as error:  # any failure: the sender must retry, and nothing was accepted
         log("ERROR", "not accepted", source=rule.source, error=error_code(error))
         return INTERNAL_ERROR
@@ -206,16 +204,10 @@ def deliver(event: Mapping[str, Any], rule: RouteRule, body: bytes, config: Conf
     if not rule.steps:
         return receipt_answer
     try:
-        return step_answer(rule.steps, request_of(event, body), receipt_answer)
+        return step_answer(rule.steps, request_of(event, headers, body), receipt_answer)
     except Exception as error:  # durable already: a 500 would only make the sender send it again
         log("ERROR", "an edge step failed to answer; the receipt is given", source=rule.source, error=type(error).__name__)
         return receipt_answer
-
-
-def claim(event: Mapping[str, Any], envelope: Envelope, config: Config, clients: Clients) -> dict[str, Any]:
-    request_id = (event.get("requestContext") or {}).get("requestId")
-    pointer = pointer_for(envelope, config.bucket, str(request_id or ""), headers_of(event).get("content-type"))
-    return store_claim(clients.client("s3"), clients.client("sqs"), config.queue_url, envelope, pointer)
 
 
 def accept(event: Mapping[str, Any], config: Config, clients: Clients) -> dict[str, Any]:
@@ -228,8 +220,9 @@ def accept(event: Mapping[str, Any], config: Config, clients: Clients) -> dict[s
     if method_of(event) == HTTPMethod.GET:
         return METHOD_NOT_ALLOWED
     verified = rule.signature is not None
+    headers = proxy_headers(event)
     try:
-        rejected = signature_rejection(rule, event, body, proxy_received_ms(event), clients.signing)
+        rejected = signature_rejection(rule, headers, body, proxy_received_ms(event), clients.signing)
     except KeysUnavailable as error:  # the request named what cannot be fetched: keep nothing, the sender retries
         log("ERROR", "sender's keys unavailable; not accepted", source=rule.source, error=str(error))
         return KEYS_UNAVAILABLE
@@ -242,9 +235,9 @@ def accept(event: Mapping[str, Any], config: Config, clients: Clients) -> dict[s
     # verified here, or the route's authorizer admitted it. Any other (an open route whose signature
     # the consumer alone checks, a signing secret that cannot be read) is delivered for the consumer.
     vouched_for = verified or authorizer_principal(event) is not None
-    if rule.steps and vouched_for and (answered := before_delivery(rule.steps, request_of(event, body))) is not None:
+    if rule.steps and vouched_for and (answered := before_delivery(rule.steps, request_of(event, headers, body))) is not None:
         return answered
-    return deliver(event, rule, body, config, clients)
+    return deliver(event, headers, rule, body, config, clients)
 
 
 # --- the container -----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from edge_responses import NO_BODY, NOT_QUEUEABLE, NOT_UTF8, TOO_LARGE
-from envelope import Envelope
+from envelope import MISSING_REQUEST_ID, Envelope
 
 from claim_check import Pointer, claim_key
 
@@ -28,10 +28,11 @@ DEFAULT_CONTENT_TYPE = "application/octet-stream"
 NOT_ALLOWED_BY_SQS = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def pointer_for(envelope: Envelope, bucket: str, request_id: str | None, content_type: str | None) -> Pointer:
+def pointer_for(envelope: Envelope, bucket: str, content_type: str | None) -> Pointer:
     """One claim per request: keyed by API Gateway's request id, else by the body's digest."""
     digest = hashlib.sha256(envelope.body).hexdigest()
     assert envelope.source is not None and envelope.received_ms is not None
+    request_id = envelope.request_id if envelope.request_id != MISSING_REQUEST_ID else None
     return Pointer(
         bucket=bucket,
         key=claim_key(envelope.source, envelope.received_ms / 1000, request_id or digest[:20]),

@@ -61,6 +61,8 @@ DELIVERIES = (DIRECT, CLAIM_CHECK)
 # The fields of an Envelope, in its own attributes; any other string attribute is kept as it is.
 NAMED_ATTRIBUTES = frozenset({SOURCE_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE, REQUEST_ID_ATTRIBUTE, PRINCIPAL_ATTRIBUTE})
 NAMED_ATTRIBUTES |= {DELIVERY_ATTRIBUTE, REPLAY_ATTRIBUTE}
+# An edge request's id when API Gateway gave none (a test's event): a pointer is then keyed by its body's digest.
+MISSING_REQUEST_ID = "-"
 # A time in Unix milliseconds: 13 digits reach the year 2286; more would be refused by
 # datetime (15 digits) or be no receive time API Gateway or SQS ever wrote.
 MAX_MILLISECOND_DIGITS = 13
@@ -200,21 +202,25 @@ class Envelope:
 
     @classmethod
     def from_proxy_event(
-        cls, event: Mapping[str, Any], source: str, carried: tuple[str, ...], delivery: str, body: bytes
+        cls,
+        event: Mapping[str, Any],
+        headers: Mapping[str, str],
+        source: str,
+        carried: tuple[str, ...],
+        delivery: str,
+        body: bytes,
     ) -> Envelope:
-        """A request as an edge route delivers it (the Lambda proxy event, payload 2.0): only its
-        carried headers (lower-case names), each as a value; "-" for a request id API Gateway
-        did not give."""
+        """A request as an edge route delivers it (the Lambda proxy event, payload 2.0, and its
+        proxy_headers): only its carried headers, each as a value; MISSING_REQUEST_ID for a
+        request id API Gateway did not give."""
         context = event.get("requestContext") or {}
-        headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
-        principal = authorizer_principal(event)
         return cls(
             source=source,
             body=body,
             headers={name: headers[name] for name in carried if name in headers},
             received_ms=proxy_received_ms(event),
-            request_id=str(context.get("requestId") or "-"),
-            principal=principal,
+            request_id=str(context.get("requestId") or MISSING_REQUEST_ID),
+            principal=authorizer_principal(event),
             delivery=delivery,
         )
 
@@ -302,6 +308,11 @@ def authorizer_principal(event: Mapping[str, Any]) -> str | None:
     """The principal the route's Lambda authorizer admitted a proxied request as; None without one."""
     principal = (((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda") or {}).get("principal")
     return str(principal) if principal else None
+
+
+def proxy_headers(event: Mapping[str, Any]) -> dict[str, str]:
+    """A Lambda proxy event's request headers by lower-case name (header names are case-insensitive)."""
+    return {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
 
 
 def proxy_received_ms(event: Mapping[str, Any]) -> int:

@@ -235,3 +235,42 @@ def test_ttl_is_stamped_when_configured(consumer, aws, monkeypatch):
 def test_bad_configuration_is_a_clear_error(consumer, environ, message):
     with pytest.raises(ValueError, match=message):
         consumer.load_config(environ)
+
+
+class RecordingEnvironment(dict):
+    """An environment that notes every name read from it."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.read: set[str] = set()
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self.read.add(name)
+        return super().get(name, default)
+
+    def __getitem__(self, name: str) -> Any:
+        self.read.add(name)
+        return super().__getitem__(name)
+
+
+def test_the_configuration_reads_only_the_names_its_cache_is_keyed_by(consumer):
+    """current_config parses once for the values of CONFIG_NAMES: a name read but not listed would go stale."""
+    import consumer_config
+
+    environ = RecordingEnvironment({"TABLE_NAME": "t", "TTL_ATTRIBUTE": "x", "TTL_DAYS": "1", "FAN_OUT_BUS": "bus"})
+    consumer.load_config(environ)
+    assert environ.read and environ.read <= set(consumer_config.CONFIG_NAMES)
+
+
+def test_a_warm_consumer_parses_its_configuration_once_and_again_when_it_changes(consumer):
+    import consumer_config
+
+    first = {"TABLE_NAME": "t", "SOURCES": json.dumps({"shop": {"event_key": "/id"}})}
+    config = consumer_config.current_config(first)
+    assert consumer_config.current_config(dict(first)) is config  # the same values: not parsed again
+    changed = {**first, "SOURCES": json.dumps({"shop": {"event_key": "/id"}, "mail": {"event_key": "/id"}})}
+    assert set(consumer_config.current_config(changed).sources.by_name) == {"shop", "mail"}
+    with pytest.raises(ValueError, match="TABLE_NAME"):  # a wrong value is an error on every batch, never cached
+        consumer_config.current_config({**first, "TABLE_NAME": ""})
+    with pytest.raises(ValueError, match="TABLE_NAME"):
+        consumer_config.current_config({**first, "TABLE_NAME": ""})

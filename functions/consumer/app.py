@@ -47,7 +47,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from consumer_config import Config, load_config, ttl_attributes
+from consumer_config import Config, current_config, load_config, ttl_attributes
 from contract import METRICS
 from envelope import SOURCE_ATTRIBUTE, received_seconds, string_attribute
 from writes import Writes
@@ -88,7 +88,7 @@ def secrets_for(
     records: list[Mapping[str, Any]], config: Config, secrets: SigningSecrets | None
 ) -> tuple[dict[str, tuple[bytes, ...]], dict[str, str]]:
     """(signing keys of the batch's signed sources, why by source for those that cannot be read)."""
-    if secrets is None or not any(rule.signature is not None for rule in config.sources.values()):
+    if secrets is None or not config.sources.signed:
         return {}, {}  # (no record's source needs a key: none is looked up)
     rules = {rule.name: rule for record in records if (rule := config.sources.of(record)) is not None}
     return secrets.keys_for(rules.values())
@@ -255,7 +255,7 @@ def handler(event: Mapping[str, Any], context: Any) -> dict:
     records = list(event.get("Records") or [])
     if not records:
         return {"batchItemFailures": []}
-    config = load_config(os.environ)
+    config = current_config(os.environ)
     table, sqs = aws_clients(config)
     seconds_left = remaining_seconds(context)
     retry = RetryPolicy(deadline=seconds_left, safety_margin=safety_margin(seconds_left()))

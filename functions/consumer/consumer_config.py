@@ -1,4 +1,5 @@
-"""The consumer's settings, read once per batch from its environment (app.py lists them).
+"""The consumer's settings, read from its environment (app.py lists them): once per warm
+container (current_config), again only when a value it reads changes (a test's environment).
 
 A wrong value is a clear error at once. SOURCES absent (the consumer module used
 alone, and the tests) means the first releases' single source, synthesised here
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from contract import METRICS
 from environment_json import json_text
@@ -21,6 +23,21 @@ WRITE_MODES = ("last-write-wins", "first-write-wins")
 DEFAULT_PARTITION_KEY = "eventId"
 # An event's source is the prefix and a source name (at most 64): EventBridge takes 256 characters.
 SOURCE_PREFIX_MAX_CHARACTERS = 128
+# Every environment variable load_config reads (tests/test_consumer.py checks it reads no other).
+CONFIG_NAMES = (
+    "TABLE_NAME",
+    "WRITE_MODE",
+    "TTL_ATTRIBUTE",
+    "TTL_DAYS",
+    "ORDERING_ATTRIBUTE",
+    "PARTITION_KEY",
+    "SOURCES",
+    "DEAD_LETTER_QUEUE_URL",
+    "METRICS_NAMESPACE",
+    "PAYLOAD_BUCKET",
+    "FAN_OUT_BUS",
+    "FAN_OUT_SOURCE_PREFIX",
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,17 @@ class Config:
     metrics_namespace: str = METRICS["namespace_prefix"]
     payload_bucket: str | None = None  # claim checks, the raw archive and large items
     fan_out: FanOut | None = None  # where stored events are published (fan_out.py)
+
+
+def current_config(environ: Mapping[str, str]) -> Config:
+    """load_config, parsed once for the values it reads: Lambda's environment does not change
+    while a container lives, and every batch would otherwise parse SOURCES again."""
+    return _config_of(tuple(environ.get(name) for name in CONFIG_NAMES))
+
+
+@lru_cache(maxsize=1)
+def _config_of(values: tuple[str | None, ...]) -> Config:
+    return load_config({name: value for name, value in zip(CONFIG_NAMES, values, strict=True) if value is not None})
 
 
 def load_config(environ: Mapping[str, str]) -> Config:

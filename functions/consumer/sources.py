@@ -28,7 +28,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from contract import SIGNED_CONTENT_KEY
@@ -114,6 +114,11 @@ class Sources:
 
     def values(self) -> Iterable[SourceRule]:
         return self.by_name.values()
+
+    @cached_property  # a warm container's Sources lives as long as its configuration (consumer_config)
+    def signed(self) -> bool:
+        """Whether any source is signed: a deployment of none looks up no signing key."""
+        return any(rule.signature is not None for rule in self.by_name.values())
 
 
 def legacy_setting(partition_key: str) -> str:

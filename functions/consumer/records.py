@@ -302,7 +302,7 @@ def finish_item(message_id: str, partition_key: str, key: Any, attributes: dict[
     size = 0
     try:
         for name, value in attributes.items():
-            if type(value) is str:  # wire_and_size's first case, without its call: most top-level values are text
+            if type(value) is str:  # wire_and_size's text case, without its call: most top-level values are text
                 wire[name], value_size = {"S": value}, len(value.encode("utf-8"))
             else:
                 wire[name], value_size = wire_and_size(value)

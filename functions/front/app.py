@@ -141,10 +141,12 @@ def request_of(event: Mapping[str, Any], headers: Mapping[str, str], body: bytes
     return Request(method_of(event), headers, query_of(event), body)
 
 
-def handshake_step(event: Mapping[str, Any], rule: RouteRule, body: bytes, config: Config, clients: Clients) -> dict | None:
+def handshake_step(
+    event: Mapping[str, Any], headers: Mapping[str, str], rule: RouteRule, body: bytes, config: Config, clients: Clients
+) -> dict | None:
     """The answer to a handshake; None when the request is not one."""
     assert rule.handshake is not None
-    request = request_of(event, proxy_headers(event), body)
+    request = request_of(event, headers, body)
     if not recognised(rule.handshake.preset, request):
         return None
     try:
@@ -215,12 +217,12 @@ def accept(event: Mapping[str, Any], config: Config, clients: Clients) -> dict[s
     if rule is None:
         return NOT_FOUND
     body = request_body(event)
-    if rule.handshake is not None and (answered := handshake_step(event, rule, body, config, clients)) is not None:
+    headers = proxy_headers(event)  # once per request: every step below reads these
+    if rule.handshake is not None and (answered := handshake_step(event, headers, rule, body, config, clients)) is not None:
         return answered
     if method_of(event) == HTTPMethod.GET:
         return METHOD_NOT_ALLOWED
     verified = rule.signature is not None
-    headers = proxy_headers(event)
     try:
         rejected = signature_rejection(rule, headers, body, proxy_received_ms(event), clients.signing)
     except KeysUnavailable as error:  # the request named what cannot be fetched: keep nothing, the sender retries

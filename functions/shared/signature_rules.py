@@ -1,9 +1,10 @@
 """Signature schemes as settings: what each scheme reads, how a source configures
 one (load_signature); which keys a signing secret holds is signing_keys.py's.
 
-Split from signatures.py, which re-exports every public name here: the rest of
-the code imports `signatures` only. Verification is signatures.py's; parsing a
-signature header into signed bytes and candidates is signature_parts.py's.
+Split from signatures.py, which re-exports what the consumer and the edge use, so
+they import `signatures` only; the verifiers beside it (signature_parts.py: a
+signature header into signed bytes and candidates; body_signatures.py,
+public_keys.py, signed_tokens.py, connect_tokens.py) import this module directly.
 """
 
 from __future__ import annotations

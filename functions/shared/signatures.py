@@ -45,9 +45,9 @@ from signature_parts import (
     within_tolerance,
 )
 
-# The scheme definitions and settings (signature_rules.py), the secrets' keys (signing_keys.py) and the header
-# parsing (signature_parts.py) live beside this module; their public names are
-# re-exported so that every caller keeps importing `signatures` alone.
+# The scheme definitions and settings (signature_rules.py), the secrets' keys (signing_keys.py)
+# and the header parsing (signature_parts.py) live beside this module; the names the consumer
+# and the edge use are re-exported, so those callers import `signatures` alone.
 import connect_tokens
 from body_signatures import compares_secret, item_parts, item_signed_content, mailgun_parts
 from signature_rules import (

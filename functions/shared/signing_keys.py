@@ -1,8 +1,9 @@
 """Which keys a signing secret holds (parse_signing_secrets): the provider's secret as shown, a
 rotation list of them, or one shared secret per tenant; each key in the form its scheme signs with.
 
-Split from signature_rules.py (the schemes as settings); signatures.py re-exports every public
-name here, and the rest of the code imports `signatures` only.
+Split from signature_rules.py (the schemes as settings). signatures.py re-exports what the
+consumer and the edge use (parse_signing_secrets, rotation_list, signing_key, SECRET_PADDING,
+MAX_SECRETS); connect_tokens.py takes tenant_key from here.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ import pytest
 from test_consumer import Context, failures, stored
 from test_pipeline import BytesS3, claims_in, reasons
 
+from claim_check import CLAIMS_PREFIX
+
 FILLER = "x" * 450_000  # over DynamoDB's item limit: spilled by size
 
 
@@ -59,3 +61,15 @@ def test_a_spilled_body_whose_version_is_not_a_number_or_string_is_invalid_versi
     assert deliver(guarded, s3, "listed", large([1, 2], "a list")) == []
     assert reasons(sqs, dlq_url) == {"listed": "invalid_version"}
     assert stored(table) == {}
+
+
+def test_a_spilled_body_whose_version_holds_a_lone_surrogate_is_invalid_unicode_and_nothing_is_spilled(guarded, aws, monkeypatch):
+    """JSON may escape a lone surrogate (\\ud800) into the version a pointer item keeps: refused for
+    what it is, before the body is written to S3 (it was an unexpected_error after the spill)."""
+    table, sqs, dlq_url = aws
+    s3 = BytesS3()
+    monkeypatch.setattr(guarded, "payload_client", lambda: s3)
+    assert deliver(guarded, s3, "lone", large("\ud800", "a lone surrogate")) == []
+    assert reasons(sqs, dlq_url) == {"lone": "invalid_unicode"}
+    assert stored(table) == {}
+    assert [key for key in s3.objects if not key.startswith(CLAIMS_PREFIX)] == []  # no spilled body

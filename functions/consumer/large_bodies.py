@@ -42,15 +42,15 @@ def judge_large(work: Work, context: Context) -> Outcome:
     if isinstance(key, Poison):
         return key
     full_key = rule.key_prefix + key
+    # The pointer item's values from the body, checked before anything is spilled.
+    versioned = {context.version_attribute: version} if version is not None and context.version_attribute is not None else {}
     try:
-        checked = finish_item(work.message_id, context.partition_key, full_key, {})
-    except UnicodeEncodeError:  # as judge: JSON may escape a lone surrogate into the key
-        return poison(work, Reason.INVALID_UNICODE, "the key holds a lone UTF-16 surrogate (U+D800-U+DFFF)")
+        checked = finish_item(work.message_id, context.partition_key, full_key, versioned)
+    except UnicodeEncodeError:  # as judge: JSON may escape a lone surrogate into the key or the version
+        return poison(work, Reason.INVALID_UNICODE, "the key or the version holds a lone UTF-16 surrogate (U+D800-U+DFFF)")
     if isinstance(checked, Poison):
         return checked  # the key itself is wrong (too long)
-    work.spill_attributes, work.spill_key = own_attributes(work, context), full_key
-    if version is not None and context.version_attribute is not None:
-        work.spill_attributes[context.version_attribute] = version
+    work.spill_attributes, work.spill_key = {**own_attributes(work, context), **versioned}, full_key
     return None
 
 

@@ -3,6 +3,8 @@
 
 locals {
   create_bus = var.create && var.bus_arn == null
+  # The bus ARN rule (contract.json fan_out.bus_arn), shared with modules/consumer's validation.
+  contract = jsondecode(file("${path.module}/../../functions/shared/contract.json"))
 }
 
 resource "aws_cloudwatch_event_bus" "this" {

@@ -27,7 +27,7 @@ variable "bus_arn" {
   default     = null
 
   validation {
-    condition     = var.bus_arn == null || can(regex("^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256}$", var.bus_arn))
+    condition     = var.bus_arn == null || can(regex(local.contract.fan_out.bus_arn, var.bus_arn))
     error_message = "bus_arn must be an EventBridge event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)."
   }
 }

@@ -236,7 +236,7 @@ variable "fan_out" {
 
   validation {
     # null only when nothing is created (the root passes null with create = false).
-    condition     = var.fan_out == null ? true : var.fan_out.bus_arn == null ? !var.create : can(regex("^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256}$", var.fan_out.bus_arn))
+    condition     = var.fan_out == null ? true : var.fan_out.bus_arn == null ? !var.create : can(regex(local.contract.fan_out.bus_arn, var.fan_out.bus_arn))
     error_message = "fan_out.bus_arn must be an EventBridge event bus ARN."
   }
 

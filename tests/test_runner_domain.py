@@ -35,11 +35,11 @@ def test_the_base_path_is_stripped_and_a_path_outside_it_is_none(base_path, path
 
 
 def test_the_execute_api_address_is_403_when_the_api_disables_it():
-    assert front_door({"DisableExecuteApiEndpoint": True}).refused_at_the_door(None, "/submit", False) == (
+    assert front_door({"DisableExecuteApiEndpoint": True}).at_the_door(None, "/submit", False) == (
         403,
         {"message": "Forbidden"},
     )
-    assert front_door({"DisableExecuteApiEndpoint": False}).refused_at_the_door(None, "/submit", False) is None
+    assert front_door({"DisableExecuteApiEndpoint": False}).at_the_door(None, "/submit", False) == "/submit"
 
 
 def test_a_wrong_refusal_mode_is_a_clear_error(monkeypatch):

@@ -165,14 +165,16 @@ class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
             return self.invoke_proxy(route, method, path, query, headers, raw, source_ip, context)
         return self.integrate(route, headers, body, context, query_parameters(query), path_parameters(route.route_key, path))
 
-    def refused_at_the_door(self, domain: CustomDomain | None, path: str, has_certificate: bool) -> tuple[int, dict] | None:
-        """What a listener answers before routing: the execute-api address when the API disables it,
-        a path outside the domain's base path, a domain with mutual TLS reached without a certificate."""
+    def at_the_door(self, domain: CustomDomain | None, path: str, has_certificate: bool) -> tuple[int, dict] | str:
+        """The API's path for a request a listener lets in, else what it answers before routing: the
+        execute-api address when the API disables it, a path outside the domain's base path, a
+        domain with mutual TLS reached without a certificate."""
         if domain is None:
-            return FORBIDDEN if self.api.get("DisableExecuteApiEndpoint") else None
+            return FORBIDDEN if self.api.get("DisableExecuteApiEndpoint") else path
         if domain.truststore_pem is not None and not has_certificate:
             return FORBIDDEN
-        return (404, {"message": "Not Found"}) if mapped_path(domain, path) is None else None
+        api_path = mapped_path(domain, path)
+        return (404, {"message": "Not Found"}) if api_path is None else api_path
 
     def serve(self, port: int = 0, domain: CustomDomain | None = None, refusal: str = "handshake") -> str:
         """Serve the execute-api address, or (domain) the custom domain over TLS; the listener's URL."""
@@ -193,12 +195,11 @@ class FrontDoor(AuthorizerCalls, LambdaProxy, SqsIntegration):
                     key = name.lower()
                     headers[key] = f"{headers[key]},{value}" if key in headers else value
                 has_certificate = bool(getattr(self.connection, "getpeercert", lambda: None)())
-                refused = front_door.refused_at_the_door(domain, path, has_certificate)
-                if refused is not None:
-                    status, payload = refused
+                admitted = front_door.at_the_door(domain, path, has_certificate)
+                if isinstance(admitted, tuple):
+                    status, payload = admitted
                 else:
-                    api_path = path if domain is None else mapped_path(domain, path) or path
-                    status, payload = front_door.handle(self.command, api_path, query, headers, body, self.client_address[0], raw)
+                    status, payload = front_door.handle(self.command, admitted, query, headers, body, self.client_address[0], raw)
                 with front_door._stats_lock:
                     front_door.stats.requests += 1
                     front_door.stats.by_status[status] = front_door.stats.by_status.get(status, 0) + 1

@@ -300,3 +300,27 @@ def test_a_conditional_writer_is_not_handed_the_wire_form(consumer, aws, monkeyp
     assert consumer.process_batch(batch, config, table, sqs, NO_WAIT, 0).failures == []
     assert seen == [None, None, None]
     assert set(stored(table)) == {"k0", "k1", "k2"}
+
+
+def test_until_done_retries_what_is_left_and_stops_at_the_attempts_or_the_deadline():
+    """The one retry loop of the writes and of fan-out (store.RetryPolicy.until_done)."""
+    from store import RetryPolicy
+
+    slept: list[float] = []
+    calls: list[list[int]] = []
+
+    def half_done(pending: list[int]) -> list[int]:
+        calls.append(pending)
+        return pending[1:]  # each call gets one through
+
+    policy = RetryPolicy(max_attempts=6, sleep=slept.append)
+    assert policy.until_done([1, 2, 3], half_done) == [] and calls == [[1, 2, 3], [2, 3], [3]] and len(slept) == 2
+
+    calls.clear()
+    assert RetryPolicy(max_attempts=2, sleep=slept.append).until_done([1, 2, 3], half_done) == [3]  # 2 calls
+    assert calls == [[1, 2, 3], [2, 3]]
+
+    calls.clear()
+    out_of_time = RetryPolicy(deadline=lambda: 1.0, safety_margin=2.0, sleep=slept.append)
+    assert out_of_time.until_done([1, 2], half_done) == [1, 2] and calls == []  # no call starts without its margin
+    assert RetryPolicy(sleep=slept.append).until_done([], half_done) == [] and calls == []

@@ -194,22 +194,18 @@ def publish(client: Any, entries: list[tuple[str, dict[str, Any]]], retry: Retry
 
     Returns the outcome of each record not published: Written.FAILED (SQS delivers
     it again) or Poison (EventBridge refused its entry). A published one is absent."""
-    pending, outcomes, attempt = entries, {}, 0
-    while pending and retry.may_call():
+    outcomes: dict[str, Any] = {}
+
+    def publish_once(pending: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
         again: list[tuple[str, dict[str, Any]]] = []
         for group in requests(pending):
             failed, refused = put_once(client, group)
             again += failed
             outcomes.update(refused)
-        pending = again
-        if not pending:
-            return outcomes
-        delay = retry.delay(attempt)
-        if not retry.may_retry(attempt, delay):
-            break
-        retry.sleep(delay)
-        attempt += 1
-    outcomes.update((message_id, Written.FAILED) for message_id, _ in pending)
+        return again
+
+    unpublished = retry.until_done(entries, publish_once)
+    outcomes.update((message_id, Written.FAILED) for message_id, _ in unpublished)
     return outcomes
 
 

@@ -76,6 +76,21 @@ class RetryPolicy:
     def may_call(self) -> bool:
         return self.deadline() > self.safety_margin
 
+    def until_done(self, pending: list[Any], attempt_once: Callable[[list[Any]], list[Any]]) -> list[Any]:
+        """attempt_once with what is pending, again with what it leaves, until nothing is left, no
+        call may start (may_call) or none may be retried (may_retry): what is still pending."""
+        attempt = 0
+        while pending and self.may_call():
+            pending = attempt_once(pending)
+            if not pending:
+                break
+            delay = self.delay(attempt)
+            if not self.may_retry(attempt, delay):
+                break
+            self.sleep(delay)
+            attempt += 1
+        return pending
+
 
 @dataclass(frozen=True)
 class WriteRules:
@@ -163,26 +178,20 @@ def _unprocessed_keys(client: Any, table_name: str, items: list[Item], partition
     """Keys still unwritten after retrying (the client is a plain one: items and UnprocessedItems
     in DynamoDB's wire form). Raises ClientError when DynamoDB rejects the request as invalid
     (one bad item fails the whole request)."""
-    pending = [{"PutRequest": {"Item": item.wire_form()}} for item in items]
-    if not retry.may_call():
-        return {item.key for item in items}
-    attempt = 0
-    while True:
+
+    def write_once(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
         try:
             response = client.batch_write_item(RequestItems={table_name: pending})
-            pending = response.get("UnprocessedItems", {}).get(table_name, [])
+            return response.get("UnprocessedItems", {}).get(table_name, [])
         except ClientError as error:
             if is_item_rejection(error):
                 raise
         except BotoCoreError:
             pass  # connection or timeout: the whole request is retried
-        if not pending:
-            return set()
-        delay = retry.delay(attempt)
-        if not retry.may_retry(attempt, delay):
-            return {request["PutRequest"]["Item"][partition_key]["S"] for request in pending}
-        retry.sleep(delay)
-        attempt += 1
+        return pending
+
+    unwritten = retry.until_done([{"PutRequest": {"Item": item.wire_form()}} for item in items], write_once)
+    return {request["PutRequest"]["Item"][partition_key]["S"] for request in unwritten}
 
 
 def write_last_wins(table: Any, items: list[Item], partition_key: str, retry: RetryPolicy) -> dict[str, Outcome]:

@@ -9,6 +9,7 @@ the network), and the stub's canned answers parse through botocore as AWS's woul
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -71,3 +72,34 @@ def test_the_stub_answers_each_call_the_consumer_can_make(stub: cpu.StubAws) -> 
 def test_a_call_the_stub_does_not_know_fails_instead_of_reaching_the_network(stub: cpu.StubAws) -> None:
     with pytest.raises(NotImplementedError, match=r"dynamodb\.GetItem"):
         boto3.client("dynamodb").get_item(TableName="events", Key={"eventId": {"S": "e"}})
+
+
+# --- bench/cpu_instructions.py: the same variants, counted by callgrind ------------------------
+
+
+def test_the_instruction_count_is_read_from_callgrind_s_summary_line():
+    import cpu_instructions
+
+    # The summary valgrind 3.19's callgrind prints on stderr (read off this machine).
+    output = "==2678== Collected : 2119856115\n==2678== \n==2678== I   refs:      2,119,856,115\n"
+    assert cpu_instructions.instructions_of(output) == 2_119_856_115
+    with pytest.raises(ValueError, match="no instruction count"):
+        cpu_instructions.instructions_of("valgrind: command not found\n")
+
+
+@pytest.mark.parametrize("variant", ["floor", "legacy", "source", "signed"])
+def test_each_counted_variant_runs_its_warm_consumer_to_the_end(variant):
+    """What callgrind counts is this child: it must store every message against the stub, or stop."""
+    script = Path(cpu.__file__).with_name("cpu_instructions.py")
+    environment = {**os.environ, "SOURCES": "", "AWS_ENDPOINT_URL": ""}
+    done = subprocess.run(
+        [sys.executable, str(script), "--child", variant, "3", "6"], capture_output=True, text=True, env=environment, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_table_gives_each_variant_against_the_legacy_path():
+    import cpu_instructions
+
+    lines = cpu_instructions.table({100: {"floor": 500_000.0, "legacy": 400_000.0, "source": 440_000.0, "signed": 600_000.0}})
+    assert lines[-1] == "| 100 | 500,000 | 400,000 | 440,000 | 600,000 | 0.800 | 1.100 | 1.500 |"
